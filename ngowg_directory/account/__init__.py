@@ -1,0 +1,7 @@
+"""A person's own account: security now; profile and privacy settings later."""
+
+from flask import Blueprint
+
+bp = Blueprint("account", __name__)
+
+from . import views  # noqa: E402,F401

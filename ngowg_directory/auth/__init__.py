@@ -1,0 +1,7 @@
+"""Sign-in, two-factor, sign-out, password reset and invitations."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,65 @@
+"""Forms of the sign-in pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from ..services import passwords
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Sign in"))
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True},
+    )
+    submit = SubmitField(_l("Verify"))
+
+
+def _policy(form: FlaskForm, field: PasswordField) -> None:
+    email = getattr(form, "_email", None)
+    try:
+        passwords.check_policy(field.data or "", email=email)
+    except passwords.PasswordRejected as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+class NewPasswordMixin:
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), _policy],
+        description=_l("At least 12 characters. A few unrelated words make a strong password."),
+        render_kw={"autocomplete": "new-password", "maxlength": passwords.MAX_LENGTH},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Send me a link"))
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    submit = SubmitField(_l("Set the new password"))
+
+
+class AcceptInviteForm(NewPasswordMixin, FlaskForm):
+    name = StringField(
+        _l("Your name as others will see it"),
+        validators=[DataRequired(), Length(max=120)],
+        description=_l("Defenders may use a pseudonym."),
+    )
+    submit = SubmitField(_l("Create my account"))

@@ -1,0 +1,205 @@
+"""Sign-in, two-factor, sign-out, password reset and invitation pages."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from .. import audit, mail
+from ..extensions import db, limiter
+from ..models import User
+from ..models._types import utcnow
+from ..ratelimits import login_limit
+from ..services import accounts, invitations, twofactor
+from ..sessions import end_session, start_session
+from . import bp
+from .forms import AcceptInviteForm, LoginForm, ResetPasswordForm, ResetRequestForm, TwoFactorForm
+
+logger = logging.getLogger(__name__)
+
+sign_in_limit = limiter.shared_limit(login_limit, scope="sign-in", methods=["POST"])
+SIGN_IN_FAILED = _l(
+    "The e-mail address or password is not right. After five failed attempts an account is "
+    "locked for 15 minutes."
+)
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to continue to after sign-in; anything else goes home."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("main.index")
+
+
+def _notify_lockout(user: User) -> None:
+    try:
+        mail.send_template(
+            user.email, _("Your directory account was locked for 15 minutes"), "lockout"
+        )
+    except mail.MailError:
+        logger.warning("lockout notice for user %s could not be sent", user.id)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@sign_in_limit
+def login() -> str | Response:
+    """E-mail and password; then the two-factor step where it is on."""
+    next_url = request.args.get("next")
+    if current_user.is_authenticated:
+        return redirect(safe_next(next_url))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = accounts.check_credentials(form.email.data or "", form.password.data or "")
+        if result.ok and result.user is not None:
+            return _after_password(result.user, next_url)
+        db.session.commit()
+        if result.just_locked and result.user is not None:
+            _notify_lockout(result.user)
+        flash(str(SIGN_IN_FAILED), "error")
+    return render_template("auth/login.html", form=form)
+
+
+def _after_password(user: User, next_url: str | None) -> Response:
+    if user.totp_enabled:
+        session.clear()
+        session["pending_2fa"] = {
+            "u": user.id,
+            "v": user.session_version,
+            "at": int(time.time()),
+            "next": next_url,
+        }
+        db.session.commit()
+        return redirect(url_for("auth.two_factor"))
+    accounts.register_success(user)
+    start_session(user)
+    db.session.commit()
+    return redirect(safe_next(next_url))
+
+
+def _pending_user() -> User | None:
+    pending = session.get("pending_2fa")
+    if not isinstance(pending, dict):
+        return None
+    if time.time() - pending.get("at", 0) > current_app.config["TWO_FACTOR_PENDING_SECONDS"]:
+        return None
+    user = db.session.get(User, pending.get("u"))
+    if user is None or not user.is_active or user.session_version != pending.get("v"):
+        return None
+    return user
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@sign_in_limit
+def two_factor() -> str | Response:
+    """The second step: a TOTP code or a recovery code."""
+    user = _pending_user()
+    if user is None:
+        session.pop("pending_2fa", None)
+        flash(_("Please sign in again."), "info")
+        return redirect(url_for("auth.login"))
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        code = form.code.data or ""
+        locked = user.locked_until is not None and user.locked_until > utcnow()
+        if not locked and (twofactor.verify_totp(user, code) or twofactor.use_recovery_code(user, code)):
+            next_url = session["pending_2fa"].get("next")
+            accounts.register_success(user)
+            start_session(user)
+            db.session.commit()
+            return redirect(safe_next(next_url))
+        just_locked = accounts.register_failure(user, reason="two_factor") if not locked else False
+        db.session.commit()
+        if locked or just_locked:
+            if just_locked:
+                _notify_lockout(user)
+            session.pop("pending_2fa", None)
+            flash(str(SIGN_IN_FAILED), "error")
+            return redirect(url_for("auth.login"))
+        flash(_("That code is not right, or it was already used. Try the next code."), "error")
+    return render_template("auth/two_factor.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """End this session and every other session of the user."""
+    user_id = current_user.id
+    end_session()
+    audit.record("logout", actor=user_id, target_type="user", target_id=user_id)
+    db.session.commit()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@sign_in_limit
+def reset_request() -> str | Response:
+    """Ask for a reset link; the answer is the same whether the address is known or not."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = accounts.find_by_email(form.email.data or "")
+        if user is not None and user.is_active:
+            token = accounts.make_reset_token(user)
+            link = current_app.config["BASE_URL"] + url_for("auth.reset_password", token=token)
+            audit.record("password_reset_requested", target=user)
+            db.session.commit()
+            try:
+                mail.send_template(
+                    user.email,
+                    _("Reset your directory password"),
+                    "reset",
+                    link=link,
+                )
+            except mail.MailError:
+                logger.warning("reset link for user %s could not be sent", user.id)
+        flash(
+            _(
+                "If an account exists for that address, we have sent it a link to choose a new "
+                "password. The link works for one hour."
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@sign_in_limit
+def reset_password(token: str) -> str | Response | tuple[str, int]:
+    """Choose a new password through a valid link."""
+    user = accounts.user_for_reset_token(token)
+    if user is None:
+        return render_template("auth/link_invalid.html", kind="reset"), 400
+    form = ResetPasswordForm()
+    form._email = user.email
+    if form.validate_on_submit():
+        accounts.set_password(user, form.password.data, event="password_reset")
+        db.session.commit()
+        flash(_("Your password has been changed. Please sign in."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@sign_in_limit
+def accept_invite(token: str) -> str | Response | tuple[str, int]:
+    """Accept an invitation: choose a display name and a password."""
+    invitation = invitations.find_open(token)
+    if invitation is None:
+        return render_template("auth/link_invalid.html", kind="invite"), 400
+    form = AcceptInviteForm()
+    form._email = invitation.user.email
+    if form.validate_on_submit():
+        if current_user.is_authenticated:
+            end_session()
+        user = invitations.accept(invitation, form.name.data or "", form.password.data)
+        start_session(user)
+        db.session.commit()
+        flash(_("Welcome. Your account is ready."), "success")
+        return redirect(url_for("main.index"))
+    return render_template("auth/accept_invite.html", form=form, invitation=invitation)

@@ -1,0 +1,127 @@
+"""Command line: `ngowg COMMAND` or `flask --app ngowg_directory COMMAND` (CONTRACT.md)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from .extensions import db
+from .models import ROLES, Organization
+from .services import accounts, invitations, passwords
+from .services.accounts import AccountError
+
+
+def _read_password(confirm: bool = True) -> str:
+    """A password from standard input (one line) or an interactive prompt; never an argument."""
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        # Only the line ending is removed: passwords are never trimmed.
+        return line[:-1] if line.endswith("\n") else line
+    return click.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+
+
+def _org_or_fail(slug: str | None) -> Organization | None:
+    if not slug:
+        return None
+    organization = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
+    if organization is None:
+        raise click.BadParameter(f"no organisation has the slug {slug!r}", param_hint="--org")
+    return organization
+
+
+def _fail(message: str) -> None:
+    db.session.rollback()
+    raise click.ClickException(message)
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--org", "org_slug", help="slug of the person's organisation")
+@click.option("--name", default="", help="display name")
+@with_appcontext
+def create_user_command(email: str, role: str, org_slug: str | None, name: str) -> None:
+    """Create an active account; the password comes from standard input or a prompt."""
+    organization = _org_or_fail(org_slug)
+    password = _read_password()
+    try:
+        user = accounts.create_user(
+            email, role, name=name, organization=organization, password=password
+        )
+    except (AccountError, passwords.PasswordRejected) as exc:
+        _fail(str(exc))
+        return
+    db.session.commit()
+    click.echo(f"Created {user.email} ({role}), id {user.id}.")
+
+
+@click.command("set-password")
+@click.argument("email")
+@with_appcontext
+def set_password_command(email: str) -> None:
+    """Set a password (from standard input or a prompt); other sessions end."""
+    user = accounts.find_by_email(email)
+    if user is None:
+        _fail(f"No account has the e-mail address {email}.")
+        return
+    try:
+        accounts.set_password(user, _read_password())
+    except passwords.PasswordRejected as exc:
+        _fail(str(exc))
+        return
+    if user.status == "invited":
+        user.status = "active"
+    db.session.commit()
+    click.echo(f"Password set for {user.email}.")
+
+
+@click.command("invite")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--org", "org_slug", help="slug of the person's organisation")
+@click.option("--name", default="", help="display name, if known")
+@with_appcontext
+def invite_command(email: str, role: str, org_slug: str | None, name: str) -> None:
+    """Invite someone: sends the e-mail and prints the link."""
+    organization = _org_or_fail(org_slug)
+    try:
+        sent = invitations.invite(email, role, organization=organization, name=name)
+    except AccountError as exc:
+        _fail(str(exc))
+        return
+    db.session.commit()
+    if not sent.mailed:
+        click.echo("Warning: the e-mail could not be sent; pass the link on another way.", err=True)
+    click.echo(f"Invitation for {sent.invitation.user.email} ({role}):")
+    click.echo(sent.link)
+    click.echo(f"It works once, until {sent.invitation.expires_at:%Y-%m-%d %H:%M} UTC.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="do nothing when the database has any account")
+@with_appcontext
+def seed_demo_command(if_empty: bool) -> None:
+    """Load demo organisations and fictional people (idempotent) and print the accounts."""
+    from . import demo
+
+    demo.seed(if_empty=if_empty, echo=click.echo)
+
+
+COMMANDS = (create_user_command, set_password_command, invite_command, seed_demo_command)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the commands to the app's CLI."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    """Console script `ngowg`."""
+    from . import create_app
+
+    FlaskGroup(create_app=lambda: create_app(), help="ngowg-directory administration")()

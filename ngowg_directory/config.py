@@ -1,0 +1,184 @@
+"""Configuration classes, read from the environment (see CONTRACT.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot serve safely; the message says what to set."""
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from exc
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    value = os.environ.get(name, default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def instance_file_secret(instance_path: str | Path, name: str, factory: Any) -> str:
+    """Read a secret from the instance folder, creating it (mode 0600) on first use."""
+    path = Path(instance_path) / name
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = factory()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+class Config:
+    """Settings shared by every environment; each class below adjusts a few."""
+
+    ENV_NAME = "development"
+    TESTING = False
+    DEBUG = False
+
+    def __init__(self) -> None:
+        self.INSTANCE_PATH = os.environ.get("NGOWG_INSTANCE_PATH", str(DEFAULT_INSTANCE))
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or None
+        self.FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY") or None
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "DATABASE_URL", f"sqlite:///{Path(self.INSTANCE_PATH) / 'ngowg.db'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
+        self.RATELIMIT_SEARCH = os.environ.get("RATELIMIT_SEARCH", "300 per hour")
+        self.RATELIMIT_PROFILE_VIEWS = os.environ.get("RATELIMIT_PROFILE_VIEWS", "600 per hour")
+        self.WEB_CONCURRENCY = _env_int("WEB_CONCURRENCY", 2)
+        self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+        self.MAIL_PORT = _env_int("MAIL_PORT", 25)
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+        self.MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
+        self.MAIL_DEFAULT_SENDER = os.environ.get(
+            "MAIL_DEFAULT_SENDER", "NGO Working Group directory <directory@localhost>"
+        )
+        self.TWO_FACTOR_REQUIRED_ROLES = _env_list("TWO_FACTOR_REQUIRED_ROLES", "admin,manager")
+        self.INVITATION_MAX_AGE_HOURS = _env_int("INVITATION_MAX_AGE_HOURS", 72)
+        self.PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
+
+    # Sessions: signed cookie, renewed at sign-in, ended by a per-user version.
+    SESSION_COOKIE_NAME = "ngowg_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_IDLE_SECONDS = 30 * 60
+    SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+    PASSWORD_RESET_MAX_AGE = 60 * 60
+    TWO_FACTOR_PENDING_SECONDS = 5 * 60
+    LOCKOUT_THRESHOLD = 5
+    LOCKOUT_WINDOW_SECONDS = 15 * 60
+    LOCKOUT_SECONDS = 15 * 60
+    ARGON2_PROFILE = "RFC_9106_LOW_MEMORY"
+
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = 4 * 60 * 60
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_KEY_PREFIX = "ngowg"
+    HSTS = False
+    BABEL_DEFAULT_LOCALE = "en"
+    LANGUAGES = ("en",)
+
+    def finalise(self) -> None:
+        """Fill generated secrets and check the settings; raise ConfigError when unsafe."""
+        if not self.SECRET_KEY:
+            self.SECRET_KEY = instance_file_secret(
+                self.INSTANCE_PATH, "secret_key", lambda: secrets.token_urlsafe(48)
+            )
+        if not self.FIELD_ENCRYPTION_KEY:
+            from cryptography.fernet import Fernet
+
+            self.FIELD_ENCRYPTION_KEY = instance_file_secret(
+                self.INSTANCE_PATH, "field_key", lambda: Fernet.generate_key().decode()
+            )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every upper-case setting, class and instance attributes alike."""
+        names = {name for name in dir(self) if name.isupper()}
+        return {name: getattr(self, name) for name in names}
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    ARGON2_PROFILE = "CHEAPEST"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-ngowg_session"
+    HSTS = True
+
+    def finalise(self) -> None:
+        if not self.SECRET_KEY or len(self.SECRET_KEY) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(
+                f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} random characters "
+                "in production (python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if not self.FIELD_ENCRYPTION_KEY:
+            raise ConfigError(
+                "FIELD_ENCRYPTION_KEY must be set in production "
+                "(python3 -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')"
+            )
+        if self.RATELIMIT_STORAGE_URI.startswith("memory://") and self.WEB_CONCURRENCY > 1:
+            raise ConfigError(
+                "RATELIMIT_STORAGE_URI is memory:// but WEB_CONCURRENCY is "
+                f"{self.WEB_CONCURRENCY}: each worker would keep its own limits. "
+                "Set RATELIMIT_STORAGE_URI=redis://host:6379/0"
+            )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env(name: str | None = None) -> Config:
+    """The config object for NGOWG_ENV (or `name`), checked and with its secrets filled."""
+    name = name or os.environ.get("NGOWG_ENV", "development")
+    if name not in CONFIGS:
+        raise ConfigError(f"NGOWG_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    config = CONFIGS[name]()
+    return config

@@ -1,0 +1,118 @@
+"""Demo data: the real member organisations and fictional people of every role."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from importlib import resources
+
+import sqlalchemy as sa
+
+from .extensions import db
+from .models import Organization, User
+from .services import accounts, twofactor
+
+DEMO_PASSWORD = "demo-directory-2026"  # noqa: S105 - printed for the demo accounts only
+DEMO_DOMAIN = "demo.example.org"
+
+# Fictional people: (local part, display name, role, organisation slug or None).
+DEMO_PEOPLE: tuple[tuple[str, str, str, str | None], ...] = (
+    ("secretariat", "Amina Diallo", "admin", None),
+    ("manager.wilpf", "Sofía Núñez", "manager", "wilpf"),
+    ("manager.gnwp", "Ngozi Okafor", "manager", "global-network-of-women-peacebuilders"),
+    ("staff.wilpf", "Ingrid Bjørnsson", "staff", "wilpf"),
+    ("staff.cordaid", "Jean-Baptiste Mukendi", "staff", "cordaid"),
+    ("defender.sudan", "فاطمة الزهراء عثمان", "defender", None),
+    ("defender.mali", "Aïssata Traoré", "defender", "wilpf"),
+    ("defender.southsudan", "Hawa Nyakuong", "defender", "global-network-of-women-peacebuilders"),
+    ("defender.drc", "Marie-Claire Uwimana", "defender", "global-network-of-women-peacebuilders"),
+    ("defender.afghanistan", "Nasrin Ahmadi", "defender", None),
+    ("defender.colombia", "Lucía Quispe Mamani", "defender", "madre"),
+    ("defender.syria", "رنا حداد", "defender", None),
+    ("defender.myanmar", "Hnin Wai Phyo", "defender", "wilpf"),
+    ("pm.france", "Olivier Dupont", "policy_maker", None),
+    ("pm.unwomen", "Kenji Watanabe", "policy_maker", None),
+    ("pm.expert", "Thandiwe Mokoena", "policy_maker", None),
+    ("pm.sweden", "Björn Lindqvist", "policy_maker", None),
+)
+
+
+def demo_email(local: str) -> str:
+    """A demo address on a reserved example domain, so no mail reaches a real person."""
+    return f"{local}@{DEMO_DOMAIN}"
+
+
+def load_organizations() -> int:
+    """Create the member organisations that are missing; returns how many were added."""
+    added = 0
+    with resources.files("ngowg_directory.data").joinpath("member_organizations.csv").open(
+        encoding="utf-8"
+    ) as handle:
+        for row in csv.DictReader(handle):
+            exists = db.session.scalar(
+                sa.select(Organization.id).where(Organization.slug == row["slug"])
+            )
+            if exists:
+                continue
+            db.session.add(
+                Organization(
+                    name=row["name"],
+                    slug=row["slug"],
+                    kind="member",
+                    website=row["website"] or None,
+                    headquarters_country=row["headquarters_country"] or None,
+                    focus=row["focus"] or None,
+                )
+            )
+            added += 1
+    db.session.flush()
+    return added
+
+
+def _org(slug: str | None) -> Organization | None:
+    if slug is None:
+        return None
+    return db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
+
+
+def seed(*, if_empty: bool = False, echo: Callable[[str], object] = print) -> None:
+    """Add what is missing of the demo data, commit, and print the demo accounts."""
+    if if_empty and db.session.scalar(sa.select(sa.func.count(User.id))):
+        echo("The database already has accounts; demo data not loaded.")
+        return
+    added_orgs = load_organizations()
+    added_people = 0
+    for local, name, role, slug in DEMO_PEOPLE:
+        email = demo_email(local)
+        user = accounts.find_by_email(email)
+        if user is None:
+            user = accounts.create_user(
+                email, role, name=name, organization=_org(slug), password=DEMO_PASSWORD
+            )
+            user.is_demo = True
+            added_people += 1
+        if role in ("admin", "manager") and not user.totp_enabled:
+            user.totp_secret = twofactor.new_secret()
+            user.totp_enabled = True
+    db.session.commit()
+    echo(f"Demo data: {added_orgs} organisations and {added_people} people added.")
+    _print_accounts(echo)
+
+
+def _print_accounts(echo: Callable[[str], object]) -> None:
+    echo("")
+    echo(f"Demo accounts (all fictional), password: {DEMO_PASSWORD}")
+    for local, name, role, _slug in DEMO_PEOPLE:
+        echo(f"  {role:<13} {demo_email(local):<40} {name}")
+    echo("")
+    echo("Admins and managers sign in with two-factor codes. Add the secret to any")
+    echo("authenticator app, or print the current code with the command shown:")
+    for local, _name, role, _slug in DEMO_PEOPLE:
+        if role not in ("admin", "manager"):
+            continue
+        user = accounts.find_by_email(demo_email(local))
+        if user is not None and user.totp_secret:
+            echo(f"  {demo_email(local)}: {user.totp_secret}")
+            echo(
+                f"    .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{user.totp_secret}').now())\""
+            )

@@ -1,0 +1,93 @@
+"""One renderer for every HTTP error: the site's page for browsers, JSON under /api/."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response
+
+from .extensions import db
+
+logger = logging.getLogger(__name__)
+
+TITLES = {
+    400: _l("Bad request"),
+    401: _l("Sign-in needed"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    413: _l("File too large"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+    503: _l("Service unavailable"),
+}
+MESSAGES = {
+    400: _l("The request could not be understood. Go back, reload the page and try again."),
+    401: _l("Please sign in to continue."),
+    403: _l("You do not have access to this page."),
+    404: _l("There is nothing at this address. It may have been removed, or never existed."),
+    405: _l("This page cannot be used that way."),
+    413: _l("What you sent is too large. Files may be at most 8 MB."),
+    429: _l("You have made too many requests. Please wait and try again."),
+    500: _l("An error on our side stopped this page. It has been logged; please try again."),
+    503: _l("The directory is not available right now. Please try again in a few minutes."),
+}
+CSRF_MESSAGE = _l(
+    "This form has expired or was not sent from this site. Go back, reload the page and try again."
+)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _retry_after(error: HTTPException) -> int | None:
+    if isinstance(error, RateLimitExceeded):
+        response = error.get_response()
+        value = response.headers.get("Retry-After")
+        if value and value.isdigit():
+            return int(value)
+    return None
+
+
+def render_error(error: HTTPException) -> Response:
+    """Render any HTTP error in the site's look, or as JSON for the API."""
+    code = error.code or 500
+    message = CSRF_MESSAGE if isinstance(error, CSRFError) else MESSAGES.get(code, error.name)
+    retry_after = _retry_after(error)
+    if _wants_json():
+        body = {"error": {"code": error.name.lower().replace(" ", "_"), "message": str(message)}}
+        response = jsonify(body)
+    else:
+        html = render_template(
+            "errors/error.html",
+            code=code,
+            title=TITLES.get(code, error.name),
+            message=message,
+            retry_after=retry_after,
+        )
+        response = Response(html, mimetype="text/html")
+    response.status_code = code
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    if code == 405 and error.valid_methods:  # type: ignore[attr-defined]
+        response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+    return response
+
+
+def handle_unexpected(error: Exception) -> Response:
+    """Roll back, log the traceback server-side, and show a plain 500."""
+    db.session.rollback()
+    logger.exception("unhandled error on %s %s", request.method, request.path)
+    return render_error(InternalServerError())
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(HTTPException, render_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,7 @@
+"""Home, health checks and the safety resources page."""
+
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,47 @@
+"""Access decorators and loaders; templates never decide who may do what."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from .extensions import db
+from .models import Organization
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def admin_required(view: F) -> F:
+    """Only the secretariat; everyone else gets 403."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated or not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def may_manage(organization: Organization) -> bool:
+    """Admins, and managers of this very organisation."""
+    if not current_user.is_authenticated:
+        return False
+    if current_user.is_admin:
+        return True
+    return current_user.role == "manager" and current_user.organization_id == organization.id
+
+
+def get_managed_org_or_404(slug: str) -> Organization:
+    """The organisation if the current user may manage it; 404 if unknown, 403 if not hers."""
+    organization = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
+    if organization is None:
+        abort(404)
+    if not may_manage(organization):
+        abort(403)
+    return organization

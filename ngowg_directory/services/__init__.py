@@ -1,0 +1,1 @@
+"""Plain functions that do the work: they add, flush and log, and never commit."""

@@ -1,0 +1,174 @@
+"""Accounts: creation, passwords, sign-in checks with lockout, password reset tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from .. import audit
+from ..extensions import db
+from ..models import ROLES, Organization, User
+from ..models._types import utcnow
+from . import passwords
+
+logger = logging.getLogger(__name__)
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out; str() is for the person."""
+
+
+def normalise_email(email: str) -> str:
+    """A checked, normalised e-mail address (domain lower-cased), or AccountError."""
+    try:
+        result = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise AccountError(_l("This is not a valid e-mail address: %(reason)s", reason=str(exc)))
+    return result.normalized.lower()
+
+
+def find_by_email(email: str) -> User | None:
+    """The account for an address, compared case-insensitively."""
+    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def create_user(
+    email: str,
+    role: str,
+    *,
+    name: str = "",
+    organization: Organization | None = None,
+    password: str | None = None,
+    actor: User | None = None,
+) -> User:
+    """Create an account; without a password it stays `invited` until the person signs up."""
+    if role not in ROLES:
+        raise AccountError(_l("Unknown role %(role)s.", role=role))
+    email = normalise_email(email)
+    if find_by_email(email) is not None:
+        raise AccountError(_l("An account with this e-mail address already exists."))
+    if role == "manager" and organization is None:
+        raise AccountError(_l("A manager must belong to an organisation."))
+    user = User(email=email, role=role, name=name.strip(), organization=organization)
+    db.session.add(user)
+    if password is not None:
+        set_password(user, password, event=None)
+        user.status = "active"
+    db.session.flush()
+    audit.record("user_created", actor=actor, target=user, role=role)
+    logger.info("user %s created with role %s", user.id, role)
+    return user
+
+
+def set_password(user: User, password: str, *, event: str | None = "password_changed") -> None:
+    """Check the policy, store the new hash and end every other session of the user."""
+    passwords.check_policy(password, email=user.email)
+    user.password_hash = passwords.hash_password(password)
+    user.password_changed_at = utcnow()
+    user.end_all_sessions()
+    user.failed_logins = 0
+    user.locked_until = None
+    if event:
+        audit.record(event, actor=user, target=user)
+
+
+@dataclass
+class SignInResult:
+    """What a password check found: the user on success, else why not (for the audit)."""
+
+    user: User | None
+    reason: str | None = None
+    just_locked: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+def check_credentials(email: str, password: str) -> SignInResult:
+    """Check an e-mail and password; same work for unknown, locked and wrong ones."""
+    user = find_by_email(email) if email else None
+    now = utcnow()
+    if user is None or user.password_hash is None:
+        passwords.verify_password(None, password)
+        audit.record("login_failure", target_type="user", target_id=getattr(user, "id", None))
+        return SignInResult(None, "unknown")
+    if user.locked_until and user.locked_until > now:
+        passwords.verify_password(None, password)
+        audit.record("login_failure", target=user, reason="locked")
+        return SignInResult(user, "locked")
+    if not passwords.verify_password(user.password_hash, password):
+        locked = register_failure(user, now)
+        return SignInResult(user, "password", just_locked=locked)
+    if not user.is_active:
+        audit.record("login_failure", target=user, reason=user.status)
+        return SignInResult(user, user.status)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return SignInResult(user)
+
+
+def register_failure(user: User, now: datetime | None = None, reason: str = "password") -> bool:
+    """Count a failed attempt; lock the account after too many. True when it just locked."""
+    config = current_app.config
+    now = now or utcnow()
+    window = timedelta(seconds=config["LOCKOUT_WINDOW_SECONDS"])
+    if user.failed_window_start is None or now - user.failed_window_start > window:
+        user.failed_window_start = now
+        user.failed_logins = 0
+    user.failed_logins += 1
+    audit.record("login_failure", target=user, reason=reason)
+    if user.failed_logins < config["LOCKOUT_THRESHOLD"]:
+        return False
+    user.locked_until = now + timedelta(seconds=config["LOCKOUT_SECONDS"])
+    user.failed_logins = 0
+    user.failed_window_start = None
+    audit.record("lockout", target=user, minutes=config["LOCKOUT_SECONDS"] // 60)
+    logger.warning("account %s locked after repeated failed sign-ins", user.id)
+    return True
+
+
+def register_success(user: User) -> None:
+    """Reset the failure counter and note the sign-in."""
+    user.failed_logins = 0
+    user.failed_window_start = None
+    user.locked_until = None
+    user.last_login_at = utcnow()
+    audit.record("login_success", actor=user, target=user)
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _password_fingerprint(user: User) -> str:
+    # Part of the token: once the password changes, every older link stops working.
+    material = f"{user.password_hash or ''}|{user.id}".encode()
+    return hashlib.sha256(material).hexdigest()[:20]
+
+
+def make_reset_token(user: User) -> str:
+    """A signed, one-hour reset token bound to the current password."""
+    return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The user a valid, unused, unexpired reset token belongs to, else None."""
+    try:
+        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = db.session.get(User, data.get("u"))
+    if user is None or not user.is_active or data.get("p") != _password_fingerprint(user):
+        return None
+    return user
