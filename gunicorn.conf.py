@@ -31,7 +31,7 @@ _SECRET_PATH = re.compile(r"^(/auth/(?:reset|invite)/)[^/?]+")
 class RedactingLogger(Logger):
     """Access log lines with the secret part of reset and invitation links removed."""
 
-    def atoms(self, resp, req, environ, request_time):  # noqa: ANN001, ANN201
+    def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         if isinstance(atoms.get("U"), str):
             atoms["U"] = _SECRET_PATH.sub(r"\1[redacted]", atoms["U"])

@@ -52,6 +52,14 @@ def instance_file_secret(instance_path: str | Path, name: str, factory: Any) -> 
     return value
 
 
+def normalise_database_url(url: str) -> str:
+    """PostgreSQL URLs use psycopg 3, whatever scheme the operator wrote."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 class Config:
     """Settings shared by every environment; each class below adjusts a few."""
 
@@ -115,6 +123,7 @@ class Config:
 
     def finalise(self) -> None:
         """Fill generated secrets and check the settings; raise ConfigError when unsafe."""
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(self.SQLALCHEMY_DATABASE_URI)
         if not self.SECRET_KEY:
             self.SECRET_KEY = instance_file_secret(
                 self.INSTANCE_PATH, "secret_key", lambda: secrets.token_urlsafe(48)
@@ -149,6 +158,7 @@ class ProductionConfig(Config):
     HSTS = True
 
     def finalise(self) -> None:
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(self.SQLALCHEMY_DATABASE_URI)
         if not self.SECRET_KEY or len(self.SECRET_KEY) < MIN_SECRET_KEY_LENGTH:
             raise ConfigError(
                 f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} random characters "

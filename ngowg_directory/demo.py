@@ -45,9 +45,11 @@ def demo_email(local: str) -> str:
 def load_organizations() -> int:
     """Create the member organisations that are missing; returns how many were added."""
     added = 0
-    with resources.files("ngowg_directory.data").joinpath("member_organizations.csv").open(
-        encoding="utf-8"
-    ) as handle:
+    with (
+        resources.files("ngowg_directory.data")
+        .joinpath("member_organizations.csv")
+        .open(encoding="utf-8") as handle
+    ):
         for row in csv.DictReader(handle):
             exists = db.session.scalar(
                 sa.select(Organization.id).where(Organization.slug == row["slug"])
@@ -113,6 +115,5 @@ def _print_accounts(echo: Callable[[str], object]) -> None:
         user = accounts.find_by_email(demo_email(local))
         if user is not None and user.totp_secret:
             echo(f"  {demo_email(local)}: {user.totp_secret}")
-            echo(
-                f"    .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{user.totp_secret}').now())\""
-            )
+            code_command = f"import pyotp; print(pyotp.TOTP('{user.totp_secret}').now())"
+            echo(f'    .venv/bin/python -c "{code_command}"')

@@ -7,9 +7,9 @@ import smtplib
 import ssl
 import time
 import uuid
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app, render_template

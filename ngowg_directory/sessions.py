@@ -31,7 +31,14 @@ PUBLIC_ENDPOINTS = frozenset(
 )
 # What a user who must enrol in 2FA may reach before enrolling.
 ENROLMENT_ENDPOINTS = frozenset(
-    {"static", "main.healthz", "main.readyz", "main.safety", "account.two_factor_setup", "auth.logout"}
+    {
+        "static",
+        "main.healthz",
+        "main.readyz",
+        "main.safety",
+        "account.two_factor_setup",
+        "auth.logout",
+    }
 )
 
 
@@ -81,9 +88,10 @@ def _enforce_lifetime() -> None:
     now = int(time.time())
     config = current_app.config
     started, seen = session.get("started", 0), session.get("seen", 0)
-    if now - started > config["SESSION_ABSOLUTE_SECONDS"] or now - seen > config[
-        "SESSION_IDLE_SECONDS"
-    ]:
+    if (
+        now - started > config["SESSION_ABSOLUTE_SECONDS"]
+        or now - seen > config["SESSION_IDLE_SECONDS"]
+    ):
         logout_user()
         session.clear()
         flash(_("Your session ended. Please sign in again."), "info")

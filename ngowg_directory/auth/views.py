@@ -107,7 +107,9 @@ def two_factor() -> str | Response:
     if form.validate_on_submit():
         code = form.code.data or ""
         locked = user.locked_until is not None and user.locked_until > utcnow()
-        if not locked and (twofactor.verify_totp(user, code) or twofactor.use_recovery_code(user, code)):
+        if not locked and (
+            twofactor.verify_totp(user, code) or twofactor.use_recovery_code(user, code)
+        ):
             next_url = session["pending_2fa"].get("next")
             accounts.register_success(user)
             start_session(user)

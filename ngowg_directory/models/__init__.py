@@ -5,4 +5,13 @@ from .audit import AuditEvent
 from .orgs import Organization
 from .users import ROLES, Invitation, RecoveryCode, User
 
-__all__ = ["ROLES", "AuditEvent", "Base", "Invitation", "Organization", "RecoveryCode", "User", "db"]
+__all__ = [
+    "ROLES",
+    "AuditEvent",
+    "Base",
+    "Invitation",
+    "Organization",
+    "RecoveryCode",
+    "User",
+    "db",
+]

@@ -31,7 +31,9 @@ def normalise_email(email: str) -> str:
     try:
         result = validate_email(email.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise AccountError(_l("This is not a valid e-mail address: %(reason)s", reason=str(exc)))
+        raise AccountError(
+            _l("This is not a valid e-mail address: %(reason)s", reason=str(exc))
+        ) from exc
     return result.normalized.lower()
 
 
@@ -163,7 +165,9 @@ def make_reset_token(user: User) -> str:
 def user_for_reset_token(token: str) -> User | None:
     """The user a valid, unused, unexpired reset token belongs to, else None."""
     try:
-        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
     except (SignatureExpired, BadSignature):
         return None
     if not isinstance(data, dict):

@@ -100,7 +100,9 @@ def _new_recovery_code() -> str:
     return f"{raw[:5]}-{raw[5:]}"
 
 
-def regenerate_recovery_codes(user: User, *, event: str | None = "recovery_codes_renewed") -> list[str]:
+def regenerate_recovery_codes(
+    user: User, *, event: str | None = "recovery_codes_renewed"
+) -> list[str]:
     """Replace the user's recovery codes with ten new ones, shown once and stored hashed."""
     user.recovery_codes.clear()
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
