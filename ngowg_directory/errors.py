@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -11,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from .extensions import db
+from .extensions import db, limiter
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +48,12 @@ def _wants_json() -> bool:
 
 
 def _retry_after(error: HTTPException) -> int | None:
-    if isinstance(error, RateLimitExceeded):
-        response = error.get_response()
-        value = response.headers.get("Retry-After")
-        if value and value.isdigit():
-            return int(value)
-    return None
+    if not isinstance(error, RateLimitExceeded):
+        return None
+    current = limiter.current_limit
+    if current is None:
+        return None
+    return max(1, int(current.reset_at - time.time()))
 
 
 def render_error(error: HTTPException) -> Response:

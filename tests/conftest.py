@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask import Flask
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
@@ -192,7 +193,18 @@ def app(
 
 
 class Client(FlaskClient):
-    """A test client that fills in the CSRF token like a browser would."""
+    """A test client that fills in the CSRF token like a browser would.
+
+    Each request runs in its own app context, as in production: the test's own context
+    (for database access) must not lend its `g` or its session to the requests.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+        token = _cv_app.set(None)  # type: ignore[arg-type]
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
 
     def csrf_token(self, page: str | None = None) -> str:
         """The CSRF token of this client's session, read from a page's form."""

@@ -176,3 +176,16 @@ def user_for_reset_token(token: str) -> User | None:
     if user is None or not user.is_active or data.get("p") != _password_fingerprint(user):
         return None
     return user
+
+
+def suspend(user: User, actor: User | None) -> None:
+    """Suspend an account: it cannot sign in and every session ends at once."""
+    user.status = "suspended"
+    user.end_all_sessions()
+    audit.record("user_suspended", actor=actor, target=user)
+
+
+def reactivate(user: User, actor: User | None) -> None:
+    """Lift a suspension."""
+    user.status = "active" if user.password_hash else "invited"
+    audit.record("user_reactivated", actor=actor, target=user)

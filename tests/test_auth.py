@@ -1,0 +1,200 @@
+"""Sign-in: same answer for unknown and wrong, lockout, per-address limits, sessions."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from ngowg_directory.extensions import db
+from ngowg_directory.models import AuditEvent
+from ngowg_directory.models._types import utcnow
+from ngowg_directory.services import accounts, passwords
+
+from .conftest import PASSWORD
+
+FAILED = "The e-mail address or password is not right"
+
+
+def actions(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def sign_in(client, email, password):
+    return client.form("/auth/login", {"email": email, "password": password})
+
+
+def test_sign_in_page_has_the_contract_fields(client):
+    html = client.get("/auth/login").get_data(as_text=True)
+    for name in ('name="email"', 'name="password"', 'name="csrf_token"'):
+        assert name in html
+
+
+def test_successful_sign_in_lands_on_the_start_page_and_is_audited(client, make_user):
+    user = make_user("defender", name="Aïssata Traoré")
+    response = sign_in(client, user.email, PASSWORD)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert "Aïssata Traoré" in client.get("/").get_data(as_text=True)
+    assert [e.target_id for e in actions("login_success")] == [user.id]
+
+
+def test_email_is_matched_without_regard_to_case(client, make_user):
+    user = make_user("defender", email="Hawa.Nyakuong@Example.org")
+    response = sign_in(client, "HAWA.NYAKUONG@example.ORG", PASSWORD)
+    assert response.status_code == 302
+    assert user.email == "hawa.nyakuong@example.org"
+
+
+def test_unknown_email_and_wrong_password_get_the_same_answer_and_work(
+    app, client, new_client, make_user, monkeypatch
+):
+    user = make_user("defender")
+    verified = []
+    real = passwords.hasher
+
+    def counting():
+        hasher = real()
+        verified.append(1)
+        return hasher
+
+    monkeypatch.setattr(passwords, "hasher", counting)
+    unknown = sign_in(client, "nobody@example.org", PASSWORD)
+    unknown_checks = len(verified)
+    wrong = sign_in(new_client(), user.email, "wrong password here")
+    assert unknown.status_code == wrong.status_code == 200
+    assert FAILED in unknown.get_data(as_text=True)
+    assert FAILED in wrong.get_data(as_text=True)
+    # argon2 runs once in both cases, so the time taken is about the same.
+    assert unknown_checks == 1
+    assert len(verified) - unknown_checks == 1
+
+
+def test_the_sign_in_time_is_similar_for_unknown_and_known_accounts(app, client, make_user):
+    app.config["ARGON2_PROFILE"] = "RFC_9106_LOW_MEMORY"
+    user = make_user("defender")
+
+    def timed(email):
+        start = time.perf_counter()
+        sign_in(client, email, "wrong password here")
+        return time.perf_counter() - start
+
+    timed("warm-up@example.org")
+    unknown = min(timed("nobody@example.org") for _ in range(3))
+    known = min(timed(user.email) for _ in range(3))
+    # Both include one full argon2 verification; neither is a fraction of the other.
+    assert 0.5 < unknown / known < 2.0
+
+
+def test_invited_account_without_password_cannot_sign_in(client, app):
+    accounts.create_user("invited@example.org", "staff")
+    db.session.commit()
+    response = sign_in(client, "invited@example.org", PASSWORD)
+    assert FAILED in response.get_data(as_text=True)
+
+
+def test_suspended_account_cannot_sign_in(client, make_user):
+    user = make_user("staff")
+    accounts.suspend(user, actor=None)
+    db.session.commit()
+    response = sign_in(client, user.email, PASSWORD)
+    assert response.status_code == 200
+    assert FAILED in response.get_data(as_text=True)
+
+
+def test_five_failures_lock_the_account_for_15_minutes(client, make_user, mailbox):
+    user = make_user("policy_maker")
+    for _ in range(5):
+        sign_in(client, user.email, "not the password")
+    response = sign_in(client, user.email, PASSWORD)
+    assert response.status_code == 200, "the right password must not open a locked account"
+    assert FAILED in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.locked_until is not None
+    minutes = (user.locked_until - utcnow()).total_seconds() / 60
+    assert 14 < minutes <= 15
+    assert len(actions("lockout")) == 1
+    notices = mailbox.to(user.email)
+    assert len(notices) == 1 and "locked" in notices[0]["Subject"]
+    # When the lock has run out, the right password works again.
+    user.locked_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert sign_in(client, user.email, PASSWORD).status_code == 302
+
+
+def test_failures_spread_over_more_than_15_minutes_do_not_lock(client, make_user):
+    user = make_user("policy_maker")
+    for _ in range(4):
+        sign_in(client, user.email, "not the password")
+    db.session.refresh(user)
+    user.failed_window_start = utcnow() - timedelta(minutes=16)
+    db.session.commit()
+    sign_in(client, user.email, "not the password")
+    db.session.refresh(user)
+    assert user.locked_until is None
+    assert sign_in(client, user.email, PASSWORD).status_code == 302
+
+
+def test_a_locked_account_does_not_check_the_password(client, make_user, monkeypatch):
+    user = make_user("defender")
+    user.locked_until = utcnow() + timedelta(minutes=10)
+    db.session.commit()
+    seen = []
+    real_verify = passwords.verify_password
+
+    def spy(stored, password):
+        seen.append(stored)
+        return real_verify(stored, password)
+
+    monkeypatch.setattr(passwords, "verify_password", spy)
+    sign_in(client, user.email, PASSWORD)
+    assert seen == [None], "only the dummy hash may be verified while locked"
+
+
+class TestPerAddressLimit:
+    @pytest.fixture
+    def app_overrides(self):
+        return {"RATELIMIT_LOGIN": "3 per minute"}
+
+    def test_too_many_attempts_from_one_address_get_429(self, client, make_user):
+        user = make_user("defender")
+        for _ in range(3):
+            assert sign_in(client, "nobody@example.org", "whatever password").status_code == 200
+        response = sign_in(client, user.email, PASSWORD)
+        assert response.status_code == 429
+        assert int(response.headers["Retry-After"]) > 0
+        html = response.get_data(as_text=True)
+        assert "Too many requests" in html and "Try again in" in html
+        assert 'class="site-header"' in html
+        # Another address is not affected.
+        other = client.form(
+            "/auth/login",
+            {"email": user.email, "password": PASSWORD},
+            environ_base={"REMOTE_ADDR": "192.0.2.7"},
+        )
+        assert other.status_code == 302
+
+    def test_reading_the_sign_in_page_is_not_limited(self, client):
+        for _ in range(6):
+            assert client.get("/auth/login").status_code == 200
+
+
+def test_next_parameter_only_leads_to_local_pages(client, make_user):
+    user = make_user("defender")
+    response = client.form(
+        "/auth/login?next=https://evil.example/", {"email": user.email, "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/"
+    client.form("/auth/logout", {})
+    response = client.form(
+        "/auth/login?next=/account/security", {"email": user.email, "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/account/security"
+
+
+def test_anonymous_visitor_is_sent_to_sign_in_and_back(client, make_user):
+    response = client.get("/account/security")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login?next=/account/security"
