@@ -60,6 +60,8 @@ def init_login_manager(login_manager: LoginManager) -> None:
 
 def start_session(user: User) -> None:
     """Renew the session for a user who just proved who she is."""
+    # login_user must get the object itself: storing the current_user proxy in g recurses.
+    user = getattr(user, "_get_current_object", lambda: user)()
     session.clear()
     session.permanent = True
     login_user(user)
