@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,7 +19,7 @@ FLASH_LABELS = {"error": _l("Error:"), "success": _l("Done:"), "info": _l("Note:
 
 def navigation() -> list[tuple[str, Any, dict[str, str]]]:
     """The main menu for the signed-in user: (endpoint, label, url arguments)."""
-    if not current_user.is_authenticated:
+    if not has_request_context() or not current_user.is_authenticated:
         return []
     items: list[tuple[str, Any, dict[str, str]]] = [("main.index", _l("Home"), {})]
     if current_user.role == "manager" and current_user.organization is not None:
