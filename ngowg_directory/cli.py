@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -108,6 +109,8 @@ def seed_demo_command(if_empty: bool) -> None:
     """Load demo organisations and fictional people (idempotent) and print the accounts."""
     from . import demo
 
+    # One audit line per person would bury the printed accounts.
+    logging.getLogger("ngowg_directory").setLevel(logging.WARNING)
     demo.seed(if_empty=if_empty, echo=click.echo)
 
 
