@@ -110,8 +110,13 @@ def seed_demo_command(if_empty: bool) -> None:
     from . import demo
 
     # One audit line per person would bury the printed accounts.
-    logging.getLogger("ngowg_directory").setLevel(logging.WARNING)
-    demo.seed(if_empty=if_empty, echo=click.echo)
+    package_logger = logging.getLogger("ngowg_directory")
+    level = package_logger.level
+    package_logger.setLevel(logging.WARNING)
+    try:
+        demo.seed(if_empty=if_empty, echo=click.echo)
+    finally:
+        package_logger.setLevel(level)
 
 
 COMMANDS = (create_user_command, set_password_command, invite_command, seed_demo_command)
