@@ -6,9 +6,10 @@ workers safe on slow field connections.
 """
 
 import os
-import re
 
 from gunicorn.glogging import Logger
+
+from ngowg_directory.redaction import loggable_path
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -23,9 +24,10 @@ accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# gunicorn 27's control socket sits at one path per user: a second server (tests, a second
+# instance) would take it over. The app needs no runtime control, so it is off.
+control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-
-_SECRET_PATH = re.compile(r"^(/auth/(?:reset|invite)/)[^/?]+")
 
 
 class RedactingLogger(Logger):
@@ -34,7 +36,7 @@ class RedactingLogger(Logger):
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         if isinstance(atoms.get("U"), str):
-            atoms["U"] = _SECRET_PATH.sub(r"\1[redacted]", atoms["U"])
+            atoms["U"] = loggable_path(atoms["U"])
         return atoms
 
 

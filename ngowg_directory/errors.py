@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from .extensions import db, limiter
+from .redaction import loggable_path
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def render_error(error: HTTPException) -> Response:
 def handle_unexpected(error: Exception) -> Response:
     """Roll back, log the traceback server-side, and show a plain 500."""
     db.session.rollback()
-    logger.exception("unhandled error on %s %s", request.method, request.path)
+    logger.exception("unhandled error on %s %s", request.method, loggable_path(request.path))
     return render_error(InternalServerError())
 
 

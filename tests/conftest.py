@@ -182,6 +182,12 @@ def app(
     app_overrides: dict[str, Any],
 ) -> Iterator[Flask]:
     _box, port = smtp_server
+    if TEST_REDIS_URL:
+        # Flask-Limiter keeps the first app's key prefix for the process: start each test
+        # with an empty Redis database instead, so no counter carries over.
+        import redis
+
+        redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     settings = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, **app_overrides}
     application = build_app(tmp_path / "instance", database_url, **settings)
     if is_postgres():

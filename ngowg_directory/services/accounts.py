@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from .. import audit
 from ..extensions import db
 from ..models import ROLES, Organization, User
-from ..models._types import utcnow
+from ..models._types import UTCDateTime, utcnow
 from . import passwords
 
 logger = logging.getLogger(__name__)
@@ -119,23 +119,45 @@ def check_credentials(email: str, password: str) -> SignInResult:
 
 
 def register_failure(user: User, now: datetime | None = None, reason: str = "password") -> bool:
-    """Count a failed attempt; lock the account after too many. True when it just locked."""
+    """Count a failed attempt; lock the account after too many. True when it just locked.
+
+    The counter is moved by single UPDATE statements, so failures sent in parallel to
+    several workers are all counted and exactly one of them sets the lock.
+    """
     config = current_app.config
     now = now or utcnow()
-    window = timedelta(seconds=config["LOCKOUT_WINDOW_SECONDS"])
-    if user.failed_window_start is None or now - user.failed_window_start > window:
-        user.failed_window_start = now
-        user.failed_logins = 0
-    user.failed_logins += 1
+    cutoff = now - timedelta(seconds=config["LOCKOUT_WINDOW_SECONDS"])
+    now_value = sa.literal(now, UTCDateTime)
+    stale = sa.or_(User.failed_window_start.is_(None), User.failed_window_start < cutoff)
+    count = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(
+            failed_logins=sa.case((stale, 1), else_=User.failed_logins + 1),
+            failed_window_start=sa.case((stale, now_value), else_=User.failed_window_start),
+        )
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
     audit.record("login_failure", target=user, reason=reason)
-    if user.failed_logins < config["LOCKOUT_THRESHOLD"]:
-        return False
-    user.locked_until = now + timedelta(seconds=config["LOCKOUT_SECONDS"])
-    user.failed_logins = 0
-    user.failed_window_start = None
-    audit.record("lockout", target=user, minutes=config["LOCKOUT_SECONDS"] // 60)
-    logger.warning("account %s locked after repeated failed sign-ins", user.id)
-    return True
+    locked = count == config["LOCKOUT_THRESHOLD"]
+    if locked:
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == user.id)
+            .values(
+                locked_until=sa.literal(
+                    now + timedelta(seconds=config["LOCKOUT_SECONDS"]), UTCDateTime
+                ),
+                failed_logins=0,
+                failed_window_start=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        audit.record("lockout", target=user, minutes=config["LOCKOUT_SECONDS"] // 60)
+        logger.warning("account %s locked after repeated failed sign-ins", user.id)
+    db.session.expire(user, ["failed_logins", "failed_window_start", "locked_until"])
+    return locked
 
 
 def register_success(user: User) -> None:

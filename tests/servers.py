@@ -1,0 +1,346 @@
+"""Real app processes for multi-process tests: gunicorn servers, the `ngowg` CLI, and a small
+HTTP client with its own cookie jar.
+
+Each server runs `gunicorn -c gunicorn.conf.py wsgi:app` exactly as `make run` does, configured
+only through environment variables, with stdout and stderr captured to a file so that tests can
+read the access log. A `ServerPool` stops every server it started, even when a test fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from http.cookies import SimpleCookie
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlencode
+
+from .conftest import CSRF_RE, FIELD_KEY, SECRET_KEY
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+LISTENING_RE = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+) ")
+
+# Settings the app, gunicorn.conf.py or gunicorn itself read from the environment: a developer's
+# own values must not leak into the servers under test.
+APP_VARIABLES = frozenset(
+    {
+        "NGOWG_ENV",
+        "NGOWG_INSTANCE_PATH",
+        "DATABASE_URL",
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_KEY",
+        "BASE_URL",
+        "TWO_FACTOR_REQUIRED_ROLES",
+        "INVITATION_MAX_AGE_HOURS",
+        "PROXY_FIX_X_FOR",
+        "MAIL_SERVER",
+        "MAIL_PORT",
+        "MAIL_USERNAME",
+        "MAIL_PASSWORD",
+        "MAIL_USE_TLS",
+        "MAIL_DEFAULT_SENDER",
+        "RATELIMIT_STORAGE_URI",
+        "RATELIMIT_LOGIN",
+        "RATELIMIT_SEARCH",
+        "RATELIMIT_PROFILE_VIEWS",
+        "WEB_CONCURRENCY",
+        "PORT",
+        "GUNICORN_BIND",
+        "GUNICORN_CMD_ARGS",
+        "GUNICORN_LOG_LEVEL",
+        "FORWARDED_ALLOW_IPS",
+        "FLASK_APP",
+    }
+)
+
+
+def app_env(instance: Path, database_url: str, **settings: str) -> dict[str, str]:
+    """The environment of an app process in testing mode (cheap argon2) with the suite's keys."""
+    env = {name: value for name, value in os.environ.items() if name not in APP_VARIABLES}
+    env.update(
+        NGOWG_ENV="testing",
+        NGOWG_INSTANCE_PATH=str(instance),
+        DATABASE_URL=database_url,
+        SECRET_KEY=SECRET_KEY,
+        FIELD_ENCRYPTION_KEY=FIELD_KEY,
+        RATELIMIT_STORAGE_URI="memory://",
+        BASE_URL="http://directory.test",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(settings)
+    return env
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def ngowg(env: dict[str, str], *args: str, stdin: str = "", timeout: float = 60) -> str:
+    """Run `ngowg ARGS` with an environment; its standard output, or AssertionError."""
+    result = subprocess.run(
+        [str(BIN / "ngowg"), *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise AssertionError(
+            f"ngowg {' '.join(args)} exited with {result.returncode}:\n"
+            f"{result.stdout}\n{result.stderr}"
+        )
+    return result.stdout
+
+
+def create_user(
+    env: dict[str, str], email: str, password: str, role: str = "defender", *, name: str = ""
+) -> int:
+    """Create an active account through `ngowg create-user` (password on stdin); its id."""
+    args = ["create-user", email, "--role", role]
+    if name:
+        args += ["--name", name]
+    output = ngowg(env, *args, stdin=password + "\n")
+    match = re.search(r"id (\d+)\.", output)
+    assert match, output
+    return int(match.group(1))
+
+
+# --- servers -------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    """One gunicorn master and its workers, started in a process group of their own."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    instance: Path
+    runtime_dir: Path
+    port: int | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        """Everything the server wrote to stdout and stderr so far (access and error logs)."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        """Wait until /healthz answers 200; RuntimeError with the log when it does not in time."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"server {self.name} exited with {self.process.returncode}:\n{self.log()}"
+                )
+            if self.port is None:
+                match = LISTENING_RE.search(self.log())
+                if match:
+                    self.port = int(match.group(1))
+            if self.port is not None and _healthy(self.port):
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"server {self.name} was not ready after {timeout} s:\n{self.log()}")
+
+    def stop(self, timeout: float = 15) -> None:
+        """Graceful stop (SIGTERM to the master), then SIGKILL to the group if it hangs."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                # The master leads its own process group (start_new_session): this reaches
+                # its workers too, and nothing else.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+        shutil.rmtree(self.runtime_dir, ignore_errors=True)
+
+
+def _healthy(port: int) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", "/healthz")
+        response = connection.getresponse()
+        return response.status == 200 and response.read() == b"ok"
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+class ServerPool:
+    """Starts servers and stops every one of them on exit (use it in a fixture)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.servers: list[Server] = []
+
+    def launch(self, name: str, env: dict[str, str], *, workers: int = 1) -> Server:
+        """Start `gunicorn -c gunicorn.conf.py wsgi:app` on a free port; does not wait."""
+        home = self.directory / name
+        instance = home / "instance"
+        instance.mkdir(parents=True, exist_ok=True)
+        # gunicorn's control socket defaults to $HOME/.gunicorn/gunicorn.ctl, shared by every
+        # server of the user: each test server gets its own (short path: AF_UNIX limit).
+        runtime_dir = Path(tempfile.mkdtemp(prefix="ngowg-gunicorn-"))
+        server_env = {
+            **env,
+            "NGOWG_INSTANCE_PATH": str(instance),
+            "GUNICORN_BIND": "127.0.0.1:0",
+            "WEB_CONCURRENCY": str(workers),
+            "XDG_RUNTIME_DIR": str(runtime_dir),
+        }
+        log_path = home / "server.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+                cwd=PROJECT_ROOT,
+                env=server_env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        server = Server(name, process, log_path, instance, runtime_dir)
+        self.servers.append(server)
+        return server
+
+    def start(
+        self, names: list[str], env: dict[str, str], *, workers: int = 1, timeout: float = 30
+    ) -> list[Server]:
+        """Launch several servers side by side, then wait until each one answers."""
+        started = [self.launch(name, env, workers=workers) for name in names]
+        for server in started:
+            server.wait_ready(timeout)
+        return started
+
+    def stop_all(self) -> None:
+        """Stop every server, even when stopping one of them fails."""
+        failures = []
+        for server in self.servers:
+            try:
+                server.stop()
+            except Exception as exc:  # the others must still be stopped
+                failures.append(f"{server.name}: {exc!r}")
+        if failures:
+            raise RuntimeError("servers did not stop: " + "; ".join(failures))
+
+    def __enter__(self) -> ServerPool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop_all()
+
+
+# --- HTTP ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    """One HTTP answer (redirects are not followed)."""
+
+    status: int
+    headers: http.client.HTTPMessage
+    text: str
+
+    @property
+    def location(self) -> str:
+        return self.headers.get("Location", "")
+
+    def messages(self) -> list[str]:
+        """The flashed messages and error texts of an HTML page, tags removed."""
+        found = re.findall(r'<p class="(?:flash|error)[^"]*"[^>]*>(.*?)</p>', self.text, re.S)
+        return [re.sub(r"<[^>]+>|\s+", " ", text).strip() for text in found]
+
+    def __repr__(self) -> str:
+        return f"<Page {self.status} location={self.location!r} messages={self.messages()!r}>"
+
+
+@dataclass
+class Browser:
+    """A browser: one cookie jar for every server on 127.0.0.1, as a browser behind a load
+    balancer would have. `source_address` is the loopback address requests come from (any of
+    127.0.0.0/8), which is the address the per-address rate limits count."""
+
+    source_address: str = "127.0.0.1"
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def request(
+        self, server: Server, method: str, path: str, fields: dict[str, Any] | None = None
+    ) -> Page:
+        assert server.port is not None, f"server {server.name} is not ready"
+        headers = {"Accept": "text/html"}
+        body = None
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if fields is not None:
+            body = urlencode(fields)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", server.port, timeout=30, source_address=(self.source_address, 0)
+        )
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode("utf-8", errors="replace")
+        finally:
+            connection.close()
+        self._store(response.headers.get_all("Set-Cookie") or [])
+        return Page(response.status, response.headers, text)
+
+    def _store(self, set_cookies: list[str]) -> None:
+        now = datetime.now(UTC)
+        for header in set_cookies:
+            jar: SimpleCookie = SimpleCookie()
+            jar.load(header)
+            for name, morsel in jar.items():
+                expires = morsel["expires"]
+                expired = (
+                    not morsel.value
+                    or morsel["max-age"] == "0"
+                    or bool(expires and parsedate_to_datetime(expires) <= now)
+                )
+                if expired:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+
+    def get(self, server: Server, path: str) -> Page:
+        return self.request(server, "GET", path)
+
+    def csrf_token(self, server: Server, page: str) -> str:
+        """The CSRF token of the form on a page (which also sets the session cookie)."""
+        answer = self.get(server, page)
+        match = CSRF_RE.search(answer.text)
+        assert match, f"no CSRF token on {page} ({answer.status}): {answer.text[:300]}"
+        return match.group(1)
+
+    def submit(
+        self, server: Server, path: str, fields: dict[str, Any], page: str | None = None
+    ) -> Page:
+        """Load the form's page (`path` unless given), then POST the fields with its token."""
+        token = self.csrf_token(server, page or path)
+        return self.request(server, "POST", path, {**fields, "csrf_token": token})
