@@ -2,15 +2,35 @@
 
 from ..extensions import Base, db
 from .audit import AuditEvent
-from .orgs import Organization
+from .connections import REQUEST_STATES, ContactRequest
+from .orgs import ORG_KINDS, Organization, OrganizationCountry, OrganizationTheme
+from .profiles import (
+    AUDIENCES,
+    CONTACT_FIELDS,
+    Profile,
+    ProfileLanguage,
+    ProfileSituation,
+    ProfileTheme,
+)
 from .users import ROLES, Invitation, RecoveryCode, User
 
 __all__ = [
+    "AUDIENCES",
+    "CONTACT_FIELDS",
+    "ORG_KINDS",
+    "REQUEST_STATES",
     "ROLES",
     "AuditEvent",
     "Base",
+    "ContactRequest",
     "Invitation",
     "Organization",
+    "OrganizationCountry",
+    "OrganizationTheme",
+    "Profile",
+    "ProfileLanguage",
+    "ProfileSituation",
+    "ProfileTheme",
     "RecoveryCode",
     "User",
     "db",

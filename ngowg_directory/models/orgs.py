@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ._types import UTCDateTime, utcnow
@@ -23,8 +23,57 @@ class Organization(db.Model):
     website: Mapped[str | None] = mapped_column(sa.String(300))
     headquarters_country: Mapped[str | None] = mapped_column(sa.String(2))
     focus: Mapped[str | None] = mapped_column(sa.String(500))
+    acronym: Mapped[str] = mapped_column(sa.String(30), default="")
+    mission: Mapped[str] = mapped_column(sa.Text, default="")
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    member_since: Mapped[date | None] = mapped_column(sa.Date)
+    logo: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    logo_mime: Mapped[str | None] = mapped_column(sa.String(20))
+    logo_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    countries: Mapped[list[OrganizationCountry]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="OrganizationCountry.code"
+    )
+    themes: Mapped[list[OrganizationTheme]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="OrganizationTheme.slug"
+    )
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    @property
+    def country_codes(self) -> list[str]:
+        return [row.code for row in self.countries]
+
+    @property
+    def theme_slugs(self) -> list[str]:
+        return [row.slug for row in self.themes]
 
     def __repr__(self) -> str:
         return f"<Organization {self.slug}>"
+
+
+class OrganizationCountry(db.Model):
+    """A country the organisation works in."""
+
+    __tablename__ = "organization_countries"
+
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(sa.String(2), primary_key=True, index=True)
+
+
+class OrganizationTheme(db.Model):
+    """A Women, Peace and Security theme the organisation works on."""
+
+    __tablename__ = "organization_themes"
+
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    slug: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)

@@ -12,6 +12,7 @@ from ..crypto import EncryptedText
 from ..extensions import db
 from ._types import UTCDateTime, utcnow
 from .orgs import Organization
+from .profiles import Profile
 
 ROLES = ("admin", "manager", "staff", "defender", "policy_maker")
 STATUSES = ("invited", "active", "suspended")
@@ -46,6 +47,9 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organization: Mapped[Organization | None] = relationship(lazy="joined")
+    profile: Mapped[Profile] = relationship(
+        lazy="joined", cascade="all, delete-orphan", uselist=False, single_parent=True
+    )
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )

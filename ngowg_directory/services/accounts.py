@@ -17,7 +17,7 @@ from .. import audit
 from ..extensions import db
 from ..models import ROLES, Organization, User
 from ..models._types import UTCDateTime, utcnow
-from . import passwords
+from . import passwords, profiles
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,7 @@ def create_user(
     if role == "manager" and organization is None:
         raise AccountError(_l("A manager must belong to an organisation."))
     user = User(email=email, role=role, name=name.strip(), organization=organization)
+    user.profile = profiles.new_profile(user)
     db.session.add(user)
     if password is not None:
         set_password(user, password, event=None)

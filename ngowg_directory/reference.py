@@ -1,0 +1,120 @@
+"""Reference data: countries, Security Council agenda situations, themes, languages."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import pycountry
+from babel import Locale
+from flask_babel import get_locale
+
+
+@dataclass(frozen=True)
+class Theme:
+    slug: str
+    name: str
+    kind: str  # "pillar" or "topic"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with resources.files("ngowg_directory.data").joinpath(name).open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@cache
+def themes() -> dict[str, Theme]:
+    """The four pillars of SCR 1325 and common WPS topics, by slug, in file order."""
+    return {
+        row["slug"]: Theme(row["slug"], row["name"], row["kind"]) for row in _rows("wps_themes.csv")
+    }
+
+
+@cache
+def situations() -> dict[str, str]:
+    """Country situations on the Security Council's agenda: ISO alpha-2 code to label."""
+    return {row["iso2"]: row["situation"] for row in _rows("security_council_agenda.csv")}
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """Every ISO 3166-1 alpha-2 code."""
+    return frozenset(country.alpha_2 for country in pycountry.countries)
+
+
+@cache
+def language_codes() -> frozenset[str]:
+    """Every ISO 639-1 code."""
+    return frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+
+
+def _locale() -> Locale:
+    try:
+        return Locale.parse(str(get_locale() or "en"))
+    except (ValueError, TypeError, RuntimeError):
+        return Locale("en")
+
+
+def country_name(code: str | None, locale: Locale | None = None) -> str:
+    """A country's name in the page's language (ISO code when unknown)."""
+    if not code:
+        return ""
+    locale = locale or _locale()
+    name = locale.territories.get(code)
+    if name:
+        return name
+    country = pycountry.countries.get(alpha_2=code)
+    return country.name if country else code
+
+
+def situation_name(code: str) -> str:
+    """The agenda item's label: the country's localised name, or the long English label."""
+    label = situations().get(code, code)
+    if code == "PS":
+        return label
+    return country_name(code)
+
+
+def language_name(code: str | None, locale: Locale | None = None) -> str:
+    """A language's name in the page's language."""
+    if not code:
+        return ""
+    locale = locale or _locale()
+    name = locale.languages.get(code)
+    if name:
+        return name
+    language = pycountry.languages.get(alpha_2=code)
+    return language.name if language else code
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """(code, localised name) for every country, sorted by name."""
+    locale = _locale()
+    pairs = [(code, country_name(code, locale)) for code in country_codes()]
+    return sorted(pairs, key=lambda pair: pair[1].casefold())
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """(code, localised name) for every ISO 639-1 language, sorted by name."""
+    locale = _locale()
+    pairs = [(code, language_name(code, locale)) for code in language_codes()]
+    return sorted(pairs, key=lambda pair: pair[1].casefold())
+
+
+def theme_choices() -> list[tuple[str, str]]:
+    """(slug, name) for every theme, pillars first."""
+    return [(theme.slug, theme.name) for theme in themes().values()]
+
+
+def situation_choices() -> list[tuple[str, str]]:
+    """(code, name) for every Security Council agenda situation."""
+    return sorted(
+        ((code, situation_name(code)) for code in situations()), key=lambda p: p[1].casefold()
+    )
+
+
+def all_country_names(code: str) -> list[str]:
+    """The country's name in each of the UN languages the directory speaks (for search)."""
+    return sorted({country_name(code, Locale(lang)) for lang in ("en", "fr", "es", "ar")})

@@ -1,0 +1,275 @@
+"""Profiles: editing with optimistic locking, audiences, hiding, consent, deletion."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import phonenumbers
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit, privacy, reference
+from ..extensions import db
+from ..models import AUDIENCES, CONTACT_FIELDS, AuditEvent, ContactRequest, Profile, User
+from ..models._types import utcnow
+
+logger = logging.getLogger(__name__)
+
+BIO_MAX = 1000
+EDITABLE = (
+    "name",
+    "title",
+    "affiliation",
+    "country",
+    "situations",
+    "themes",
+    "languages",
+    "bio",
+    "email",
+    "phone",
+    "messaging",
+    "city",
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class ProfileError(ValueError):
+    """A value that cannot be stored; `field` names the form field."""
+
+    def __init__(self, field: str, message: Any) -> None:
+        super().__init__(str(message))
+        self.field = field
+
+
+@dataclass
+class Conflict(Exception):
+    """Someone saved the record after it was opened: what they changed, and its value now."""
+
+    changes: dict[str, Any]
+
+
+def new_profile(user: User) -> Profile:
+    """A profile with the role's default audiences and the account e-mail as contact."""
+    audiences = privacy.default_audiences(user.role)
+    profile = Profile(email=user.email, last_confirmed_at=utcnow())
+    for name, audience in audiences.items():
+        setattr(profile, f"{name}_audience", audience)
+    return profile
+
+
+def clean_text(value: str | None, limit: int, field: str) -> str:
+    """Plain text without control characters (newlines kept), within the limit."""
+    text = unicodedata.normalize("NFC", _CONTROL.sub("", value or "")).strip()
+    if len(text) > limit:
+        raise ProfileError(field, _l("Use at most %(n)s characters.", n=limit))
+    return text
+
+
+def normalise_phone(raw: str | None, country: str | None) -> str | None:
+    """A phone number in E.164, or ProfileError with a plain message."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        number = phonenumbers.parse(raw, country or None)
+    except phonenumbers.NumberParseException as exc:
+        raise ProfileError(
+            "phone",
+            _l(
+                "This is not a phone number. Write it with its country code, like +249 912 345 678."
+            ),
+        ) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ProfileError(
+            "phone", _l("This phone number does not exist. Check its country code and digits.")
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_city(raw: str | None) -> str | None:
+    """A city or town name only: digits suggest a street address or coordinates."""
+    city = clean_text(raw, 100, "city")
+    if any(ch.isdigit() for ch in city):
+        raise ProfileError(
+            "city", _l("Only the name of a city or town, please: no street address or coordinates.")
+        )
+    return city or None
+
+
+def _codes(values: list[str] | None, allowed: Any, field: str, *, upper: bool = False) -> list[str]:
+    stripped = [v.strip() for v in values or [] if v and v.strip()]
+    codes = [v.upper() if upper else v.lower() for v in stripped]
+    unknown = [code for code in codes if code not in allowed]
+    if unknown:
+        raise ProfileError(field, _l("Unknown value: %(v)s", v=", ".join(unknown)))
+    return list(dict.fromkeys(codes))
+
+
+def clean(data: dict[str, Any]) -> dict[str, Any]:
+    """Check and normalise submitted profile values; ProfileError names the bad field."""
+    country = (data.get("country") or "").strip().upper() or None
+    if country and country not in reference.country_codes():
+        raise ProfileError("country", _l("Unknown country code %(c)s.", c=country))
+    email = (data.get("email") or "").strip() or None
+    if email:
+        from .accounts import AccountError, normalise_email
+
+        try:
+            email = normalise_email(email)
+        except AccountError as exc:
+            raise ProfileError("email", str(exc)) from exc
+    name = clean_text(data.get("name"), 120, "name")
+    if not name:
+        raise ProfileError("name", _l("Please give a name; a pseudonym is fine."))
+    return {
+        "name": name,
+        "title": clean_text(data.get("title"), 150, "title"),
+        "affiliation": clean_text(data.get("affiliation"), 200, "affiliation"),
+        "country": country,
+        "situations": _codes(
+            data.get("situations"), reference.situations(), "situations", upper=True
+        ),
+        "themes": _codes(data.get("themes"), reference.themes(), "themes"),
+        "languages": _codes(data.get("languages"), reference.language_codes(), "languages"),
+        "bio": clean_text(data.get("bio"), BIO_MAX, "bio"),
+        "email": email,
+        "phone": normalise_phone(data.get("phone"), country),
+        "messaging": clean_text(data.get("messaging"), 100, "messaging") or None,
+        "city": clean_city(data.get("city")),
+    }
+
+
+def snapshot(user: User) -> dict[str, Any]:
+    """The editable values as they are now."""
+    profile = user.profile
+    return {
+        "name": user.name,
+        "title": profile.title,
+        "affiliation": profile.affiliation,
+        "country": profile.country,
+        "situations": profile.situation_codes,
+        "themes": profile.theme_slugs,
+        "languages": profile.language_codes,
+        "bio": profile.bio,
+        "email": profile.email,
+        "phone": profile.phone,
+        "messaging": profile.messaging,
+        "city": profile.city,
+    }
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="profile-snapshot")
+
+
+def sign_snapshot(user: User) -> str:
+    """The version and values the edit form was opened with, signed for the round trip."""
+    return _signer().dumps({"v": user.profile.version_id, "s": snapshot(user)})
+
+
+def update(user: User, data: dict[str, Any], opened: str, actor: User) -> None:
+    """Save a profile edit; raise Conflict when someone saved it since the form was opened."""
+    try:
+        token = _signer().loads(opened)
+    except BadSignature as exc:
+        raise ProfileError(
+            "name", _l("The form was damaged. Reload the page and try again.")
+        ) from exc
+    values = clean(data)
+    profile = user.profile
+    if token["v"] != profile.version_id:
+        now = snapshot(user)
+        changed = {key: now[key] for key in EDITABLE if now[key] != token["s"].get(key)}
+        if changed:
+            raise Conflict(changed)
+    user.name = values["name"]
+    for key in ("title", "affiliation", "country", "bio", *CONTACT_FIELDS):
+        setattr(profile, key, values[key])
+    profile.set_tags(values["situations"], values["themes"], values["languages"])
+    profile.updated_at = utcnow()
+    profile.last_confirmed_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise Conflict({}) from exc
+    audit.record("profile_updated", actor=actor, target=user)
+
+
+def set_audiences(user: User, audiences: dict[str, str]) -> None:
+    """Choose who sees each contact field."""
+    profile = user.profile
+    for name in CONTACT_FIELDS:
+        value = audiences.get(name)
+        if value not in AUDIENCES:
+            raise ProfileError(name, _l("Choose one of the offered audiences."))
+        setattr(profile, f"{name}_audience", value)
+    profile.updated_at = utcnow()
+    audit.record(
+        "privacy_changed", actor=user, target=user, **{n: audiences[n] for n in CONTACT_FIELDS}
+    )
+
+
+def set_hidden(user: User, hidden: bool) -> None:
+    """Hide the profile from everyone at once, or show it again."""
+    user.profile.hidden = hidden
+    user.profile.updated_at = utcnow()
+    audit.record("profile_hidden" if hidden else "profile_shown", actor=user, target=user)
+
+
+def set_consent(user: User, consent: bool) -> None:
+    """Record or withdraw consent to be listed (withdrawing hides at once)."""
+    user.profile.consent_at = utcnow() if consent else None
+    user.profile.updated_at = utcnow()
+    audit.record("consent_given" if consent else "consent_withdrawn", actor=user, target=user)
+
+
+def confirm(user: User) -> None:
+    """The person says her profile is still right."""
+    user.profile.last_confirmed_at = utcnow()
+    user.profile.reminder_sent_at = None
+    audit.record("profile_confirmed", actor=user, target=user)
+
+
+def delete_account(user: User, actor: User | None) -> None:
+    """Delete the account for good; the audit log keeps a record without personal data."""
+    user_id, role = user.id, user.role
+    db.session.execute(
+        sa.delete(ContactRequest).where(
+            sa.or_(ContactRequest.requester_id == user_id, ContactRequest.recipient_id == user_id)
+        )
+    )
+    db.session.delete(user)
+    db.session.flush()
+    audit.record(
+        "account_deleted",
+        actor=None if actor is None or actor.id == user_id else actor,
+        target_type="user",
+        target_id=user_id,
+        role=role,
+        by_self=actor is not None and actor.id == user_id,
+    )
+    logger.info("account %s deleted", user_id)
+
+
+def reveal_log(user: User, limit: int = 200) -> list[AuditEvent]:
+    """Who was shown this person's contact details above `members`, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent)
+            .where(
+                AuditEvent.action == "contact_revealed",
+                AuditEvent.target_type == "user",
+                AuditEvent.target_id == user.id,
+            )
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
