@@ -76,11 +76,13 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .main import bp as main_bp
     from .orgs import bp as orgs_bp
+    from .people import bp as people_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(orgs_bp, url_prefix="/orgs")
+    app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

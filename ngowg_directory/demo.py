@@ -37,6 +37,41 @@ DEMO_PEOPLE: tuple[tuple[str, str, str, str | None], ...] = (
 )
 
 
+# Fictional profile details: (title, country, situations, themes, languages, phone, city).
+DEMO_PROFILES: dict[str, tuple[str, str, str, str, str, str, str]] = {
+    "secretariat": ("Programme Director", "US", "", "participation;national-action-plans", "en;fr", "", "New York"),
+    "manager.wilpf": ("UN Programme Manager", "US", "CO;SY", "disarmament;participation", "es;en", "", "New York"),
+    "manager.gnwp": ("Programme Coordinator", "US", "CD;SS", "national-action-plans", "en", "", "New York"),
+    "staff.wilpf": ("Advocacy Associate", "CH", "UA", "disarmament;prevention", "en;fr", "", "Geneva"),
+    "staff.cordaid": ("Policy Adviser", "NL", "CD;CF", "relief-recovery", "fr;en", "", "The Hague"),
+    "defender.sudan": ("Women's rights lawyer", "SD", "SD", "crsv;transitional-justice", "ar;en", "+249912345678", "Khartoum"),
+    "defender.mali": ("Peacebuilder", "ML", "ML", "peace-processes;participation", "fr", "+22370123456", "Bamako"),
+    "defender.southsudan": ("Community organiser", "SS", "SS", "humanitarian-gbv;displacement", "en", "+211912345678", "Juba"),
+    "defender.drc": ("Survivor advocate", "CD", "CD", "crsv;protection", "fr;sw", "+243812345678", "Goma"),
+    "defender.afghanistan": ("Journalist", "AF", "AF", "whrd-civic-space", "fa;ps;en", "", ""),
+    "defender.colombia": ("Indigenous women's leader", "CO", "CO", "peace-processes;climate-security", "es", "+573001234567", "Cauca"),
+    "defender.syria": ("Human rights documenter", "SY", "SY", "transitional-justice;displacement", "ar", "", "Gaziantep"),
+    "defender.myanmar": ("Women's network coordinator", "MM", "MM", "protection;crsv", "my;en", "", ""),
+    "pm.france": ("First Secretary, Permanent Mission of France", "US", "ML;CF", "participation", "fr;en", "+12125550101", "New York"),
+    "pm.unwomen": ("Peace and Security Specialist, UN Women", "US", "AF;MM", "national-action-plans;peace-processes", "en;ja", "", "New York"),
+    "pm.expert": ("Expert, Informal Experts Group on WPS", "US", "SD;SS;SO", "crsv;peacekeeping-sea", "en;zu", "", "New York"),
+    "pm.sweden": ("Counsellor, Permanent Mission of Sweden", "US", "UA;YE", "prevention", "sv;en", "", "New York"),
+}
+
+
+def _fill_profile(user: User, local: str) -> None:
+    title, country, situations, themes, languages, phone, city = DEMO_PROFILES[local]
+    profile = user.profile
+    profile.title, profile.country = title, country
+    profile.phone, profile.city = phone or None, city or None
+    profile.messaging = "Signal: " + phone if phone and user.role == "defender" else None
+    split = [part.split(";") if part else [] for part in (situations, themes, languages)]
+    profile.set_tags(*split)
+    profile.bio = "Fictional demo profile. " + title + "."
+    if user.role == "defender" and local != "defender.myanmar":
+        profile.consent_at = profile.last_confirmed_at
+
+
 def demo_email(local: str) -> str:
     """A demo address on a reserved example domain, so no mail reaches a real person."""
     return f"{local}@{DEMO_DOMAIN}"
@@ -92,6 +127,7 @@ def seed(*, if_empty: bool = False, echo: Callable[[str], object] = print) -> No
                 email, role, name=name, organization=_org(slug), password=DEMO_PASSWORD
             )
             user.is_demo = True
+            _fill_profile(user, local)
             added_people += 1
         if role in ("admin", "manager") and not user.totp_enabled:
             user.totp_secret = twofactor.new_secret()

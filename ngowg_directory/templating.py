@@ -9,10 +9,17 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from . import reference
 from .forms import ROLE_LABELS
 from .models._types import utcnow
 
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+ORG_KIND_LABELS = {
+    "member": _l("Member organisation"),
+    "un_entity": _l("UN entity"),
+    "mission": _l("Member state mission"),
+    "partner": _l("Partner"),
+}
 STATUS_LABELS = {"invited": _l("invited"), "active": _l("active"), "suspended": _l("suspended")}
 FLASH_LABELS = {"error": _l("Error:"), "success": _l("Done:"), "info": _l("Note:")}
 
@@ -28,6 +35,8 @@ def navigation() -> list[tuple[str, Any, dict[str, str]]]:
         )
     if current_user.is_admin:
         items.append(("admin.index", _l("Secretariat"), {}))
+    items.append(("people.show", _l("My profile"), {"person_id": str(current_user.id)}))
+    items.append(("account.privacy", _l("Privacy"), {}))
     items.append(("account.security", _l("Sign-in and security"), {}))
     return items
 
@@ -41,7 +50,12 @@ def template_globals() -> dict[str, Any]:
         "flash_labels": FLASH_LABELS,
         "role_labels": ROLE_LABELS,
         "status_labels": STATUS_LABELS,
+        "org_kind_labels": ORG_KIND_LABELS,
         "now": utcnow(),
+        "country_name": reference.country_name,
+        "situation_name": reference.situation_name,
+        "language_name": reference.language_name,
+        "theme_name": lambda slug: reference.themes()[slug].name if slug in reference.themes() else slug,
     }
 
 

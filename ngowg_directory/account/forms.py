@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.forms import NewPasswordMixin
 
@@ -35,3 +47,94 @@ class ConfirmPasswordForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField(_l("Confirm"))
+
+
+AUDIENCE_LABELS = {
+    "members": _l("All members of the directory"),
+    "policy_makers": _l("Policy-makers, the secretariat and my organisation's managers"),
+    "connections": _l("Only people whose contact request I accepted"),
+    "private": _l("Nobody (only me)"),
+}
+FIELD_LABELS = {
+    "email": _l("Contact e-mail"),
+    "phone": _l("Phone"),
+    "messaging": _l("Messaging (for example Signal)"),
+    "city": _l("City"),
+}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes: works on every phone without JavaScript."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(
+        _l("Name shown to others"),
+        validators=[DataRequired(), Length(max=120)],
+        description=_l("Defenders may use a pseudonym."),
+    )
+    title = StringField(_l("Title or position"), validators=[Optional(), Length(max=150)])
+    affiliation = StringField(
+        _l("Mission or UN entity"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("For policy-makers: for example Permanent Mission of Ghana, UN Women."),
+    )
+    country = SelectField(_l("Country where you work"), choices=[], validate_choice=False)
+    situations = MultiCheckboxField(
+        _l("Security Council agenda situations you work on"), choices=[], validate_choice=False
+    )
+    themes = MultiCheckboxField(_l("Themes"), choices=[], validate_choice=False)
+    languages = SelectMultipleField(
+        _l("Languages you work in"),
+        choices=[],
+        validate_choice=False,
+        description=_l("Hold Ctrl (or Cmd) to choose several on a computer."),
+        render_kw={"size": 8},
+    )
+    bio = TextAreaField(
+        _l("About your work"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("Plain text, at most 1,000 characters. Never write an address here."),
+        render_kw={"rows": 6, "maxlength": 1000},
+    )
+    email = EmailField(_l("Contact e-mail"), validators=[Optional(), Length(max=254)])
+    phone = StringField(
+        _l("Phone"),
+        validators=[Optional(), Length(max=40)],
+        description=_l("With the country code, for example +249 912 345 678."),
+        render_kw={"inputmode": "tel", "autocomplete": "tel", "dir": "ltr"},
+    )
+    messaging = StringField(
+        _l("Messaging (for example a Signal number or username)"),
+        validators=[Optional(), Length(max=100)],
+        render_kw={"dir": "ltr"},
+    )
+    city = StringField(
+        _l("City or town"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Only the city: never a street address."),
+    )
+    opened = HiddenField()
+    submit = SubmitField(_l("Save my profile"))
+
+
+class PrivacyForm(FlaskForm):
+    email = RadioField(FIELD_LABELS["email"], choices=list(AUDIENCE_LABELS.items()))
+    phone = RadioField(FIELD_LABELS["phone"], choices=list(AUDIENCE_LABELS.items()))
+    messaging = RadioField(FIELD_LABELS["messaging"], choices=list(AUDIENCE_LABELS.items()))
+    city = RadioField(FIELD_LABELS["city"], choices=list(AUDIENCE_LABELS.items()))
+    submit = SubmitField(_l("Save who sees what"))
+
+
+class DeleteAccountForm(FlaskForm):
+    current = PasswordField(
+        _l("Your password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    confirm = BooleanField(
+        _l("I understand that my profile, contact details and connections are deleted for good."),
+        validators=[DataRequired()],
+    )
+    submit = SubmitField(_l("Delete my account"))

@@ -72,12 +72,13 @@ class Profile(db.Model):
 
     def set_tags(self, situations: list[str], themes: list[str], languages: list[str]) -> None:
         """Replace the three lists, keeping rows that stay."""
-        _replace(self.situations, situations, ProfileSituation, "code")
-        _replace(self.themes, themes, ProfileTheme, "slug")
-        _replace(self.languages, languages, ProfileLanguage, "code")
+        replace_rows(self.situations, situations, ProfileSituation, "code")
+        replace_rows(self.themes, themes, ProfileTheme, "slug")
+        replace_rows(self.languages, languages, ProfileLanguage, "code")
 
 
-def _replace(rows: list, wanted: list[str], model: type, attr: str) -> None:
+def replace_rows(rows: list, wanted: list[str], model: type, attr: str) -> None:
+    """Make a tag collection hold exactly `wanted`, keeping the rows that stay."""
     keep = set(wanted)
     rows[:] = [row for row in rows if getattr(row, attr) in keep]
     present = {getattr(row, attr) for row in rows}

@@ -1,20 +1,134 @@
-"""An organisation's people and invitations, for its managers and the secretariat."""
+"""Organisation pages: the profile for members; edit, people and invitations for managers."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import redirect, render_template, url_for
+import hashlib
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from .. import reference
 from ..admin.views import flash_sent, resend_and_redirect
 from ..extensions import db
 from ..forms import ConfirmForm, InviteForm
-from ..models import ROLES, User
-from ..permissions import get_managed_org_or_404
-from ..services import invitations
+from ..models import ROLES, Organization
+from ..permissions import get_managed_org_or_404, may_manage
+from ..services import invitations, orgs
 from ..services.accounts import AccountError
+from ..services.profiles import Conflict, ProfileError
 from . import bp
+from .forms import LogoForm, OrganizationForm
+
+
+def _visible_org_or_404(slug: str) -> Organization:
+    organization = orgs.find(slug)
+    if organization is None or (organization.archived_at and not current_user.is_admin):
+        abort(404)
+    return organization
+
+
+@bp.get("/<slug>")
+def show(slug: str) -> str:
+    """The organisation's profile and its listed people."""
+    organization = _visible_org_or_404(slug)
+    return render_template(
+        "orgs/profile.html",
+        organization=organization,
+        members=orgs.listed_members(organization),
+        may_manage=may_manage(organization),
+    )
+
+
+@bp.get("/<slug>/logo")
+def logo(slug: str) -> Response:
+    """The stored logo, re-encoded at upload; cached by the browser until it changes."""
+    organization = _visible_org_or_404(slug)
+    if not organization.logo:
+        abort(404)
+    etag = hashlib.sha256(organization.logo).hexdigest()[:32]
+    if etag in request.if_none_match:
+        response = make_response("", 304)
+    else:
+        response = make_response(organization.logo)
+        response.mimetype = organization.logo_mime or "application/octet-stream"
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+def _org_form(organization: Organization) -> OrganizationForm:
+    form = OrganizationForm()
+    countries = reference.country_choices()
+    form.headquarters_country.choices = [("", "—"), *countries]
+    form.countries.choices = countries
+    form.themes.choices = reference.theme_choices()
+    if not form.is_submitted():
+        values = orgs.snapshot(organization)
+        values["member_since"] = organization.member_since
+        form.process(data=values)
+    return form
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+def edit(slug: str) -> str | Response:
+    """Managers of this organisation and admins edit its profile and logo."""
+    organization = get_managed_org_or_404(slug)
+    form = _org_form(organization)
+    conflict = None
+    if form.validate_on_submit():
+        data = {name: form[name].data for name in orgs.EDITABLE}
+        try:
+            orgs.update(organization, data, form.opened.data or "", actor=current_user)
+        except ProfileError as exc:
+            form[exc.field].errors = [*form[exc.field].errors, str(exc)]
+        except Conflict as exc:
+            conflict = exc.changes
+        else:
+            db.session.commit()
+            flash(_("The organisation's profile has been saved."), "success")
+            return redirect(url_for("orgs.show", slug=organization.slug))
+    if conflict is not None or not form.is_submitted():
+        form.opened.data = orgs.sign_snapshot(organization)
+    return render_template(
+        "orgs/edit.html",
+        organization=organization,
+        form=form,
+        logo_form=LogoForm(prefix="logo"),
+        confirm=ConfirmForm(),
+        conflict=conflict,
+        field_labels={name: form[name].label.text for name in orgs.EDITABLE},
+    )
+
+
+@bp.post("/<slug>/logo")
+def upload_logo(slug: str) -> str | Response:
+    """Replace the logo after checking the file by its content."""
+    organization = get_managed_org_or_404(slug)
+    form = LogoForm(prefix="logo")
+    if form.validate_on_submit() and form.logo.data:
+        try:
+            orgs.set_logo(organization, form.logo.data.read(), current_user)
+        except ProfileError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("The logo has been updated."), "success")
+    else:
+        flash(_("Choose an image file first."), "error")
+    return redirect(url_for("orgs.edit", slug=organization.slug))
+
+
+@bp.post("/<slug>/logo/remove")
+def remove_logo(slug: str) -> Response:
+    """Remove the logo."""
+    organization = get_managed_org_or_404(slug)
+    if ConfirmForm().validate_on_submit():
+        orgs.remove_logo(organization, current_user)
+        db.session.commit()
+        flash(_("The logo has been removed."), "success")
+    return redirect(url_for("orgs.edit", slug=organization.slug))
 
 
 @bp.route("/<slug>/people", methods=["GET", "POST"])
@@ -39,15 +153,12 @@ def people(slug: str) -> str | Response:
             db.session.commit()
             flash_sent(sent)
             return redirect(url_for("orgs.people", slug=slug))
-    members = db.session.scalars(
-        sa.select(User)
-        .where(User.organization_id == organization.id, User.status != "invited")
-        .order_by(User.name)
-    )
+    members = orgs.listed_members(organization)
     return render_template(
         "orgs/people.html",
         organization=organization,
-        members=list(members),
+        members=members,
+        unlisted=orgs.member_total(organization) - len(members),
         form=form,
         pending=invitations.pending_for(organization),
         confirm=ConfirmForm(),
@@ -64,3 +175,37 @@ def resend_invitation(slug: str, invitation_id: int) -> Response:
     return resend_and_redirect(
         invitation_id, organization, url_for("orgs.people", slug=organization.slug)
     )
+
+
+def _member_action(slug: str, person_id: int, action: str) -> Response:
+    organization = get_managed_org_or_404(slug)
+    person = orgs.member_or_404(organization, person_id)
+    if person is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        if action == "remove":
+            orgs.remove_member(organization, person, current_user)
+            message = _("%(name)s is no longer part of the organisation.", name=person.name)
+        else:
+            orgs.make_manager(organization, person, current_user)
+            message = _("%(name)s is now a manager.", name=person.name)
+    except ProfileError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("orgs.people", slug=organization.slug))
+
+
+@bp.post("/<slug>/people/<int:person_id>/remove")
+def remove_member(slug: str, person_id: int) -> Response:
+    """Take a person out of the organisation (the account stays)."""
+    return _member_action(slug, person_id, "remove")
+
+
+@bp.post("/<slug>/people/<int:person_id>/make-manager")
+def make_manager(slug: str, person_id: int) -> Response:
+    """Make a member one of the organisation's managers."""
+    return _member_action(slug, person_id, "manager")

@@ -1,0 +1,172 @@
+"""A person's own profile: edit, privacy, hide and show, consent, reveal log, deletion."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from .. import reference
+from ..extensions import db
+from ..forms import ConfirmForm
+from ..models import CONTACT_FIELDS
+from ..services import passwords, profiles, reminders
+from ..sessions import end_session
+from . import bp
+from .forms import FIELD_LABELS, DeleteAccountForm, PrivacyForm, ProfileForm
+
+LIST_FIELDS = ("situations", "themes", "languages")
+
+
+def _profile_form() -> ProfileForm:
+    form = ProfileForm()
+    form.country.choices = [("", _("Choose a country"))] + reference.country_choices()
+    form.situations.choices = reference.situation_choices()
+    form.themes.choices = reference.theme_choices()
+    form.languages.choices = reference.language_choices()
+    return form
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+def profile() -> str | Response:
+    """Edit one's own profile; a save over someone else's newer save is refused."""
+    form = _profile_form()
+    conflict = None
+    if form.validate_on_submit():
+        data = {name: form[name].data for name in profiles.EDITABLE}
+        try:
+            profiles.update(current_user, data, form.opened.data or "", actor=current_user)
+        except profiles.ProfileError as exc:
+            form[exc.field].errors = [*form[exc.field].errors, str(exc)]
+        except profiles.Conflict as exc:
+            conflict = exc.changes
+        else:
+            db.session.commit()
+            flash(_("Your profile has been saved."), "success")
+            return redirect(url_for("people.show", person_id=current_user.id))
+    if not form.is_submitted():
+        form.process(data=profiles.snapshot(current_user))
+    if conflict is not None or not form.is_submitted():
+        form.opened.data = profiles.sign_snapshot(current_user)
+    return render_template(
+        "account/profile.html", form=form, conflict=conflict, field_labels=_conflict_labels(form)
+    )
+
+
+def _conflict_labels(form: ProfileForm) -> dict[str, str]:
+    return {name: form[name].label.text for name in profiles.EDITABLE}
+
+
+@bp.route("/privacy", methods=["GET", "POST"])
+def privacy() -> str | Response:
+    """Choose the audience of each contact detail; hide or show the profile; consent."""
+    profile = current_user.profile
+    form = PrivacyForm(data={name: profile.audience(name) for name in CONTACT_FIELDS})
+    if form.validate_on_submit():
+        try:
+            profiles.set_audiences(current_user, {n: form[n].data for n in CONTACT_FIELDS})
+        except profiles.ProfileError as exc:
+            form[exc.field].errors = [*form[exc.field].errors, str(exc)]
+        else:
+            db.session.commit()
+            flash(_("Your privacy settings have been saved."), "success")
+            return redirect(url_for("account.privacy"))
+    return render_template(
+        "account/privacy.html",
+        form=form,
+        confirm=ConfirmForm(),
+        profile=profile,
+        field_labels=FIELD_LABELS,
+        needs_consent=current_user.role == "defender",
+    )
+
+
+def _toggle(action: str) -> Response:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if action == "hide":
+        profiles.set_hidden(current_user, True)
+        message = _("Your profile is hidden. Nobody but you and the secretariat can see it.")
+    elif action == "show":
+        profiles.set_hidden(current_user, False)
+        message = _("Your profile is visible again.")
+    elif action == "consent":
+        profiles.set_consent(current_user, True)
+        message = _("Thank you. You are now listed in the directory.")
+    else:
+        profiles.set_consent(current_user, False)
+        message = _("You are no longer listed. Nobody but you and the secretariat can see you.")
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("account.privacy"))
+
+
+@bp.post("/hide")
+def hide() -> Response:
+    """Hide my profile now."""
+    return _toggle("hide")
+
+
+@bp.post("/show")
+def show() -> Response:
+    """Show my profile again."""
+    return _toggle("show")
+
+
+@bp.post("/consent")
+def consent() -> Response:
+    """Agree to be listed."""
+    return _toggle("consent")
+
+
+@bp.post("/consent/withdraw")
+def withdraw_consent() -> Response:
+    """Withdraw consent: hidden at once."""
+    return _toggle("withdraw")
+
+
+@bp.get("/reveals")
+def reveals() -> str:
+    """Who was shown my contact details, and when."""
+    events = profiles.reveal_log(current_user)
+    viewers = profiles.people_by_id([e.actor_id for e in events if e.actor_id])
+    return render_template(
+        "account/reveals.html", events=events, viewers=viewers, field_labels=FIELD_LABELS
+    )
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+def delete() -> str | Response:
+    """Delete my account for good, after the password and an explicit confirmation."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if passwords.verify_password(current_user.password_hash, form.current.data or ""):
+            user = current_user._get_current_object()
+            end_session()
+            profiles.delete_account(user, actor=user)
+            db.session.commit()
+            flash(_("Your account and everything about you in the directory are deleted."), "info")
+            return redirect(url_for("auth.login"))
+        form.current.errors = [*form.current.errors, _("This is not your current password.")]
+    return render_template("account/delete.html", form=form)
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm_profile(token: str) -> str | Response | tuple[str, int]:
+    """The reminder's one-time link: confirm the profile is still right."""
+    user = reminders.user_for_token(token)
+    if user is None or user.id != current_user.id:
+        return render_template("auth/link_invalid.html", kind="confirm"), 400
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        profiles.confirm(user)
+        db.session.commit()
+        flash(_("Thank you: your profile is marked as up to date."), "success")
+        return redirect(url_for("people.show", person_id=user.id))
+    return render_template(
+        "account/confirm.html",
+        form=form,
+        months=current_app.config["PROFILE_STALE_DAYS"] // 30,
+    )

@@ -1,0 +1,7 @@
+"""People's profile pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("people", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,225 @@
+"""Organisations: profile edits with optimistic locking, logos, members and managers."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit, privacy, reference
+from ..extensions import db
+from ..models import Organization, OrganizationCountry, OrganizationTheme, Profile, User
+from ..models._types import utcnow
+from ..models.profiles import replace_rows
+from .profiles import Conflict, ProfileError, clean_text
+
+logger = logging.getLogger(__name__)
+
+LOGO_FORMATS = {"PNG", "JPEG", "WEBP"}
+LOGO_MAX_SIDE = 512
+LOGO_MAX_PIXELS = 4096 * 4096
+EDITABLE = (
+    "name",
+    "acronym",
+    "mission",
+    "website",
+    "headquarters_country",
+    "countries",
+    "themes",
+    "contact_email",
+    "member_since",
+)
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+def find(slug: str) -> Organization | None:
+    """The organisation with this slug."""
+    return db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
+
+
+def clean(data: dict[str, Any]) -> dict[str, Any]:
+    """Check and normalise submitted organisation values; ProfileError names the bad field."""
+    name = clean_text(data.get("name"), 200, "name")
+    if not name:
+        raise ProfileError("name", _l("The organisation needs a name."))
+    website = (data.get("website") or "").strip() or None
+    if website and not _URL.match(website):
+        raise ProfileError("website", _l("Give the full address, starting with https://"))
+    hq = (data.get("headquarters_country") or "").strip().upper() or None
+    if hq and hq not in reference.country_codes():
+        raise ProfileError("headquarters_country", _l("Unknown country code %(c)s.", c=hq))
+    countries = [c.strip().upper() for c in data.get("countries") or [] if c and c.strip()]
+    unknown = [c for c in countries if c not in reference.country_codes()]
+    if unknown:
+        raise ProfileError("countries", _l("Unknown value: %(v)s", v=", ".join(unknown)))
+    themes = [t.strip().lower() for t in data.get("themes") or [] if t and t.strip()]
+    if any(t not in reference.themes() for t in themes):
+        raise ProfileError("themes", _l("Unknown theme."))
+    email = (data.get("contact_email") or "").strip() or None
+    if email:
+        from .accounts import AccountError, normalise_email
+
+        try:
+            email = normalise_email(email)
+        except AccountError as exc:
+            raise ProfileError("contact_email", str(exc)) from exc
+    member_since = data.get("member_since")
+    if member_since is not None and not isinstance(member_since, date):
+        raise ProfileError("member_since", _l("Give a date like 2013-05-01."))
+    return {
+        "name": name,
+        "acronym": clean_text(data.get("acronym"), 30, "acronym"),
+        "mission": clean_text(data.get("mission"), 2000, "mission"),
+        "website": website,
+        "headquarters_country": hq,
+        "countries": list(dict.fromkeys(countries)),
+        "themes": list(dict.fromkeys(themes)),
+        "contact_email": email,
+        "member_since": member_since,
+    }
+
+
+def snapshot(org: Organization) -> dict[str, Any]:
+    """The editable values as they are now."""
+    return {
+        "name": org.name,
+        "acronym": org.acronym,
+        "mission": org.mission,
+        "website": org.website,
+        "headquarters_country": org.headquarters_country,
+        "countries": org.country_codes,
+        "themes": org.theme_slugs,
+        "contact_email": org.contact_email,
+        "member_since": org.member_since.isoformat() if org.member_since else None,
+    }
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="org-snapshot")
+
+
+def sign_snapshot(org: Organization) -> str:
+    """The version and values the edit form was opened with."""
+    return _signer().dumps({"v": org.version_id, "s": snapshot(org)})
+
+
+def update(org: Organization, data: dict[str, Any], opened: str, actor: User) -> None:
+    """Save an edit; raise Conflict when someone saved since the form was opened."""
+    try:
+        token = _signer().loads(opened)
+    except BadSignature as exc:
+        raise ProfileError("name", _l("The form was damaged. Reload the page and try again.")) from exc
+    values = clean(data)
+    if token["v"] != org.version_id:
+        now = snapshot(org)
+        changed = {key: now[key] for key in EDITABLE if now[key] != token["s"].get(key)}
+        if changed:
+            raise Conflict(changed)
+    for key in ("name", "acronym", "mission", "website", "headquarters_country", "contact_email", "member_since"):
+        setattr(org, key, values[key])
+    replace_rows(org.countries, values["countries"], OrganizationCountry, "code")
+    replace_rows(org.themes, values["themes"], OrganizationTheme, "slug")
+    org.updated_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise Conflict({}) from exc
+    audit.record("organization_updated", actor=actor, target=org)
+
+
+def process_logo(data: bytes) -> tuple[bytes, str]:
+    """Check an upload by its content and re-encode it without metadata: (bytes, mime)."""
+    if len(data) > current_app.config["LOGO_MAX_BYTES"]:
+        raise ProfileError("logo", _l("The logo may be at most 512 KB."))
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            kind = probe.format
+            width, height = probe.size
+            probe.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ProfileError("logo", _l("This file is not a PNG, JPEG or WebP image.")) from exc
+    if kind not in LOGO_FORMATS:
+        raise ProfileError("logo", _l("This file is not a PNG, JPEG or WebP image."))
+    if width * height > LOGO_MAX_PIXELS:
+        raise ProfileError("logo", _l("The image is too large; use at most 4096 by 4096 pixels."))
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+        image = image.convert("RGBA" if has_alpha else "RGB")
+        image.thumbnail((LOGO_MAX_SIDE, LOGO_MAX_SIDE))
+        out = io.BytesIO()
+        if has_alpha:
+            image.save(out, format="PNG", optimize=True)
+            return out.getvalue(), "image/png"
+        image.save(out, format="JPEG", quality=85, optimize=True)
+        return out.getvalue(), "image/jpeg"
+
+
+def set_logo(org: Organization, data: bytes, actor: User) -> None:
+    """Store a checked, re-encoded logo."""
+    org.logo, org.logo_mime = process_logo(data)
+    org.logo_updated_at = utcnow()
+    org.updated_at = utcnow()
+    audit.record("organization_logo_changed", actor=actor, target=org)
+
+
+def remove_logo(org: Organization, actor: User) -> None:
+    """Drop the logo."""
+    org.logo = org.logo_mime = org.logo_updated_at = None
+    audit.record("organization_logo_removed", actor=actor, target=org)
+
+
+def listed_members(org: Organization) -> list[User]:
+    """Members every signed-in user may see, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Profile)
+            .where(User.organization_id == org.id, privacy.listed_clause())
+            .order_by(User.name)
+        )
+    )
+
+
+def member_total(org: Organization) -> int:
+    """How many accounts belong to the organisation, listed or not."""
+    total = db.session.scalar(
+        sa.select(sa.func.count(User.id)).where(User.organization_id == org.id)
+    )
+    return total or 0
+
+
+def member_or_404(org: Organization, person_id: int) -> User | None:
+    """A listed member of this organisation, or None."""
+    person = db.session.get(User, person_id)
+    if person is None or person.organization_id != org.id or not privacy.is_listed(person):
+        return None
+    return person
+
+
+def remove_member(org: Organization, person: User, actor: User) -> None:
+    """Take a person out of the organisation; the account stays (a manager becomes staff)."""
+    if person.id == actor.id:
+        raise ProfileError("person", _l("You cannot remove yourself; ask the secretariat."))
+    person.organization_id = None
+    if person.role == "manager":
+        person.role = "staff"
+    audit.record("member_removed", actor=actor, target=person, organization=org.id)
+
+
+def make_manager(org: Organization, person: User, actor: User) -> None:
+    """Make a member of the organisation one of its managers."""
+    if person.role not in ("staff", "defender"):
+        raise ProfileError("person", _l("Only staff and defenders can be made managers."))
+    person.role = "manager"
+    audit.record("manager_assigned", actor=actor, target=person, organization=org.id)
