@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -119,7 +120,79 @@ def seed_demo_command(if_empty: bool) -> None:
         package_logger.setLevel(level)
 
 
-COMMANDS = (create_user_command, set_password_command, invite_command, seed_demo_command)
+def _run_import(kind: str, path: str, dry_run: bool) -> None:
+    from .services import importer
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"Cannot read {path}: {exc.strerror}") from exc
+    run = importer.import_orgs if kind == "orgs" else importer.import_people
+    try:
+        report = run(data, dry_run=dry_run, echo=click.echo)
+    except importer.ImportFileError as exc:
+        _fail(str(exc))
+        return
+    verb = "would be added" if dry_run else "added"
+    click.echo(f"{report.added} {verb}, {report.failed} refused.")
+    if report.failed:
+        raise SystemExit(1)
+
+
+@click.command("import-orgs")
+@click.argument("path", metavar="FILE.csv")
+@click.option("--dry-run", is_flag=True, help="check every row, write nothing")
+@with_appcontext
+def import_orgs_command(path: str, dry_run: bool) -> None:
+    """Import organisations: name,slug,kind,website,headquarters_country,focus."""
+    _run_import("orgs", path, dry_run)
+
+
+@click.command("import-people")
+@click.argument("path", metavar="FILE.csv")
+@click.option("--dry-run", is_flag=True, help="check every row, write nothing")
+@with_appcontext
+def import_people_command(path: str, dry_run: bool) -> None:
+    """Import people (CONTRACT.md columns); each gets an invitation."""
+    _run_import("people", path, dry_run)
+
+
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders_command() -> None:
+    """E-mail people whose profile was last confirmed over 12 months ago."""
+    from .services import reminders
+
+    sent, failed = reminders.send_all(echo=click.echo)
+    click.echo(f"{sent} reminders sent, {failed} failed.")
+    if failed:
+        raise SystemExit(1)
+
+
+@click.command("rotate-field-key")
+@with_appcontext
+def rotate_field_key_command() -> None:
+    """Re-encrypt contact details with the first key of FIELD_ENCRYPTION_KEY.
+
+    Put the new key first and keep the old one after it (comma-separated), run this,
+    then remove the old key.
+    """
+    from . import crypto
+
+    count = crypto.rotate_all(db.session)
+    click.echo(f"{count} encrypted values re-encrypted with the primary key.")
+
+
+COMMANDS = (
+    create_user_command,
+    set_password_command,
+    invite_command,
+    seed_demo_command,
+    import_orgs_command,
+    import_people_command,
+    send_reminders_command,
+    rotate_field_key_command,
+)
 
 
 def init_app(app: Flask) -> None:

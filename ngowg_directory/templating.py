@@ -55,7 +55,9 @@ def template_globals() -> dict[str, Any]:
         "country_name": reference.country_name,
         "situation_name": reference.situation_name,
         "language_name": reference.language_name,
-        "theme_name": lambda slug: reference.themes()[slug].name if slug in reference.themes() else slug,
+        "theme_name": lambda slug: (
+            reference.themes()[slug].name if slug in reference.themes() else slug
+        ),
     }
 
 

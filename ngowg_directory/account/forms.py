@@ -131,7 +131,9 @@ class PrivacyForm(FlaskForm):
 
 class DeleteAccountForm(FlaskForm):
     current = PasswordField(
-        _l("Your password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+        _l("Your password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
     )
     confirm = BooleanField(
         _l("I understand that my profile, contact details and connections are deleted for good."),

@@ -21,7 +21,7 @@ LIST_FIELDS = ("situations", "themes", "languages")
 
 def _profile_form() -> ProfileForm:
     form = ProfileForm()
-    form.country.choices = [("", _("Choose a country"))] + reference.country_choices()
+    form.country.choices = [("", _("Choose a country")), *reference.country_choices()]
     form.situations.choices = reference.situation_choices()
     form.themes.choices = reference.theme_choices()
     form.languages.choices = reference.language_choices()

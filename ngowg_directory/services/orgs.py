@@ -117,14 +117,24 @@ def update(org: Organization, data: dict[str, Any], opened: str, actor: User) ->
     try:
         token = _signer().loads(opened)
     except BadSignature as exc:
-        raise ProfileError("name", _l("The form was damaged. Reload the page and try again.")) from exc
+        raise ProfileError(
+            "name", _l("The form was damaged. Reload the page and try again.")
+        ) from exc
     values = clean(data)
     if token["v"] != org.version_id:
         now = snapshot(org)
         changed = {key: now[key] for key in EDITABLE if now[key] != token["s"].get(key)}
         if changed:
             raise Conflict(changed)
-    for key in ("name", "acronym", "mission", "website", "headquarters_country", "contact_email", "member_since"):
+    for key in (
+        "name",
+        "acronym",
+        "mission",
+        "website",
+        "headquarters_country",
+        "contact_email",
+        "member_since",
+    ):
         setattr(org, key, values[key])
     replace_rows(org.countries, values["countries"], OrganizationCountry, "code")
     replace_rows(org.themes, values["themes"], OrganizationTheme, "slug")
@@ -146,7 +156,13 @@ def process_logo(data: bytes) -> tuple[bytes, str]:
             kind = probe.format
             width, height = probe.size
             probe.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as exc:
         raise ProfileError("logo", _l("This file is not a PNG, JPEG or WebP image.")) from exc
     if kind not in LOGO_FORMATS:
         raise ProfileError("logo", _l("This file is not a PNG, JPEG or WebP image."))

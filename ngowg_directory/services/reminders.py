@@ -47,7 +47,7 @@ def user_for_token(token: str) -> User | None:
 
 
 def due() -> list[User]:
-    """Active people whose profile was last confirmed too long ago and who had no recent reminder."""
+    """Active people with a profile confirmed too long ago and no recent reminder."""
     days = current_app.config["PROFILE_STALE_DAYS"]
     now = utcnow()
     return list(
