@@ -156,17 +156,21 @@ def view_of(viewer: User, person: User, *, connected: bool | None = None) -> Per
     )
 
 
-def record_reveal(viewer: User, view: PersonView, channel: str = "profile") -> None:
-    """Audit that contact details above `members` were shown (names of fields, never values)."""
-    if view.revealed and not view.is_self:
-        audit.record(
-            "contact_revealed",
-            actor=viewer,
-            target_type="user",
-            target_id=view.id,
-            fields=sorted(view.revealed),
-            channel=channel,
-        )
+def record_reveal(viewer: User, view: PersonView, channel: str = "profile") -> bool:
+    """Audit that contact details above `members` were shown (names of fields, never values).
+
+    True when a row was added (the caller commits it)."""
+    if not view.revealed or view.is_self:
+        return False
+    audit.record(
+        "contact_revealed",
+        actor=viewer,
+        target_type="user",
+        target_id=view.id,
+        fields=sorted(view.revealed),
+        channel=channel,
+    )
+    return True
 
 
 def listed_clause() -> sa.ColumnElement[bool]:

@@ -43,16 +43,18 @@ class Profile(db.Model):
     version_id: Mapped[int] = mapped_column(default=1)
 
     situations: Mapped[list[ProfileSituation]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ProfileSituation.code"
+        cascade="all, delete-orphan", order_by="ProfileSituation.code"
     )
     themes: Mapped[list[ProfileTheme]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ProfileTheme.slug"
+        cascade="all, delete-orphan", order_by="ProfileTheme.slug"
     )
     languages: Mapped[list[ProfileLanguage]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ProfileLanguage.code"
+        cascade="all, delete-orphan", order_by="ProfileLanguage.code"
     )
 
     __mapper_args__ = {"version_id_col": version_id}
+
+    # Tag lists load on access; pages that show them ask for them with `with_tags()`.
 
     def audience(self, field: str) -> str:
         """The audience chosen for one contact field."""

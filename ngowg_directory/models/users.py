@@ -54,6 +54,20 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan"
     )
 
+    @staticmethod
+    def with_tags() -> tuple:
+        """Loader options: the profile and its three tag lists in three extra queries."""
+        from sqlalchemy.orm import joinedload, selectinload
+
+        from .profiles import Profile
+
+        profile = joinedload(User.profile)
+        return (
+            profile.selectinload(Profile.situations),
+            profile.selectinload(Profile.themes),
+            profile.selectinload(Profile.languages),
+        )
+
     def get_id(self) -> str:
         """Flask-Login's session key: id and session version, so a bump ends old sessions."""
         return f"{self.id}.{self.session_version}"

@@ -14,10 +14,10 @@ from . import bp
 @bp.get("/<int:person_id>")
 def show(person_id: int) -> str:
     """The profile; hidden, unconsented and deleted people look exactly like missing ids."""
-    person = db.session.get(User, person_id)
+    person = db.session.get(User, person_id, options=User.with_tags())
     view = privacy.view_of(current_user, person) if person is not None else None
     if view is None:
         abort(404)
-    privacy.record_reveal(current_user, view)
-    db.session.commit()
+    if privacy.record_reveal(current_user, view):
+        db.session.commit()
     return render_template("people/profile.html", view=view)
