@@ -57,7 +57,7 @@ class User(UserMixin, db.Model):
     @staticmethod
     def with_tags() -> tuple:
         """Loader options: the profile and its three tag lists in three extra queries."""
-        from sqlalchemy.orm import joinedload, selectinload
+        from sqlalchemy.orm import joinedload
 
         from .profiles import Profile
 
