@@ -77,13 +77,19 @@ def rotate_all(session: Any, batch: int = 500) -> int:
         columns = [c for c in table.columns if isinstance(c.type, EncryptedText)]
         keys = list(table.primary_key.columns)
         for column in columns:
+            # type_coerce to Text: read and write the stored tokens, not decrypted values.
+            raw = sa.type_coerce(column, sa.Text)
             rows = session.execute(
-                sa.select(*keys, column.label("value")).where(column.is_not(None))
+                sa.select(*keys, raw.label("value")).where(raw.is_not(None))
             ).all()
             for index, row in enumerate(rows, start=1):
                 rotated = ring.rotate(row.value.encode("ascii")).decode("ascii")
                 condition = sa.and_(*(key == row[i] for i, key in enumerate(keys)))
-                session.execute(sa.update(table).where(condition).values({column.name: rotated}))
+                session.execute(
+                    sa.update(table)
+                    .where(condition)
+                    .values({column.name: sa.literal(rotated, sa.Text)})
+                )
                 rewritten += 1
                 if index % batch == 0:
                     session.commit()

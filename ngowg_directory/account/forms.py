@@ -10,6 +10,7 @@ from wtforms import (
     HiddenField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -55,6 +56,7 @@ AUDIENCE_LABELS = {
     "connections": _l("Only people whose contact request I accepted"),
     "private": _l("Nobody (only me)"),
 }
+AUDIENCE_CHOICES = [SelectChoice(value, label) for value, label in AUDIENCE_LABELS.items()]
 FIELD_LABELS = {
     "email": _l("Contact e-mail"),
     "phone": _l("Phone"),
@@ -122,10 +124,10 @@ class ProfileForm(FlaskForm):
 
 
 class PrivacyForm(FlaskForm):
-    email = RadioField(FIELD_LABELS["email"], choices=list(AUDIENCE_LABELS.items()))
-    phone = RadioField(FIELD_LABELS["phone"], choices=list(AUDIENCE_LABELS.items()))
-    messaging = RadioField(FIELD_LABELS["messaging"], choices=list(AUDIENCE_LABELS.items()))
-    city = RadioField(FIELD_LABELS["city"], choices=list(AUDIENCE_LABELS.items()))
+    email = RadioField(FIELD_LABELS["email"], choices=AUDIENCE_CHOICES)
+    phone = RadioField(FIELD_LABELS["phone"], choices=AUDIENCE_CHOICES)
+    messaging = RadioField(FIELD_LABELS["messaging"], choices=AUDIENCE_CHOICES)
+    city = RadioField(FIELD_LABELS["city"], choices=AUDIENCE_CHOICES)
     submit = SubmitField(_l("Save who sees what"))
 
 
