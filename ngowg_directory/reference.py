@@ -70,9 +70,10 @@ def country_name(code: str | None, locale: Locale | None = None) -> str:
 
 
 def situation_name(code: str) -> str:
-    """The agenda item's label: the country's localised name, or the long English label."""
+    """The agenda item's label: the Council's own wording in English, else the country's
+    localised name (the Middle East item keeps its English label until translated)."""
     label = situations().get(code, code)
-    if code == "PS":
+    if code == "PS" or _locale().language == "en":
         return label
     return country_name(code)
 
