@@ -40,7 +40,7 @@ def may_manage(organization: Organization) -> bool:
 def get_managed_org_or_404(slug: str) -> Organization:
     """The organisation if the current user may manage it; 404 if unknown, 403 if not hers."""
     organization = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
-    if organization is None:
+    if organization is None or (organization.archived_at and not current_user.is_admin):
         abort(404)
     if not may_manage(organization):
         abort(403)

@@ -41,6 +41,20 @@ def navigation() -> list[tuple[str, Any, dict[str, str]]]:
     return items
 
 
+def tag_label(field: str, value: str) -> str:
+    """The readable name of one item of a tag list (for messages that list them)."""
+    if field == "themes":
+        theme = reference.themes().get(value)
+        return theme.name if theme else value
+    if field == "situations":
+        return reference.situation_name(value)
+    if field == "languages":
+        return reference.language_name(value)
+    if field == "countries":
+        return reference.country_name(value)
+    return value
+
+
 def template_globals() -> dict[str, Any]:
     locale = str(get_locale() or "en")
     return {
@@ -64,3 +78,5 @@ def template_globals() -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     """Register the context processor."""
     app.context_processor(template_globals)
+    # Globals (not context) so that macros imported without context can use them.
+    app.jinja_env.globals.update(tag_label=tag_label)

@@ -67,8 +67,15 @@ class Report:
         return sum(1 for row in self.rows if not row.ok)
 
 
-def read_csv(data: bytes, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) pairs of a UTF-8 CSV file with the expected header."""
+def read_csv(data: bytes, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """(first line number, row) pairs of a UTF-8 CSV file with the expected header.
+
+    The whole file is read before anything is written, so a file that turns out to be
+    unreadable half-way imports nothing."""
+    return list(_rows(data, columns))
+
+
+def _rows(data: bytes, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
     if len(data) > MAX_BYTES:
         raise ImportFileError(_("The file is larger than 20 MB. Split it into smaller files."))
     try:
@@ -92,10 +99,14 @@ def read_csv(data: bytes, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[
         )
     reader.fieldnames = header
     try:
-        for row in reader:
+        while True:
+            start = reader.line_num + 1
+            row = next(reader, None)
+            if row is None:
+                return
             values = {key: (row.get(key) or "").strip() for key in columns}
             if any(values.values()):
-                yield reader.line_num, values
+                yield start, values
     except csv.Error as exc:
         raise ImportFileError(_("The file is not valid CSV: %(error)s", error=str(exc))) from exc
 

@@ -52,6 +52,8 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
     if not name:
         raise ProfileError("name", _l("The organisation needs a name."))
     website = (data.get("website") or "").strip() or None
+    if website and len(website) > 300:
+        raise ProfileError("website", _l("Use at most %(n)s characters.", n=300))
     if website and not _URL.match(website):
         raise ProfileError("website", _l("Give the full address, starting with https://"))
     hq = (data.get("headquarters_country") or "").strip().upper() or None
@@ -172,6 +174,8 @@ def process_logo(data: bytes) -> tuple[bytes, str]:
         image.load()
         has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
         image = image.convert("RGBA" if has_alpha else "RGB")
+        # Pillow carries comments and ICC profiles over into the output; drop all of it.
+        image.info = {}
         image.thumbnail((LOGO_MAX_SIDE, LOGO_MAX_SIDE))
         out = io.BytesIO()
         if has_alpha:

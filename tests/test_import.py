@@ -1,0 +1,545 @@
+"""CSV import of organisations and people (CONTRACT.md: import-orgs, import-people)."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ngowg_directory.extensions import db
+from ngowg_directory.models import AuditEvent, Invitation, Organization, Profile, User
+from ngowg_directory.services import accounts
+
+ORG_HEADER = "name,slug,kind,website,headquarters_country,focus"
+PEOPLE_HEADER = (
+    "email,name,role,organization,title,country,city,phone,messaging,"
+    "situations,themes,languages,bio,consent"
+)
+NOT_UTF8 = 'The file is not UTF-8 text. Save it as "CSV UTF-8" and try again.'
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> str:
+    path = tmp_path / name
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        path.write_bytes(content)
+    return str(path)
+
+
+def csv_file(tmp_path: Path, header: str, *rows: str, name: str = "import.csv") -> str:
+    return write(tmp_path, name, "\n".join([header, *rows]) + "\n")
+
+
+def report(output: str) -> dict[int, str]:
+    """The per-row report: line number to its message line."""
+    lines = {}
+    for text in output.splitlines():
+        match = re.match(r"line (\d+): ", text)
+        if match:
+            lines[int(match.group(1))] = text
+    return lines
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def org_slugs() -> set[str]:
+    db.session.expire_all()
+    return set(db.session.scalars(sa.select(Organization.slug)))
+
+
+def person(email: str) -> User | None:
+    db.session.expire_all()
+    return accounts.find_by_email(email)
+
+
+def snapshot_counts() -> dict[str, int]:
+    db.session.expire_all()
+    return {
+        model.__name__: count(model)
+        for model in (User, Profile, Organization, Invitation, AuditEvent)
+    }
+
+
+# --- organisations -----------------------------------------------------------------------
+
+
+def test_import_orgs_adds_every_good_row(app, runner, tmp_path):
+    path = csv_file(
+        tmp_path,
+        ORG_HEADER,
+        "Women Peacemakers,women-peacemakers,member,https://wpm.example.org,SD,Mediation",
+        "UN Women,un-women,un_entity,https://www.unwomen.org,US,",
+        'Permanent Mission of Norway,norway-mission,mission,,NO,"Chairs, convenes"',
+        "Peace Partners,peace-partners,partner,,,",
+    )
+    result = runner.invoke(args=["import-orgs", path])
+    assert result.exit_code == 0, result.output
+    lines = report(result.output)
+    assert sorted(lines) == [2, 3, 4, 5]
+    assert all(": ok: " in text for text in lines.values()), result.output
+    assert "women-peacemakers" in lines[2] and "peace-partners" in lines[5]
+    assert "4 added, 0 refused." in result.output
+    db.session.expire_all()
+    wpm = db.session.scalar(sa.select(Organization).where(Organization.slug == "women-peacemakers"))
+    assert wpm.name == "Women Peacemakers" and wpm.kind == "member"
+    assert wpm.website == "https://wpm.example.org" and wpm.headquarters_country == "SD"
+    assert wpm.focus == "Mediation"
+    norway = db.session.scalar(sa.select(Organization).where(Organization.slug == "norway-mission"))
+    assert norway.kind == "mission" and norway.focus == "Chairs, convenes"
+    assert norway.website is None
+    assert org_slugs() == {"women-peacemakers", "un-women", "norway-mission", "peace-partners"}
+    # Each creation is in the audit log.
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(
+                AuditEvent.action == "organization_created"
+            )
+        )
+        == 4
+    )
+
+
+def test_import_orgs_reports_bad_rows_and_writes_only_the_good_ones(
+    app, runner, tmp_path, make_org
+):
+    make_org("wilpf", name="Existing WILPF")
+    path = csv_file(
+        tmp_path,
+        ORG_HEADER,
+        "Good Org,good-org,partner,,,",  # 2
+        "Another WILPF,wilpf,member,,,",  # 3: slug taken in the database
+        "Bad Slug,Bad Slug!,member,,,",  # 4
+        "Kind Org,kind-org,ngo,,,",  # 5
+        "Country Org,country-org,member,,XX,",  # 6
+        "Good Org Again,good-org,member,,,",  # 7: slug twice in the file
+        "Web Org,web-org,member,not a website,,",  # 8
+        ",nameless,member,,,",  # 9
+        "Second Good,second-good,member,,KE,Peace",  # 10
+    )
+    result = runner.invoke(args=["import-orgs", path])
+    assert result.exit_code == 1, result.output
+    lines = report(result.output)
+    assert sorted(lines) == list(range(2, 11)), result.output
+    for ok in (2, 10):
+        assert ": ok: " in lines[ok], lines[ok]
+    expected = {
+        3: "already exists",
+        4: "lower-case letters, digits and dashes",
+        5: "unknown kind ngo",
+        6: "Unknown country code XX",
+        7: "already exists",
+        8: "starting with https://",
+        9: "name is empty",
+    }
+    for line, words in expected.items():
+        assert ": error: " in lines[line], lines[line]
+        assert words in lines[line], lines[line]
+    assert "2 added, 7 refused." in result.output
+    assert org_slugs() == {"wilpf", "good-org", "second-good"}
+    db.session.expire_all()
+    wilpf = db.session.scalar(sa.select(Organization).where(Organization.slug == "wilpf"))
+    assert wilpf.name == "Existing WILPF" and wilpf.kind == "member"
+    good = db.session.scalar(sa.select(Organization).where(Organization.slug == "good-org"))
+    assert good.name == "Good Org" and good.kind == "partner"
+
+
+def test_import_orgs_refuses_a_website_longer_than_the_column(app, runner, tmp_path):
+    long_site = "https://example.org/" + "a" * 400
+    path = csv_file(
+        tmp_path,
+        ORG_HEADER,
+        f"Long Site,long-site,member,{long_site},,",
+        "After It,after-it,member,,,",
+    )
+    result = runner.invoke(args=["import-orgs", path])
+    assert result.exit_code == 1, result.output
+    lines = report(result.output)
+    assert ": error: " in lines[2] and "website" in lines[2], result.output
+    assert ": ok: " in lines[3]
+    assert org_slugs() == {"after-it"}
+
+
+def test_import_orgs_dry_run_writes_nothing(app, runner, tmp_path):
+    path = csv_file(tmp_path, ORG_HEADER, "Good Org,good-org,member,,,", "Kind Org,kind-org,ngo,,,")
+    before = snapshot_counts()
+    dry = runner.invoke(args=["import-orgs", path, "--dry-run"])
+    assert dry.exit_code == 1
+    assert snapshot_counts() == before and org_slugs() == set()
+    real = runner.invoke(args=["import-orgs", path])
+    assert report(dry.output) == report(real.output)
+    assert org_slugs() == {"good-org"}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("name,slug,kind\nGood Org,good-org,member\n", "missing: website, headquarters_country"),
+        (f"{ORG_HEADER}\nCaf\xe9 Org,cafe-org,member,,,\n".encode("latin-1"), NOT_UTF8),
+        (random.Random(7).randbytes(4096), NOT_UTF8),
+        (b"", "The first line must name the columns"),
+    ],
+    ids=["missing-columns", "latin-1", "binary", "empty"],
+)
+def test_import_orgs_refuses_a_bad_file(app, runner, tmp_path, content, message):
+    path = write(tmp_path, "orgs.csv", content)
+    result = runner.invoke(args=["import-orgs", path])
+    assert result.exit_code != 0
+    assert message in result.output, result.output
+    assert "Traceback" not in result.output
+    assert org_slugs() == set()
+
+
+def test_import_orgs_missing_file_is_a_clear_error(app, runner, tmp_path):
+    result = runner.invoke(args=["import-orgs", str(tmp_path / "nope.csv")])
+    assert result.exit_code != 0
+    assert "nope.csv" in result.output and "Traceback" not in result.output
+
+
+# --- people: good rows -------------------------------------------------------------------
+
+AMINA = (
+    "amina@example.org,Amina Yusuf,defender,wilpf,Coordinator,SD,Khartoum,0912 345 678,"
+    "Signal +249912345678,SD;SS,crsv;participation,ar;EN,Documents violations in Darfur.,yes"
+)
+SAM = (
+    "Sam@Example.org,Sam Staff,staff,wilpf,Advocacy officer,CH,Geneva,022 919 70 80,,"
+    ",national-action-plans,fr,,"
+)
+PAT = "pat@example.org,Pat Policy,policy_maker,,Counsellor,NO,Oslo,,,,,en;fr,,no"
+
+
+@pytest.fixture
+def wilpf(make_org):
+    return make_org("wilpf", name="Women's International League")
+
+
+def test_import_people_invites_each_person_with_her_profile(app, runner, tmp_path, wilpf, mailbox):
+    path = csv_file(tmp_path, PEOPLE_HEADER, AMINA, SAM, PAT)
+    result = runner.invoke(args=["import-people", path])
+    assert result.exit_code == 0, result.output
+    lines = report(result.output)
+    assert sorted(lines) == [2, 3, 4]
+    assert all(": ok: " in text for text in lines.values()), result.output
+    assert "3 added, 0 refused." in result.output
+
+    amina = person("amina@example.org")
+    assert amina is not None and amina.status == "invited" and amina.password_hash is None
+    assert amina.role == "defender" and amina.organization.slug == "wilpf"
+    assert amina.name == "Amina Yusuf"
+    profile = amina.profile
+    assert profile.title == "Coordinator" and profile.country == "SD"
+    assert profile.city == "Khartoum"
+    assert profile.phone == "+249912345678"
+    assert profile.messaging == "Signal +249912345678"
+    assert profile.email == "amina@example.org"
+    assert sorted(profile.situation_codes) == ["SD", "SS"]
+    assert sorted(profile.theme_slugs) == ["crsv", "participation"]
+    assert sorted(profile.language_codes) == ["ar", "en"]
+    assert profile.bio == "Documents violations in Darfur."
+
+    sam = person("sam@example.org")
+    assert sam is not None and sam.role == "staff" and sam.organization.slug == "wilpf"
+    assert sam.profile.phone == "+41229197080" and sam.profile.city == "Geneva"
+    assert sam.profile.theme_slugs == ["national-action-plans"]
+
+    pat = person("pat@example.org")
+    assert pat is not None and pat.role == "policy_maker" and pat.organization is None
+    assert pat.profile.phone is None and sorted(pat.profile.language_codes) == ["en", "fr"]
+
+    # Each got exactly one invitation e-mail with a working link.
+    for email in ("amina@example.org", "sam@example.org", "pat@example.org"):
+        links = [link for link in mailbox.links(email) if "/auth/invite/" in link]
+        assert len(mailbox.to(email)) == 1 and len(links) == 1, email
+    assert count(Invitation) == 3
+    path_of = mailbox.links("amina@example.org")[0].split("directory.test", 1)[1]
+    assert app.test_client().get(path_of).status_code == 200
+
+
+def test_imported_people_get_their_roles_default_audiences(app, runner, tmp_path, wilpf):
+    path = csv_file(tmp_path, PEOPLE_HEADER, AMINA, SAM, PAT)
+    assert runner.invoke(args=["import-people", path]).exit_code == 0
+    amina = person("amina@example.org").profile
+    assert (
+        amina.email_audience,
+        amina.phone_audience,
+        amina.messaging_audience,
+        amina.city_audience,
+    ) == ("connections", "connections", "connections", "private")
+    for email in ("sam@example.org", "pat@example.org"):
+        profile = person(email).profile
+        assert (
+            profile.email_audience,
+            profile.phone_audience,
+            profile.messaging_audience,
+            profile.city_audience,
+        ) == ("members", "connections", "connections", "members"), email
+
+
+def test_consent_is_recorded_for_yes_only(app, runner, tmp_path, wilpf):
+    shouty = "rana@example.org,Rana,defender,,,SY,,,,,,,,YES"  # case does not matter
+    path = csv_file(tmp_path, PEOPLE_HEADER, AMINA, SAM, PAT, shouty)
+    assert runner.invoke(args=["import-people", path]).exit_code == 0
+    assert person("amina@example.org").profile.consent_at is not None
+    assert person("rana@example.org").profile.consent_at is not None
+    assert person("sam@example.org").profile.consent_at is None
+    assert person("pat@example.org").profile.consent_at is None
+    consents = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "consent_given")
+    ).all()
+    assert sorted(event.target_id for event in consents) == sorted(
+        [person("amina@example.org").id, person("rana@example.org").id]
+    )
+
+
+def test_contact_details_are_stored_encrypted(app, runner, tmp_path, wilpf):
+    path = csv_file(tmp_path, PEOPLE_HEADER, AMINA)
+    assert runner.invoke(args=["import-people", path]).exit_code == 0
+    db.session.expire_all()
+    rows = db.session.execute(sa.text("SELECT email, phone, messaging, city FROM profiles")).all()
+    assert len(rows) == 1
+    raw = " ".join(str(value) for value in rows[0])
+    for secret in ("912345678", "Khartoum", "Signal", "amina@example.org"):
+        assert secret not in raw, secret
+    # ...and they decrypt to the right values through the model.
+    assert person("amina@example.org").profile.phone == "+249912345678"
+
+
+# --- people: bad rows --------------------------------------------------------------------
+
+
+def row(**changes: str) -> str:
+    """A good people row with some columns changed."""
+    values = dict(
+        zip(
+            PEOPLE_HEADER.split(","),
+            [
+                "x@example.org",
+                "Some Person",
+                "staff",
+                "wilpf",
+                "Officer",
+                "KE",
+                "Nairobi",
+                "0712 345678",
+                "",
+                "SO",
+                "protection",
+                "sw",
+                "A short bio.",
+                "yes",
+            ],
+            strict=True,
+        )
+    )
+    values.update(changes)
+    return ",".join(values.values())
+
+
+BAD_PEOPLE = [
+    # (row, words the report must use for it)
+    (row(email="not-an-email"), "not a valid e-mail address"),
+    (row(email="role@example.org", role="queen"), "unknown role queen"),
+    (row(email="org@example.org", organization="nowhere"), "unknown organisation nowhere"),
+    (row(email="country@example.org", country="XX"), "Unknown country code XX"),
+    (row(email="theme@example.org", themes="protection;knitting"), "knitting"),
+    (row(email="lang@example.org", languages="en;qq"), "qq"),
+    (row(email="phone@example.org", phone="12345"), "phone number"),
+    (row(email="letters@example.org", phone="call me maybe"), "phone number"),
+    (row(email="existing@example.org"), "already exists"),
+    (row(email="Good@Example.org"), "already exists"),  # twice in the file
+    (row(email="city@example.org", city="12 Main Street"), "city or town"),
+    (row(email="consent@example.org", consent="maybe"), "yes or no"),
+    (row(email="situation@example.org", situations="FR"), "FR"),
+    (row(email="manager@example.org", role="manager", organization=""), "must belong"),
+    (row(email="noname@example.org", name=""), "name"),
+]
+
+
+def bad_people_file(tmp_path: Path) -> str:
+    return csv_file(
+        tmp_path,
+        PEOPLE_HEADER,
+        row(email="good@example.org", name="Good Person"),  # line 2
+        *[text for text, _words in BAD_PEOPLE],  # lines 3 ...
+        row(email="last@example.org", name="Last Good"),
+    )
+
+
+def test_bad_people_rows_are_reported_and_write_nothing(
+    app, runner, tmp_path, wilpf, make_user, mailbox
+):
+    make_user("staff", email="existing@example.org", name="Existing Person", org="wilpf")
+    path = bad_people_file(tmp_path)
+    before = snapshot_counts()
+    result = runner.invoke(args=["import-people", path])
+    assert result.exit_code == 1, result.output
+    lines = report(result.output)
+    last_line = 3 + len(BAD_PEOPLE)
+    assert sorted(lines) == list(range(2, last_line + 1)), result.output
+    assert ": ok: " in lines[2] and ": ok: " in lines[last_line]
+    for offset, (_text, words) in enumerate(BAD_PEOPLE):
+        line = 3 + offset
+        assert ": error: " in lines[line], lines[line]
+        assert words in lines[line], (line, lines[line])
+        assert "Traceback" not in lines[line]
+    assert f"2 added, {len(BAD_PEOPLE)} refused." in result.output
+
+    # Only the two good people were created and invited.
+    after = snapshot_counts()
+    assert after["User"] == before["User"] + 2
+    assert after["Profile"] == before["Profile"] + 2
+    assert after["Invitation"] == before["Invitation"] + 2
+    assert sorted(m["To"] for m in mailbox.messages) == ["good@example.org", "last@example.org"]
+    for email in (
+        "role@example.org",
+        "org@example.org",
+        "country@example.org",
+        "theme@example.org",
+        "lang@example.org",
+        "phone@example.org",
+        "city@example.org",
+        "consent@example.org",
+        "manager@example.org",
+        "noname@example.org",
+    ):
+        assert person(email) is None, email
+    # The existing account is untouched.
+    existing = person("existing@example.org")
+    assert existing.name == "Existing Person" and existing.status == "active"
+    assert existing.organization.slug == "wilpf"
+    assert existing.profile.city is None and existing.profile.title == ""
+
+
+def test_dry_run_reports_the_same_and_writes_nothing(
+    app, runner, tmp_path, wilpf, make_user, mailbox
+):
+    make_user("staff", email="existing@example.org")
+    path = bad_people_file(tmp_path)
+    before = snapshot_counts()
+    dry = runner.invoke(args=["import-people", path, "--dry-run"])
+    assert dry.exit_code == 1, dry.output
+    assert f"2 would be added, {len(BAD_PEOPLE)} refused." in dry.output
+    assert snapshot_counts() == before
+    assert mailbox.messages == []
+    assert person("good@example.org") is None
+    # The real run says exactly the same about every row.
+    real = runner.invoke(args=["import-people", path])
+    assert report(dry.output) == report(real.output)
+    assert person("good@example.org") is not None
+
+
+def test_dry_run_of_a_good_file_exits_zero(app, runner, tmp_path, wilpf, mailbox):
+    path = csv_file(tmp_path, PEOPLE_HEADER, AMINA, SAM)
+    before = snapshot_counts()
+    result = runner.invoke(args=["import-people", path, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "2 would be added, 0 refused." in result.output
+    assert snapshot_counts() == before and mailbox.messages == []
+
+
+def test_exit_code_is_1_when_a_row_fails_and_0_when_all_pass(app, runner, tmp_path, wilpf):
+    good = csv_file(tmp_path, PEOPLE_HEADER, AMINA, name="good.csv")
+    bad = csv_file(tmp_path, PEOPLE_HEADER, row(email="x@example.org", role="queen"), SAM)
+    assert runner.invoke(args=["import-people", good]).exit_code == 0
+    result = runner.invoke(args=["import-people", bad])
+    assert result.exit_code == 1
+    assert person("sam@example.org") is not None
+    # Importing the same good file again: every row is now a duplicate.
+    again = runner.invoke(args=["import-people", good])
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_a_quoted_bio_with_commas_and_newlines_is_kept(app, runner, tmp_path, wilpf):
+    text = row(email="quoted@example.org", bio='"Mediator, trainer\nand ""organiser"""')
+    path = csv_file(tmp_path, PEOPLE_HEADER, text, row(email="next@example.org"))
+    result = runner.invoke(args=["import-people", path])
+    assert result.exit_code == 0, result.output
+    # The report names the line where the record starts, as an editor shows it.
+    assert "quoted@example.org" in report(result.output)[2], result.output
+    assert person("quoted@example.org").profile.bio == 'Mediator, trainer\nand "organiser"'
+    assert person("next@example.org") is not None
+
+
+def test_a_utf8_file_with_bom_and_accents_is_read(app, runner, tmp_path, wilpf):
+    content = "\ufeff" + PEOPLE_HEADER + "\n" + row(email="cafe@example.org", name="Hélène Ñúñez")
+    path = write(tmp_path, "bom.csv", content + "\n")
+    result = runner.invoke(args=["import-people", path])
+    assert result.exit_code == 0, result.output
+    assert person("cafe@example.org").name == "Hélène Ñúñez"
+
+
+# --- people: bad files -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            (PEOPLE_HEADER + "\n" + row(email="r@example.org", name="Ren\xe9e") + "\n").encode(
+                "latin-1"
+            ),
+            NOT_UTF8,
+        ),
+        (
+            PEOPLE_HEADER.replace(",consent", "")
+            + "\n"
+            + row(email="r@example.org").rsplit(",", 1)[0]
+            + "\n",
+            "missing: consent",
+        ),
+        (
+            "e-mail,name\nr@example.org,Renee\n",
+            "The first line must name the columns",
+        ),
+        (random.Random(1325).randbytes(4096), NOT_UTF8),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, NOT_UTF8),
+        ((PEOPLE_HEADER + "\n" + row(email="r@example.org") + "\x00\n").encode(), "not a CSV"),
+        (b"", "The first line must name the columns"),
+    ],
+    ids=["latin-1", "missing-column", "wrong-header", "random-bytes", "png", "nul", "empty"],
+)
+def test_a_bad_people_file_is_refused_whole(
+    app, runner, tmp_path, wilpf, mailbox, content, message
+):
+    path = write(tmp_path, "people.csv", content)
+    before = snapshot_counts()
+    for args in (["import-people", path], ["import-people", path, "--dry-run"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0, args
+        assert message in result.output, result.output
+        assert "Traceback" not in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert snapshot_counts() == before
+    assert person("r@example.org") is None
+    assert mailbox.messages == []
+
+
+def test_a_file_found_unreadable_half_way_imports_nothing(app, runner, tmp_path, wilpf, mailbox):
+    """The CSV reader gives up on a field over 128 KB: the rows before it must not stay."""
+    content = (
+        PEOPLE_HEADER
+        + "\n"
+        + row(email="first@example.org")
+        + "\n"
+        + row(email="second@example.org", bio="x" * 200_000)
+        + "\n"
+        + row(email="third@example.org")
+        + "\n"
+    )
+    path = write(tmp_path, "late.csv", content)
+    before = snapshot_counts()
+    result = runner.invoke(args=["import-people", path])
+    assert result.exit_code != 0
+    assert "The file is not valid CSV" in result.output, result.output
+    assert person("first@example.org") is None
+    assert snapshot_counts() == before
+    assert mailbox.messages == []
