@@ -183,7 +183,45 @@ def rotate_field_key_command() -> None:
     click.echo(f"{count} encrypted values re-encrypted with the primary key.")
 
 
+@click.command("generate-data")
+@click.option("--people", "count", type=click.IntRange(1, 2_000_000), required=True)
+@click.option("--orgs", type=click.IntRange(0, 100_000), default=None, help="default: people/50")
+@click.option("--seed", type=int, default=1325, help="random seed, for repeatable data")
+@with_appcontext
+def generate_data_command(count: int, orgs: int | None, seed: int) -> None:
+    """Fictional bulk data for benchmarks (marked as demo, e-mails on bulk.example.org)."""
+    import time
+
+    from .services import bulk
+
+    started = time.perf_counter()
+    made = bulk.generate_people(count, orgs=orgs, seed=seed, echo=click.echo)
+    click.echo(f"{made} people generated in {time.perf_counter() - started:.1f} s.")
+
+
+@click.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Rebuild the search index of every person and organisation."""
+    import sqlalchemy as sa
+
+    from .models import Organization, User
+    from .search.index import refresh_org, refresh_person
+
+    people = 0
+    for user in db.session.scalars(sa.select(User).options(*User.with_tags())):
+        if user.profile is not None:
+            refresh_person(user.profile, user)
+            people += 1
+    for org in db.session.scalars(sa.select(Organization)):
+        refresh_org(org)
+    db.session.commit()
+    click.echo(f"Search index rebuilt for {people} people.")
+
+
 COMMANDS = (
+    generate_data_command,
+    reindex_command,
     create_user_command,
     set_password_command,
     invite_command,

@@ -1,8 +1,13 @@
-"""Keys and limit strings for Flask-Limiter."""
+"""Keys, limit strings and breach handling for Flask-Limiter."""
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, request
+from flask_login import current_user
+
+logger = logging.getLogger(__name__)
 
 
 def client_address() -> str:
@@ -10,6 +15,64 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def user_key() -> str:
+    """Per signed-in user (harvesting guard); per address for anyone else."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"addr:{client_address()}"
+
+
 def login_limit() -> str:
     """Per-address sign-in attempts, from RATELIMIT_LOGIN."""
     return current_app.config["RATELIMIT_LOGIN"]
+
+
+def search_limit_value() -> str:
+    """Per-user searches, from RATELIMIT_SEARCH."""
+    return current_app.config["RATELIMIT_SEARCH"]
+
+
+def profile_limit_value() -> str:
+    """Per-user profile views, from RATELIMIT_PROFILE_VIEWS."""
+    return current_app.config["RATELIMIT_PROFILE_VIEWS"]
+
+
+def record_breach(limit: object) -> None:
+    """Audit a harvesting-guard breach (who, which limit), once per refused request."""
+    from . import audit
+    from .extensions import db
+
+    audit.record(
+        "rate_limited",
+        actor=current_user.id if current_user.is_authenticated else None,
+        endpoint=request.endpoint,
+        limit=str(getattr(limit, "limit", "")),
+    )
+    db.session.commit()
+    logger.warning("rate limit reached on %s by %s", request.endpoint, user_key())
+
+
+def _build() -> tuple:
+    from .extensions import limiter
+
+    search = limiter.shared_limit(
+        search_limit_value, scope="search", key_func=user_key, on_breach=record_breach
+    )
+    profile = limiter.shared_limit(
+        profile_limit_value, scope="profile-views", key_func=user_key, on_breach=record_breach
+    )
+    return search, profile
+
+
+class _Lazy:
+    """Decorators built on first use: extensions imports this module."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __call__(self, view):
+        return _build()[self.index](view)
+
+
+search_limit = _Lazy(0)
+profile_view_limit = _Lazy(1)

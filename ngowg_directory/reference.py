@@ -11,6 +11,8 @@ import pycountry
 from babel import Locale
 from flask_babel import get_locale
 
+ENGLISH = Locale("en")
+
 
 @dataclass(frozen=True)
 class Theme:
@@ -116,6 +118,7 @@ def situation_choices() -> list[tuple[str, str]]:
     )
 
 
+@cache
 def all_country_names(code: str) -> list[str]:
     """The country's name in each of the UN languages the directory speaks (for search)."""
     return sorted({country_name(code, Locale(lang)) for lang in ("en", "fr", "es", "ar")})

@@ -243,7 +243,7 @@ def test_session_is_shared_and_sign_out_ends_it_on_every_server(
     for server in (server_a, server_b, server_a, server_b, server_a, server_b):
         home = Browser(cookies=dict(stolen)).get(server, "/")
         assert home.status == 200, (server.name, home)
-        assert f"Welcome, {name}" in home.text
+        assert f"Signed in as <strong>{name}</strong>" in home.text
 
     token = browser.csrf_token(server_b, "/")
     answer = browser.request(server_b, "POST", "/auth/logout", {"csrf_token": token})

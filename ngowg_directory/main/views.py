@@ -6,21 +6,21 @@ import logging
 
 import sqlalchemy as sa
 from flask import Response, render_template
-from flask_login import current_user
 
 from ..extensions import db, limiter
-from ..forms import ROLE_LABELS
+from ..ratelimits import search_limit
 from . import bp
 
 logger = logging.getLogger(__name__)
 
 
 @bp.get("/")
+@search_limit
 def index() -> str:
-    """The signed-in start page."""
-    return render_template(
-        "main/index.html", user=current_user, role_label=ROLE_LABELS[current_user.role]
-    )
+    """The directory is the start page of a signed-in user."""
+    from ..directory.views import people
+
+    return people()
 
 
 @bp.get("/healthz")

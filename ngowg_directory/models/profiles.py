@@ -41,6 +41,9 @@ class Profile(db.Model):
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     version_id: Mapped[int] = mapped_column(default=1)
+    # The search index's content: normalised, listed people only, never a contact detail.
+    search_text: Mapped[str | None] = mapped_column(sa.Text)
+    search_filters: Mapped[str | None] = mapped_column(sa.Text)
 
     situations: Mapped[list[ProfileSituation]] = relationship(
         cascade="all, delete-orphan", order_by="ProfileSituation.code"

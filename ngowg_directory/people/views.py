@@ -8,10 +8,12 @@ from flask_login import current_user
 from .. import privacy
 from ..extensions import db
 from ..models import User
+from ..ratelimits import profile_view_limit
 from . import bp
 
 
 @bp.get("/<int:person_id>")
+@profile_view_limit
 def show(person_id: int) -> str:
     """The profile; hidden, unconsented and deleted people look exactly like missing ids."""
     person = db.session.get(User, person_id, options=User.with_tags())

@@ -1,0 +1,78 @@
+"""Directory search: one interface, two back ends (SQLite FTS5, PostgreSQL tsvector).
+
+The index holds only listed people and live organisations, as normalised words plus
+filter tokens (see index.py), so a match never needs a privacy check and facet counts
+only count what every member may see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..extensions import db
+from .index import token
+from .text import words
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 50
+MAX_QUERY_CHARS = 200
+SORTS = ("relevance", "name", "updated")
+
+
+def is_search_internal(name: str | None, type_: str) -> bool:
+    """Schema objects that exist on one database only (for migration comparisons)."""
+    if type_ == "column" and name == "search_vector":
+        return True
+    if type_ == "index" and name and name.endswith("_search_vector"):
+        return True
+    return type_ == "table" and bool(name) and "_fts" in str(name)
+
+
+@dataclass
+class Query:
+    """What to look for: free text and filter values (already checked by the caller)."""
+
+    text: str = ""
+    filters: dict[str, str] = field(default_factory=dict)  # kind letter -> value
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = PAGE_SIZE
+
+    @property
+    def words(self) -> list[str]:
+        return [w for w in words(self.text) if len(w) > 1 or w.isdigit()]
+
+    @property
+    def tokens(self) -> list[str]:
+        return [token(kind, value) for kind, value in sorted(self.filters.items())]
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+@dataclass
+class Result:
+    """One page of matching ids, the total and the facet counts."""
+
+    ids: list[int]
+    total: int
+    facets: dict[str, dict[str, int]]
+
+
+def _backend(kind: str):
+    if db.engine.dialect.name == "postgresql":
+        from . import postgres as module
+    else:
+        from . import sqlite as module
+    return module.PeopleIndex() if kind == "people" else module.OrganizationIndex()
+
+
+def search_people(query: Query) -> Result:
+    """Listed people matching the query: a page of ids, the total, and facets."""
+    return _backend("people").search(query)
+
+
+def search_organizations(query: Query) -> Result:
+    """Live organisations matching the query."""
+    return _backend("organizations").search(query)

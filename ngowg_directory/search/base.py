@@ -1,0 +1,95 @@
+"""What both back ends share: paging, sorting and facets over a matched-id subquery."""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import reference
+from ..extensions import db
+from ..models import ORG_KINDS, ROLES
+from . import Query, Result
+from .index import token
+
+
+@cache
+def _token_values() -> dict[str, tuple[str, str]]:
+    """Filter token -> (facet kind, canonical value), for every value known in advance."""
+    known: dict[str, list[str]] = {
+        "r": list(ROLES),
+        "k": list(ORG_KINDS),
+        "c": sorted(reference.country_codes()),
+        "s": list(reference.situations()),
+        "t": list(reference.themes()),
+        "l": sorted(reference.language_codes()),
+    }
+    return {token(kind, value): (kind, value) for kind, values in known.items() for value in values}
+
+
+def count_tokens(rows: list[str | None]) -> dict[str, dict[str, int]]:
+    """Facet counts from the filter tokens of every matching row.
+
+    Organisations are counted by their compact token ("o" facet keys are slugs without
+    dashes); the caller turns them back into slugs."""
+    counter: Counter[str] = Counter()
+    for filters in rows:
+        if filters:
+            counter.update(filters.split())
+    known = _token_values()
+    facets: dict[str, dict[str, int]] = {}
+    for tok, count in counter.items():
+        if tok in known:
+            kind, value = known[tok]
+            facets.setdefault(kind, {})[value] = count
+        elif tok.startswith("xo"):
+            facets.setdefault("o", {})[tok[2:]] = count
+    return facets
+
+
+class Index:
+    """A search over one kind of record; back ends supply `matched()`."""
+
+    filter_join = "JOIN profiles t ON t.user_id = m.id"
+    name_order = "lower(u.name)"
+    updated_order = "p.updated_at DESC"
+    joins = "JOIN users u ON u.id = m.id JOIN profiles p ON p.user_id = m.id"
+
+    def matched(self, query: Query) -> tuple[str, dict[str, Any]]:
+        """SQL selecting (id, score) of every match, and its parameters."""
+        raise NotImplementedError
+
+    def search(self, query: Query) -> Result:
+        """Two statements: the page of ids, then the filter tokens of every match."""
+        matched, params = self.matched(query)
+        sort = query.sort if query.words or query.sort != "relevance" else "name"
+        order = {
+            "relevance": "m.score, m.id",
+            "name": f"{self.name_order}, m.id",
+            "updated": f"{self.updated_order}, m.id",
+        }[sort]
+        page_sql = (
+            f"SELECT m.id FROM ({matched}) m {self.joins} ORDER BY {order} "
+            "LIMIT :limit OFFSET :offset"
+        )
+        ids = list(
+            db.session.scalars(
+                sa.text(page_sql),
+                {**params, "limit": query.per_page, "offset": query.offset},
+            )
+        )
+        # Facets come from the matching rows' filter tokens: one narrow read, counted here.
+        facet_sql = f"SELECT t.search_filters FROM ({matched}) m {self.filter_join}"
+        rows = list(db.session.scalars(sa.text(facet_sql), params))
+        return Result(ids=ids, total=len(rows), facets=count_tokens(rows))
+
+
+class OrganizationMixin:
+    """Column and facet choices for organisations."""
+
+    filter_join = "JOIN organizations t ON t.id = m.id"
+    name_order = "lower(o.name)"
+    updated_order = "o.updated_at DESC"
+    joins = "JOIN organizations o ON o.id = m.id"

@@ -1,0 +1,183 @@
+"""What the search index holds: normalised text and filter tokens, only for listed people.
+
+Kept in step by a before_flush hook, so every change that goes through the ORM (profile
+edits, hiding, consent, suspension, deletion) reaches the index in the same transaction.
+Contact details never enter it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from .. import reference
+from ..models import (
+    Organization,
+    OrganizationCountry,
+    OrganizationTheme,
+    Profile,
+    ProfileLanguage,
+    ProfileSituation,
+    ProfileTheme,
+    User,
+)
+from .text import normalise
+
+ROLE_WORDS = {
+    "admin": "secretariat",
+    "manager": "manager",
+    "staff": "staff",
+    "defender": "defender",
+    "policy_maker": "policy maker",
+}
+
+
+def token(kind: str, value: str) -> str:
+    """A filter token: one word that cannot collide with ordinary text (x + kind + value)."""
+    return "x" + kind + normalise(value).replace(" ", "")
+
+
+@cache
+def _country_words(code: str) -> str:
+    return " ".join(reference.all_country_names(code))
+
+
+def _theme_words(slug: str) -> str:
+    theme = reference.themes().get(slug)
+    return f"{theme.name}" if theme else slug
+
+
+def person_document(user: User) -> tuple[str | None, str | None]:
+    """(search_text, filters) for a person, or (None, None) when she is not listed."""
+    from ..privacy import is_listed
+
+    profile = user.profile
+    if profile is None or not is_listed(user):
+        return None, None
+    org = user.organization
+    return person_fields(
+        name=user.name,
+        role=user.role,
+        org=(org.slug, org.name, org.acronym) if org else None,
+        title=profile.title,
+        affiliation=profile.affiliation,
+        bio=profile.bio,
+        country=profile.country,
+        situations=profile.situation_codes,
+        themes=profile.theme_slugs,
+        languages=profile.language_codes,
+    )
+
+
+def person_fields(
+    *,
+    name: str,
+    role: str,
+    org: tuple[str, str, str] | None,
+    title: str,
+    affiliation: str,
+    bio: str,
+    country: str | None,
+    situations: list[str],
+    themes: list[str],
+    languages: list[str],
+) -> tuple[str, str]:
+    """The index entry of a listed person from plain values (also used for bulk data)."""
+    countries = {country} if country else set()
+    countries.update(situations)
+    parts = [
+        name,
+        ROLE_WORDS.get(role, role),
+        *(org[1:] if org else ()),
+        title,
+        affiliation,
+        bio,
+        *(_theme_words(slug) for slug in themes),
+        *(_country_words(code) for code in sorted(countries)),
+        *(reference.situations().get(code, "") for code in situations),
+        *(reference.language_name(code, reference.ENGLISH) for code in languages),
+    ]
+    filters = [token("r", role)]
+    if country:
+        filters.append(token("c", country))
+    if org is not None:
+        filters.append(token("o", org[0]))
+    filters += [token("s", code) for code in situations]
+    filters += [token("t", slug) for slug in themes]
+    filters += [token("l", code) for code in languages]
+    return normalise(" ".join(p for p in parts if p)), " ".join(filters)
+
+
+def org_document(org: Organization) -> tuple[str | None, str | None]:
+    """(search_text, filters) for an organisation, or (None, None) when archived."""
+    if org.archived_at is not None:
+        return None, None
+    countries = set(org.country_codes)
+    if org.headquarters_country:
+        countries.add(org.headquarters_country)
+    parts = [
+        org.name,
+        org.acronym,
+        org.mission,
+        org.focus or "",
+        *(_theme_words(slug) for slug in org.theme_slugs),
+        *(_country_words(code) for code in sorted(countries)),
+    ]
+    filters = [token("k", org.kind)]
+    filters += [token("c", code) for code in sorted(countries)]
+    filters += [token("t", slug) for slug in org.theme_slugs]
+    return normalise(" ".join(p for p in parts if p)), " ".join(filters)
+
+
+def refresh_person(profile: Profile, user: User) -> None:
+    """Recompute one person's index entry if it changed."""
+    text, filters = person_document(user)
+    if (profile.search_text, profile.search_filters) != (text, filters):
+        profile.search_text, profile.search_filters = text, filters
+
+
+def refresh_org(org: Organization) -> None:
+    """Recompute one organisation's index entry if it changed."""
+    text, filters = org_document(org)
+    if (org.search_text, org.search_filters) != (text, filters):
+        org.search_text, org.search_filters = text, filters
+
+
+def _touched(session: Session) -> tuple[set[int], set[int]]:
+    people: set[int] = set()
+    orgs: set[int] = set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, User):
+            if obj.id is not None:
+                people.add(obj.id)
+        elif isinstance(obj, Profile | ProfileSituation | ProfileTheme | ProfileLanguage):
+            if obj.user_id is not None:
+                people.add(obj.user_id)
+        elif isinstance(obj, Organization):
+            if obj.id is not None:
+                orgs.add(obj.id)
+        elif isinstance(obj, OrganizationCountry | OrganizationTheme) and obj.organization_id:
+            orgs.add(obj.organization_id)
+    return people, orgs
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _keep_index_in_step(session: Session, flush_context: Any, instances: Any) -> None:
+    with session.no_autoflush:
+        for obj in list(session.new):
+            if isinstance(obj, User) and obj.profile is not None:
+                refresh_person(obj.profile, obj)
+            elif isinstance(obj, Organization):
+                refresh_org(obj)
+        people, orgs = _touched(session)
+        for user_id in people:
+            user = session.get(User, user_id)
+            if user is not None and user not in session.deleted and user.profile is not None:
+                refresh_person(user.profile, user)
+        for org_id in orgs:
+            org = session.get(Organization, org_id)
+            if org is not None and org not in session.deleted:
+                refresh_org(org)
