@@ -39,10 +39,10 @@ class Organization(db.Model):
     search_filters: Mapped[str | None] = mapped_column(sa.Text)
 
     countries: Mapped[list[OrganizationCountry]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="OrganizationCountry.code"
+        cascade="all, delete-orphan", order_by="OrganizationCountry.code"
     )
     themes: Mapped[list[OrganizationTheme]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="OrganizationTheme.slug"
+        cascade="all, delete-orphan", order_by="OrganizationTheme.slug"
     )
 
     __mapper_args__ = {"version_id_col": version_id}

@@ -1,0 +1,341 @@
+"""Directory search on one shared corpus: the same answers on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+import sqlalchemy as sa
+
+from ngowg_directory.extensions import db
+from ngowg_directory.models import AuditEvent, Organization, Profile, User
+from ngowg_directory.models._types import utcnow
+from ngowg_directory.services import accounts, profiles
+
+from .conftest import is_postgres
+
+CANARY_PHONE = "+249912345678"
+CANARY_EMAIL = "canary-search-5b1d@example.org"
+PEOPLE = {
+    # name: (role, org, country, situations, themes, languages, title, affiliation)
+    "Amina Núñez": (
+        "defender",
+        "wilpf",
+        "SD",
+        ["SD"],
+        ["crsv", "peace-processes"],
+        ["ar", "en"],
+        "Peacebuilding trainer",
+        "",
+    ),
+    "Fatima Nunez": (
+        "staff",
+        "gnwp",
+        "ML",
+        ["ML"],
+        ["participation"],
+        ["fr"],
+        "Programme officer",
+        "",
+    ),
+    "مُحَمَّد الحسن": (
+        "policy_maker",
+        None,
+        "US",
+        ["SD", "SS"],
+        ["crsv"],
+        ["ar"],
+        "Expert",
+        "UN Women",
+    ),
+    "Olivier Dupont": (
+        "policy_maker",
+        None,
+        "US",
+        ["ML"],
+        ["participation"],
+        ["fr", "en"],
+        "First secretary",
+        "Permanent Mission of France",
+    ),
+}
+UNLISTED = ("Hidden Person", "Unconsented Person", "Suspended Person")
+
+
+@pytest.fixture
+def corpus(app, make_user, make_org):
+    make_org("wilpf", "Women's International League for Peace and Freedom")
+    make_org("gnwp", "Global Network of Women Peacebuilders")
+    made = {}
+    for name, (
+        role,
+        org,
+        country,
+        situations,
+        themes,
+        languages,
+        title,
+        affiliation,
+    ) in PEOPLE.items():
+        user = make_user(role, org=org, name=name, totp=False)
+        _fill(user, country, situations, themes, languages, title, affiliation)
+        made[name] = user
+    for name in UNLISTED:
+        user = make_user("defender" if name != "Suspended Person" else "staff", name=name)
+        _fill(user, "SD", ["SD"], ["crsv"], ["ar"], "Peacebuilding trainer", "")
+        made[name] = user
+    profiles.set_hidden(made["Hidden Person"], True)
+    made["Unconsented Person"].profile.consent_at = None
+    accounts.suspend(made["Suspended Person"], actor=None)
+    db.session.commit()
+    return made
+
+
+def _fill(user, country, situations, themes, languages, title, affiliation):
+    profile = user.profile
+    profile.country, profile.title, profile.affiliation = country, title, affiliation
+    profile.phone, profile.email = CANARY_PHONE, CANARY_EMAIL
+    profile.set_tags(situations, themes, languages)
+    if user.role == "defender":
+        profile.consent_at = utcnow()
+    db.session.commit()
+
+
+@pytest.fixture
+def searcher(app, corpus, client, login, make_user):
+    login(client, make_user("staff", name="Searching Staff", org="gnwp"))
+
+    def names(path: str = "/directory", **params) -> list[str]:
+        response = client.get(path, query_string=params)
+        assert response.status_code == 200, response.status_code
+        html = response.get_data(as_text=True)
+        return [unescape(n) for n in re.findall(r'<h3><a href="/[^"]+">([^<]+)</a>', html)]
+
+    names.client = client
+    return names
+
+
+def found(searcher, **params) -> set[str]:
+    return set(searcher(**params)) - {"Searching Staff"}
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("Nuñez", {"Amina Núñez", "Fatima Nunez"}),
+        ("nunez", {"Amina Núñez", "Fatima Nunez"}),
+        ("NÚÑEZ", {"Amina Núñez", "Fatima Nunez"}),
+        ("peaceb", {"Amina Núñez", "Fatima Nunez"}),  # her organisation: Peacebuilders
+        ("محمد", {"مُحَمَّد الحسن"}),
+        ("مُحَمَّد", {"مُحَمَّد الحسن"}),
+        ("Sudan", {"Amina Núñez", "مُحَمَّد الحسن"}),
+        ("Soudan", {"Amina Núñez", "مُحَمَّد الحسن"}),
+        ("Sudán", {"Amina Núñez", "مُحَمَّد الحسن"}),
+        ("السودان", {"Amina Núñez", "مُحَمَّد الحسن"}),
+        ("Mission France", {"Olivier Dupont"}),
+        ("conflict-related sexual", {"Amina Núñez", "مُحَمَّد الحسن"}),
+        ("league peace", {"Amina Núñez"}),
+        ("Women's International League", {"Amina Núñez"}),
+        ("zzzzqqq", set()),
+    ],
+)
+def test_text_matching(searcher, q, expected):
+    assert found(searcher, q=q) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"role": "defender"}, {"Amina Núñez"}),
+        ({"role": "policy_maker"}, {"مُحَمَّد الحسن", "Olivier Dupont"}),
+        ({"country": "ML"}, {"Fatima Nunez"}),
+        ({"country": "sd"}, {"Amina Núñez"}),
+        ({"situation": "ML"}, {"Fatima Nunez", "Olivier Dupont"}),
+        ({"theme": "crsv"}, {"Amina Núñez", "مُحَمَّد الحسن"}),
+        ({"language": "fr"}, {"Fatima Nunez", "Olivier Dupont"}),
+        ({"org": "wilpf"}, {"Amina Núñez"}),
+        ({"q": "amina", "country": "SD", "theme": "crsv"}, {"Amina Núñez"}),
+        ({"q": "sudan", "role": "policy_maker", "language": "ar"}, {"مُحَمَّد الحسن"}),
+        ({"theme": "crsv", "language": "fr"}, set()),
+    ],
+)
+def test_filters(searcher, params, expected):
+    assert found(searcher, **params) == expected
+
+
+def test_unlisted_people_and_contact_details_never_match(searcher, corpus):
+    for q in ("Hidden", "Unconsented", "Suspended", "Person", "249912345678", "canary search"):
+        assert found(searcher, q=q) == set(), q
+    indexed = db.session.scalars(sa.select(Profile.search_text)).all()
+    text = " ".join(t or "" for t in indexed) + " ".join(
+        f or "" for f in db.session.scalars(sa.select(Profile.search_filters))
+    )
+    assert "249912345678" not in text and "canary" not in text
+    for name in UNLISTED:
+        assert corpus[name].profile.search_text is None, name
+    if not is_postgres():
+        hits = db.session.execute(
+            sa.text("SELECT count(*) FROM people_fts WHERE people_fts MATCH :q"),
+            {"q": '"hidden" OR "unconsented" OR "249912345678"'},
+        ).scalar()
+        assert hits == 0
+
+
+def facet_counts(client, **params) -> dict[str, dict[str, str]]:
+    html = client.get("/directory", query_string=params).get_data(as_text=True)
+    counts: dict[str, dict[str, str]] = {}
+    for select in re.finditer(r'<select name="(\w+)" id="f-\w+">(.*?)</select>', html, re.S):
+        options = re.findall(
+            r'<option value="([^"]+)"[^>]*>[^<]*\((\d+)\)</option>', select.group(2)
+        )
+        counts[select.group(1)] = dict(options)
+    return counts
+
+
+def test_facets_count_what_matches_and_nothing_unlisted(searcher, corpus):
+    counts = facet_counts(searcher.client, theme="crsv")
+    assert counts["role"] == {"defender": "1", "policy_maker": "1"}
+    assert counts["country"] == {"SD": "1", "US": "1"}
+    assert counts["situation"] == {"SD": "2", "SS": "1"}
+    assert counts["language"] == {"ar": "2", "en": "1"}
+    assert counts["org"] == {"wilpf": "1"}
+    everything = facet_counts(searcher.client)
+    assert everything["role"]["defender"] == "1", "unlisted defenders are not counted"
+    assert everything["country"]["SD"] == "1"
+    html = searcher.client.get("/directory").get_data(as_text=True)
+    assert "5 people found" in html  # four in the corpus and the searching staff member
+
+
+def test_sort_by_name_and_by_last_update(searcher, corpus):
+    by_name = [n for n in searcher(sort="name") if n != "Searching Staff"]
+    assert by_name == sorted(by_name, key=str.lower)
+    corpus["Fatima Nunez"].profile.updated_at = utcnow()
+    corpus["Fatima Nunez"].profile.title = "Touched last"
+    db.session.commit()
+    assert searcher(sort="updated")[0] == "Fatima Nunez"
+
+
+def test_paging_bounds_and_bad_parameters_never_fail(searcher):
+    client = searcher.client
+    first = searcher(per_page=2, sort="name")
+    second = searcher(per_page=2, page=2, sort="name")
+    assert len(first) == 2 and len(second) == 2 and not set(first) & set(second)
+    cases = {
+        "page=0": "must be a number from 1",
+        "page=abc": "must be a number from 1",
+        "per_page=500": "must be a number from 1 to 50",
+        "country=XX": "not a known country",
+        "role=king": "not a known role",
+        "theme=astrology": "not a known theme",
+        "sort=random": "Unknown sort order",
+        "q=" + "peace " * 900: "cut to its first 200 characters",
+    }
+    for query, message in cases.items():
+        response = client.get(f"/directory?{query}")
+        assert response.status_code == 200, query
+        assert message in response.get_data(as_text=True), query
+    far = client.get("/directory?page=10000").get_data(as_text=True)
+    assert "There are only 1 pages" in far or "only 1 page" in far
+
+
+def test_empty_state_offers_a_wider_search(searcher):
+    html = searcher.client.get("/directory?q=zzzzqqq&role=defender").get_data(as_text=True)
+    assert "Nobody matches this search" in html
+    assert "search without any filter" in html
+    assert 'href="/directory/organizations?q=zzzzqqq"' in html
+
+
+def count_queries(client, path: str) -> int:
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+    return len(statements)
+
+
+def test_results_page_runs_at_most_six_queries(app, searcher, runner):
+    small = count_queries(searcher.client, "/directory?q=sudan")
+    runner.invoke(args=["generate-data", "--people", "120", "--orgs", "5"])
+    big = count_queries(searcher.client, "/directory?per_page=50&sort=name")
+    filtered = count_queries(searcher.client, "/directory?q=a&theme=crsv&org=wilpf")
+    assert max(small, big, filtered) <= 6, (small, big, filtered)
+
+
+def test_start_page_is_the_directory(searcher):
+    html = searcher.client.get("/").get_data(as_text=True)
+    assert "Find people" in html and "Amina Núñez" in html
+
+
+def test_organisation_search(searcher, corpus, make_org):
+    archived = make_org("old-org", "Archived Women Network")
+    archived.archived_at = utcnow()
+    db.session.commit()
+    names = set(searcher("/directory/organizations", q="women"))
+    assert names == {
+        "Women's International League for Peace and Freedom",
+        "Global Network of Women Peacebuilders",
+    }
+    assert set(searcher("/directory/organizations", q="peaceb")) == {
+        "Global Network of Women Peacebuilders"
+    }
+    assert searcher("/directory/organizations", kind="un_entity") == []
+
+
+class TestHarvestingGuard:
+    @pytest.fixture
+    def app_overrides(self):
+        return {"RATELIMIT_SEARCH": "3 per hour", "RATELIMIT_PROFILE_VIEWS": "2 per hour"}
+
+    def test_searches_per_user_are_limited(self, searcher, corpus, new_client, login, make_user):
+        for _ in range(3):
+            searcher(q="sudan")
+        response = searcher.client.get("/directory?q=sudan")
+        assert response.status_code == 429
+        html = response.get_data(as_text=True)
+        assert "Try again in" in html and response.headers["Retry-After"]
+        rows = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "rate_limited")
+        ).all()
+        assert len(rows) == 1 and rows[0].details["endpoint"] == "directory.people"
+        other = new_client()
+        login(other, make_user("staff"))
+        assert other.get("/directory").status_code == 200, "limits are per user"
+
+    def test_profile_views_per_user_are_limited(self, searcher, corpus):
+        person = corpus["Amina Núñez"]
+        for _ in range(2):
+            assert searcher.client.get(f"/people/{person.id}").status_code == 200
+        assert searcher.client.get(f"/people/{person.id}").status_code == 429
+        assert (
+            db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "rate_limited"))
+            == 1
+        )
+
+
+def test_generate_data_spreads_over_countries_themes_languages_and_orgs(app, runner):
+    result = runner.invoke(args=["generate-data", "--people", "400", "--orgs", "12"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 400
+    assert db.session.scalar(sa.select(sa.func.count(Organization.id))) == 12
+    countries = db.session.scalar(sa.select(sa.func.count(sa.distinct(Profile.country))))
+    roles = set(db.session.scalars(sa.select(User.role).distinct()))
+    assert countries >= 15 and {"defender", "staff", "policy_maker", "manager"} <= roles
+    for table in ("profile_themes", "profile_languages", "profile_situations"):
+        distinct = db.session.execute(
+            sa.text(
+                f"SELECT count(DISTINCT {'slug' if 'themes' in table else 'code'}) FROM {table}"
+            )
+        ).scalar()
+        assert distinct >= 10, table
+    listed = db.session.scalar(sa.select(sa.func.count()).where(Profile.search_text.is_not(None)))
+    assert listed == 400
+    from ngowg_directory.search import Query, search_people
+
+    assert search_people(Query(text="sudan")).total > 0
