@@ -40,7 +40,7 @@ def _sqlite():
         op.execute(
             f"CREATE VIRTUAL TABLE {fts} USING fts5(search_text, search_filters, "
             f"content='{content}', content_rowid='{rowid}', "
-            "tokenize='unicode61 remove_diacritics 2', prefix='2 3 4')"
+            "tokenize='unicode61 remove_diacritics 2', prefix='2 3 4 5 6 7 8')"
         )
         new = f"INSERT INTO {fts}(rowid, search_text, search_filters) VALUES (new.{rowid}, new.search_text, new.search_filters);"
         old = (

@@ -62,16 +62,14 @@ class Index:
         raise NotImplementedError
 
     def search(self, query: Query) -> Result:
-        """Two statements: the page of ids, then the filter tokens of every match."""
+        """The page of ids, the total and the facets, in one statement or two."""
         matched, params = self.matched(query)
         sort = query.sort if query.words or query.sort != "relevance" else "name"
-        order = {
-            "relevance": "m.score, m.id",
-            "name": f"{self.name_order}, m.id",
-            "updated": f"{self.updated_order}, m.id",
-        }[sort]
+        if sort == "relevance":
+            return self._by_relevance(query, matched, params)
+        order = {"name": self.name_order, "updated": self.updated_order}[sort]
         page_sql = (
-            f"SELECT m.id FROM ({matched}) m {self.joins} ORDER BY {order} "
+            f"SELECT m.id FROM ({matched}) m {self.joins} ORDER BY {order}, m.id "
             "LIMIT :limit OFFSET :offset"
         )
         ids = list(
@@ -84,6 +82,18 @@ class Index:
         facet_sql = f"SELECT t.search_filters FROM ({matched}) m {self.filter_join}"
         rows = list(db.session.scalars(sa.text(facet_sql), params))
         return Result(ids=ids, total=len(rows), facets=count_tokens(rows))
+
+    def _by_relevance(self, query: Query, matched: str, params: dict[str, Any]) -> Result:
+        # One pass over the matches gives the ranking, the total and the facets together.
+        sql = f"SELECT m.id, m.score, t.search_filters FROM ({matched}) m {self.filter_join}"
+        rows = db.session.execute(sa.text(sql), params).all()
+        rows.sort(key=lambda row: (row[1], row[0]))
+        page = rows[query.offset : query.offset + query.per_page]
+        return Result(
+            ids=[row[0] for row in page],
+            total=len(rows),
+            facets=count_tokens([row[2] for row in rows]),
+        )
 
 
 class OrganizationMixin:
