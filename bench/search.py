@@ -22,21 +22,23 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_migrate import upgrade  # noqa: E402
+from flask_migrate import upgrade
 
-from ngowg_directory import create_app  # noqa: E402
-from ngowg_directory.extensions import db  # noqa: E402
-from ngowg_directory.models import Profile  # noqa: E402
-from ngowg_directory.search import Query, search_people  # noqa: E402
-from ngowg_directory.search.index import token  # noqa: E402
-from ngowg_directory.services import bulk  # noqa: E402
+from ngowg_directory import create_app
+from ngowg_directory.extensions import db
+from ngowg_directory.models import Profile
+from ngowg_directory.search import Query, search_people
+from ngowg_directory.services import bulk
 
 QUERIES = [
     ("text: sudan", Query(text="sudan")),
     ("text prefix: peaceb", Query(text="peaceb")),
     ("text: a name", Query(text="amina diallo")),
     ("text + 2 filters: peace, SD, crsv", Query(text="peace", filters={"c": "SD", "t": "crsv"})),
-    ("text + 2 filters: amina, defender, ar", Query(text="amina", filters={"r": "defender", "l": "ar"})),
+    (
+        "text + 2 filters: amina, defender, ar",
+        Query(text="amina", filters={"r": "defender", "l": "ar"}),
+    ),
     ("filter: country ML", Query(filters={"c": "ML"})),
     ("filters: crsv + fr", Query(filters={"t": "crsv", "l": "fr"})),
     ("rare name: thandiwe hadzic", Query(text="thandiwe hadzic")),
@@ -75,7 +77,7 @@ def timed(function, query: Query, repeat: int) -> tuple[float, float, int]:
         _ids, total = function(query)
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
-    p95 = samples[min(len(samples) - 1, int(round(0.95 * len(samples))) - 1)]
+    p95 = samples[min(len(samples) - 1, round(0.95 * len(samples)) - 1)]
     return statistics.median(samples), p95, total
 
 
@@ -125,8 +127,10 @@ def main() -> None:
             )
         backend = db.engine.dialect.name
         people = db.session.scalar(sa.select(sa.func.count(Profile.user_id)))
-    print(f"\n{backend}, {people} people, {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}, repeat {args.repeat} (LIKE {args.like_repeat})\n")
+    print(
+        f"\n{backend}, {people} people, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}, repeat {args.repeat} (LIKE {args.like_repeat})\n"
+    )
     print("| query | matches | search p50 | search p95 | LIKE p50 | LIKE p95 | LIKE / search |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
@@ -135,7 +139,9 @@ def main() -> None:
             f"{r['like_p50']} | {r['like_p95']} | {r['speedup_p50']}× |"
         )
     if args.json:
-        Path(args.json).write_text(json.dumps({"backend": backend, "people": people, "rows": rows}, indent=2))
+        Path(args.json).write_text(
+            json.dumps({"backend": backend, "people": people, "rows": rows}, indent=2)
+        )
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ FTS_TABLES = {
 def upgrade():
     for table in ("profiles", "organizations"):
         with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('search_name', sa.String(length=200), nullable=True))
             batch_op.add_column(sa.Column('search_text', sa.Text(), nullable=True))
             batch_op.add_column(sa.Column('search_filters', sa.Text(), nullable=True))
     if op.get_bind().dialect.name == "postgresql":
@@ -80,3 +81,4 @@ def downgrade():
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('search_filters')
             batch_op.drop_column('search_text')
+            batch_op.drop_column('search_name')

@@ -35,6 +35,7 @@ class Organization(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version_id: Mapped[int] = mapped_column(default=1)
+    search_name: Mapped[str | None] = mapped_column(sa.String(200))
     search_text: Mapped[str | None] = mapped_column(sa.Text)
     search_filters: Mapped[str | None] = mapped_column(sa.Text)
 

@@ -42,6 +42,7 @@ class Profile(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     version_id: Mapped[int] = mapped_column(default=1)
     # The search index's content: normalised, listed people only, never a contact detail.
+    search_name: Mapped[str | None] = mapped_column(sa.String(200))
     search_text: Mapped[str | None] = mapped_column(sa.Text)
     search_filters: Mapped[str | None] = mapped_column(sa.Text)
 

@@ -58,7 +58,7 @@ class Index:
     joins = "JOIN users u ON u.id = m.id JOIN profiles p ON p.user_id = m.id"
 
     def matched(self, query: Query) -> tuple[str, dict[str, Any]]:
-        """SQL selecting (id, score) of every match, and its parameters."""
+        """SQL selecting the id of every match, and its parameters."""
         raise NotImplementedError
 
     def search(self, query: Query) -> Result:
@@ -85,15 +85,28 @@ class Index:
 
     def _by_relevance(self, query: Query, matched: str, params: dict[str, Any]) -> Result:
         # One pass over the matches gives the ranking, the total and the facets together.
-        sql = f"SELECT m.id, m.score, t.search_filters FROM ({matched}) m {self.filter_join}"
+        sql = f"SELECT m.id, t.search_name, t.search_filters FROM ({matched}) m {self.filter_join}"
         rows = db.session.execute(sa.text(sql), params).all()
-        rows.sort(key=lambda row: (row[1], row[0]))
+        words = query.words
+        rows.sort(key=lambda row: (relevance(words, row[1]), row[1] or "", row[0]))
         page = rows[query.offset : query.offset + query.per_page]
         return Result(
             ids=[row[0] for row in page],
             total=len(rows),
             facets=count_tokens([row[2] for row in rows]),
         )
+
+
+def relevance(words: list[str], name: str | None) -> tuple[int, int]:
+    """Sort key: people (or organisations) whose name holds the words come first.
+
+    Every row already matches every word somewhere; what ranks it is how many words are
+    whole words of the name, then how many start a word of the name. The same on both
+    back ends, so one corpus gives one order."""
+    tokens = (name or "").split()
+    exact = sum(1 for word in words if word in tokens)
+    prefix = sum(1 for word in words if any(t.startswith(word) for t in tokens))
+    return (-exact, -prefix)
 
 
 class OrganizationMixin:

@@ -135,15 +135,17 @@ def org_document(org: Organization) -> tuple[str | None, str | None]:
 def refresh_person(profile: Profile, user: User) -> None:
     """Recompute one person's index entry if it changed."""
     text, filters = person_document(user)
-    if (profile.search_text, profile.search_filters) != (text, filters):
-        profile.search_text, profile.search_filters = text, filters
+    name = normalise(user.name)[:200] if text is not None else None
+    if (profile.search_name, profile.search_text, profile.search_filters) != (name, text, filters):
+        profile.search_name, profile.search_text, profile.search_filters = name, text, filters
 
 
 def refresh_org(org: Organization) -> None:
     """Recompute one organisation's index entry if it changed."""
     text, filters = org_document(org)
-    if (org.search_text, org.search_filters) != (text, filters):
-        org.search_text, org.search_filters = text, filters
+    name = normalise(f"{org.name} {org.acronym}")[:200] if text is not None else None
+    if (org.search_name, org.search_text, org.search_filters) != (name, text, filters):
+        org.search_name, org.search_text, org.search_filters = name, text, filters
 
 
 def _touched(session: Session) -> tuple[set[int], set[int]]:

@@ -23,13 +23,12 @@ class PeopleIndex(Index):
         expression = tsquery(query)
         if not expression:
             return (
-                f"SELECT {self.key} AS id, 0 AS score FROM {self.table} "
-                "WHERE search_text IS NOT NULL",
+                f"SELECT {self.key} AS id FROM {self.table} WHERE search_text IS NOT NULL",
                 {},
             )
         return (
-            f"SELECT {self.key} AS id, -ts_rank(search_vector, q) AS score "
-            f"FROM {self.table}, to_tsquery('simple', :match) q WHERE search_vector @@ q",
+            f"SELECT {self.key} AS id FROM {self.table} "
+            "WHERE search_vector @@ to_tsquery('simple', :match)",
             {"match": expression},
         )
 

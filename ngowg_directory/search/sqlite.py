@@ -27,12 +27,11 @@ class PeopleIndex(Index):
         expression = match_expression(query)
         if not expression:
             return (
-                f"SELECT {self.key} AS id, 0 AS score FROM {self.table} "
-                "WHERE search_text IS NOT NULL",
+                f"SELECT {self.key} AS id FROM {self.table} WHERE search_text IS NOT NULL",
                 {},
             )
         return (
-            f"SELECT rowid AS id, rank AS score FROM {self.fts} WHERE {self.fts} MATCH :match",
+            f"SELECT rowid AS id FROM {self.fts} WHERE {self.fts} MATCH :match",
             {"match": expression},
         )
 

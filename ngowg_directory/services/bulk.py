@@ -22,7 +22,8 @@ from ..models import (
 )
 from ..models._types import utcnow
 from ..privacy import default_audiences
-from ..search.index import org_document, person_fields
+from ..search.index import person_fields, refresh_org
+from ..search.text import normalise
 
 FIRST = [
     "Amina",
@@ -224,7 +225,7 @@ def generate_orgs(count: int, rng: random.Random) -> list[tuple[int, str, str, s
         made.append(org)
     db.session.flush()
     for org in made:
-        org.search_text, org.search_filters = org_document(org)
+        refresh_org(org)
     db.session.commit()
     return [(o.id, o.slug, o.name, o.acronym) for o in made]
 
@@ -303,6 +304,7 @@ def generate_people(
                     "last_confirmed_at": now,
                     "updated_at": now,
                     "version_id": 1,
+                    "search_name": normalise(name),
                     "search_text": text,
                     "search_filters": filters,
                     **{f"{field}_audience": value for field, value in audiences.items()},
