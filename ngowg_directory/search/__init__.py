@@ -21,9 +21,9 @@ SORTS = ("relevance", "name", "updated")
 
 def is_search_internal(name: str | None, type_: str) -> bool:
     """Schema objects that exist on one database only (for migration comparisons)."""
-    if type_ == "column" and name == "search_vector":
+    if type_ == "column" and name in ("search_vector", "filter_vector"):
         return True
-    if type_ == "index" and name and name.endswith("_search_vector"):
+    if type_ == "index" and name and name.endswith(("_search_vector", "_filter_vector")):
         return True
     return type_ == "table" and bool(name) and "_fts" in str(name)
 

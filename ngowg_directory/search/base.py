@@ -34,10 +34,7 @@ def count_tokens(rows: list[str | None]) -> dict[str, dict[str, int]]:
 
     Organisations are counted by their compact token ("o" facet keys are slugs without
     dashes); the caller turns them back into slugs."""
-    counter: Counter[str] = Counter()
-    for filters in rows:
-        if filters:
-            counter.update(filters.split())
+    counter = Counter(" ".join(filter(None, rows)).split())
     known = _token_values()
     facets: dict[str, dict[str, int]] = {}
     for tok, count in counter.items():
@@ -103,7 +100,9 @@ def relevance(words: list[str], name: str | None) -> tuple[int, int]:
     Every row already matches every word somewhere; what ranks it is how many words are
     whole words of the name, then how many start a word of the name. The same on both
     back ends, so one corpus gives one order."""
-    tokens = (name or "").split()
+    if not name or not any(word in name for word in words):
+        return (0, 0)  # the common case in large result sets: no need to split
+    tokens = name.split()
     exact = sum(1 for word in words if word in tokens)
     prefix = sum(1 for word in words if any(t.startswith(word) for t in tokens))
     return (-exact, -prefix)

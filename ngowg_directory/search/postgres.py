@@ -1,4 +1,4 @@
-"""PostgreSQL back end: a generated tsvector (text weight A, filter tokens weight D) + GIN."""
+"""PostgreSQL back end: generated tsvector columns for words and for filter tokens, GIN."""
 
 from __future__ import annotations
 
@@ -8,29 +8,28 @@ from . import Query
 from .base import Index, OrganizationMixin
 
 
-def tsquery(query: Query) -> str:
-    """A to_tsquery string: prefix words restricted to weight A, exact tokens to weight D."""
+def tsqueries(query: Query) -> tuple[str, str]:
+    """to_tsquery strings for the words (as prefixes) and for the filter tokens."""
     # Words and tokens hold only letters and digits (text.normalise), so quoting is safe.
-    terms = [f"'{word}':*A" for word in query.words]
-    terms += [f"'{tok}':D" for tok in query.tokens]
-    return " & ".join(terms)
+    words = " & ".join(f"'{word}':*" for word in query.words)
+    tokens = " & ".join(f"'{tok}'" for tok in query.tokens)
+    return words, tokens
 
 
 class PeopleIndex(Index):
     table, key = "profiles", "user_id"
 
     def matched(self, query: Query) -> tuple[str, dict[str, Any]]:
-        expression = tsquery(query)
-        if not expression:
-            return (
-                f"SELECT {self.key} AS id FROM {self.table} WHERE search_text IS NOT NULL",
-                {},
-            )
-        return (
-            f"SELECT {self.key} AS id FROM {self.table} "
-            "WHERE search_vector @@ to_tsquery('simple', :match)",
-            {"match": expression},
-        )
+        words, tokens = tsqueries(query)
+        conditions = ["search_text IS NOT NULL"]
+        params: dict[str, Any] = {}
+        if words:
+            conditions.append("search_vector @@ to_tsquery('simple', :words)")
+            params["words"] = words
+        if tokens:
+            conditions.append("filter_vector @@ to_tsquery('simple', :tokens)")
+            params["tokens"] = tokens
+        return f"SELECT {self.key} AS id FROM {self.table} WHERE {' AND '.join(conditions)}", params
 
 
 class OrganizationIndex(OrganizationMixin, PeopleIndex):
