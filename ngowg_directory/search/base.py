@@ -58,6 +58,10 @@ class Index:
         """SQL selecting the id of every match, and its parameters."""
         raise NotImplementedError
 
+    def rows_sql(self, matched: str) -> str:
+        """SQL for (id, search_name, search_filters) of every match."""
+        return f"SELECT m.id, t.search_name, t.search_filters FROM ({matched}) m {self.filter_join}"
+
     def search(self, query: Query) -> Result:
         """The page of ids, the total and the facets, in one statement or two."""
         matched, params = self.matched(query)
@@ -82,8 +86,7 @@ class Index:
 
     def _by_relevance(self, query: Query, matched: str, params: dict[str, Any]) -> Result:
         # One pass over the matches gives the ranking, the total and the facets together.
-        sql = f"SELECT m.id, t.search_name, t.search_filters FROM ({matched}) m {self.filter_join}"
-        rows = db.session.execute(sa.text(sql), params).all()
+        rows = db.session.execute(sa.text(self.rows_sql(matched)), params).all()
         words = query.words
         rows.sort(key=lambda row: (relevance(words, row[1]), row[1] or "", row[0]))
         page = rows[query.offset : query.offset + query.per_page]

@@ -31,6 +31,14 @@ class PeopleIndex(Index):
             params["tokens"] = tokens
         return f"SELECT {self.key} AS id FROM {self.table} WHERE {' AND '.join(conditions)}", params
 
+    def rows_sql(self, matched: str) -> str:
+        # The match already reads the table itself: select the columns there, no self-join.
+        return matched.replace(
+            f"SELECT {self.key} AS id FROM",
+            f"SELECT {self.key} AS id, search_name, search_filters FROM",
+            1,
+        )
+
 
 class OrganizationIndex(OrganizationMixin, PeopleIndex):
     table, key = "organizations", "id"
