@@ -133,3 +133,49 @@ def test_readyz_reports_the_database(app, client, tmp_path):
     response = broken.test_client().get("/readyz")
     assert response.status_code == 503
     assert broken.test_client().get("/healthz").status_code == 200
+
+
+def test_upgrading_a_database_with_people_keeps_the_search_index_sound(tmp_path):
+    """Migrate to 0002, add a person, upgrade to the newest revision, reindex, search."""
+    from flask_migrate import downgrade, upgrade
+
+    from ngowg_directory.search import Query, search_people
+    from ngowg_directory.services import accounts
+
+    from .conftest import build_app
+
+    if is_postgres():
+        pytest.skip("uses its own SQLite file; the PostgreSQL run migrates the shared database")
+    app = build_app(tmp_path / "instance", f"sqlite:///{tmp_path / 'old.db'}")
+    with app.app_context():
+        upgrade()
+        downgrade(revision="0002")
+        db.session.execute(
+            sa.text(
+                "INSERT INTO users (id, email, name, role, status, session_version, "
+                "failed_logins, totp_enabled, is_demo, created_at) VALUES (1, 'old@example.org', "
+                "'Old Member', 'staff', 'active', 1, 0, false, false, CURRENT_TIMESTAMP)"
+            )
+        )
+        db.session.execute(
+            sa.text(
+                "INSERT INTO profiles (user_id, title, affiliation, bio, email_audience, "
+                "phone_audience, messaging_audience, city_audience, hidden, last_confirmed_at, "
+                "updated_at, version_id) VALUES (1, 'Adviser', '', '', 'members', 'connections', "
+                "'connections', 'members', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+            )
+        )
+        db.session.commit()
+        upgrade()
+        app.test_cli_runner().invoke(args=["reindex"])
+        assert search_people(Query(text="old member")).total == 1
+        user = accounts.find_by_email("old@example.org")
+        user.name = "Renamed Member"
+        db.session.commit()
+        assert search_people(Query(text="renamed")).total == 1
+        assert search_people(Query(text="old")).total == 0
+        integrity = db.session.execute(
+            sa.text("INSERT INTO people_fts(people_fts, rank) VALUES ('integrity-check', 1)")
+        )
+        del integrity
+        db.engine.dispose()

@@ -54,6 +54,9 @@ def _sqlite():
             f"CREATE TRIGGER {fts}_au AFTER UPDATE OF search_text, search_filters ON {content} "
             f"BEGIN {old} {new} END"
         )
+        # Index the rows already there, so that the triggers' 'delete' of their old values
+        # matches what the index holds (else FTS5 reports a malformed database).
+        op.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
 
 
 def _postgres():
