@@ -28,7 +28,10 @@ def navigation() -> list[tuple[str, Any, dict[str, str]]]:
     """The main menu for the signed-in user: (endpoint, label, url arguments)."""
     if not has_request_context() or not current_user.is_authenticated:
         return []
-    items: list[tuple[str, Any, dict[str, str]]] = [("main.index", _l("Home"), {})]
+    items: list[tuple[str, Any, dict[str, str]]] = [
+        ("main.index", _l("Directory"), {}),
+        ("connections.index", _l("Connections"), {}),
+    ]
     if current_user.role == "manager" and current_user.organization is not None:
         items.append(
             ("orgs.people", _l("My organisation"), {"slug": current_user.organization.slug})

@@ -179,3 +179,14 @@ def test_upgrading_a_database_with_people_keeps_the_search_index_sound(tmp_path)
         )
         del integrity
         db.engine.dispose()
+
+
+def test_search_index_triggers_survive_every_migration(app):
+    """A batch rebuild of `profiles` or `organizations` on SQLite would drop these."""
+    if is_postgres():
+        pytest.skip("FTS5 triggers exist on SQLite only; PostgreSQL uses generated columns")
+    names = set(
+        db.session.scalars(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+    )
+    for table in ("people_fts", "organizations_fts"):
+        assert {f"{table}_ai", f"{table}_ad", f"{table}_au"} <= names, names

@@ -2,7 +2,7 @@
 
 from ..extensions import Base, db
 from .audit import AuditEvent
-from .connections import REQUEST_STATES, ContactRequest
+from .connections import REQUEST_STATES, Block, ContactRequest
 from .orgs import ORG_KINDS, Organization, OrganizationCountry, OrganizationTheme
 from .profiles import (
     AUDIENCES,
@@ -22,6 +22,7 @@ __all__ = [
     "ROLES",
     "AuditEvent",
     "Base",
+    "Block",
     "ContactRequest",
     "Invitation",
     "Organization",

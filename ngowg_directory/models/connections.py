@@ -33,9 +33,27 @@ class ContactRequest(db.Model):
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    answered_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])
     recipient: Mapped[User] = relationship(foreign_keys=[recipient_id])
 
     def other(self, user_id: int) -> User:
         """The other side of the request."""
         return self.recipient if self.requester_id == user_id else self.requester
+
+
+class Block(db.Model):
+    """The blocker receives no more requests from the blocked person (who is not told)."""
+
+    __tablename__ = "blocks"
+
+    blocker_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    blocked_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

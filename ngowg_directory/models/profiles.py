@@ -37,6 +37,8 @@ class Profile(db.Model):
     city_audience: Mapped[str] = mapped_column(sa.String(20), default="members")
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden: Mapped[bool] = mapped_column(default=False)
+    notify_email: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    managers_may_answer: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     last_confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -6,9 +6,11 @@ from flask import abort, render_template
 from flask_login import current_user
 
 from .. import privacy
+from ..connections.forms import RequestForm
 from ..extensions import db
 from ..models import User
 from ..ratelimits import profile_view_limit
+from ..services import connections
 from . import bp
 
 
@@ -17,9 +19,20 @@ from . import bp
 def show(person_id: int) -> str:
     """The profile; hidden, unconsented and deleted people look exactly like missing ids."""
     person = db.session.get(User, person_id, options=User.with_tags())
-    view = privacy.view_of(current_user, person) if person is not None else None
+    if person is None or not privacy.may_view(current_user, person):
+        abort(404)
+    # The newest request between the two also says whether they are connected: one query.
+    request = None if person.id == current_user.id else connections.between(current_user, person)
+    connected = request is not None and request.status == "accepted"
+    view = privacy.view_of(current_user, person, connected=connected)
     if view is None:
         abort(404)
     if privacy.record_reveal(current_user, view):
         db.session.commit()
-    return render_template("people/profile.html", view=view)
+    return render_template(
+        "people/profile.html",
+        view=view,
+        request=request,
+        request_state=connections.seen_state(request, current_user) if request else None,
+        form=RequestForm(),
+    )

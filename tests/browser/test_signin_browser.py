@@ -102,7 +102,7 @@ def test_sign_in_works_without_javascript(browser: Browser, make_user) -> None:
     expect(page.get_by_role("heading", name="Sign-in and security", level=1)).to_be_visible()
     browser.shot(page, "deep-link-after-sign-in")
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Home").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Directory").click()
     expect(page.locator(".signed-in")).to_contain_text("Lucía Fernández")
     expect(page.get_by_role("heading", name="Find people")).to_be_visible()
     browser.shot(page, "start-page")

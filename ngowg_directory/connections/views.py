@@ -1,0 +1,157 @@
+"""Ask for contact, answer requests, end connections, download a connection's vCard."""
+
+from __future__ import annotations
+
+import vobject
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from .. import audit, privacy
+from ..extensions import db
+from ..forms import ConfirmForm
+from ..models import ContactRequest, User
+from ..services import connections
+from ..services.connections import RequestError
+from . import bp
+from .forms import RequestForm
+
+
+@bp.get("/connections")
+def index() -> str:
+    """Requests received, requests sent, and connections."""
+    overview = connections.overview(current_user)
+    return render_template(
+        "connections/index.html",
+        overview=overview,
+        confirm=ConfirmForm(),
+        seen_state=lambda r: connections.seen_state(r, current_user),
+        views={r.id: privacy.view_of(current_user, r.requester) for r in overview.received},
+    )
+
+
+@bp.post("/connections/request/<int:person_id>")
+def ask(person_id: int) -> WerkzeugResponse:
+    """Ask a person for contact; a hidden or unknown person is a 404 alike."""
+    person = db.session.get(User, person_id)
+    if person is None or privacy.view_of(current_user, person) is None:
+        abort(404)
+    form = RequestForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        connections.ask(current_user, person, form.message.data)
+    except RequestError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("people.show", person_id=person.id))
+    db.session.commit()
+    connections.notify(person, "request_received", _("A contact request is waiting for you"))
+    flash(
+        _("Your request has been sent. You will see her contact details if she accepts."), "success"
+    )
+    return redirect(url_for("people.show", person_id=person.id))
+
+
+def _request_or_404(request_id: int) -> ContactRequest:
+    request = db.session.get(ContactRequest, request_id)
+    if request is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return request
+
+
+def _answer(request_id: int, decision: str) -> WerkzeugResponse:
+    request = _request_or_404(request_id)
+    try:
+        connections.answer(request, current_user, decision)
+    except LookupError:
+        abort(404)
+    except RequestError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("connections.index"))
+    db.session.commit()
+    if decision == "accept":
+        connections.notify(
+            request.requester, "request_accepted", _("A contact request was answered")
+        )
+    flash(
+        {
+            "accept": _("Accepted. You can now see each other's contact details for connections."),
+            "decline": _("Declined. The sender is not told."),
+            "block": _("Blocked. This person cannot ask you again, and is not told."),
+        }[decision],
+        "success",
+    )
+    return redirect(url_for("connections.index"))
+
+
+@bp.post("/connections/<int:request_id>/accept")
+def accept(request_id: int) -> WerkzeugResponse:
+    """Accept a request."""
+    return _answer(request_id, "accept")
+
+
+@bp.post("/connections/<int:request_id>/decline")
+def decline(request_id: int) -> WerkzeugResponse:
+    """Decline a request (the sender keeps seeing it as waiting)."""
+    return _answer(request_id, "decline")
+
+
+@bp.post("/connections/<int:request_id>/block")
+def block(request_id: int) -> WerkzeugResponse:
+    """Decline and refuse any further request from the sender."""
+    return _answer(request_id, "block")
+
+
+@bp.post("/connections/<int:request_id>/end")
+def end(request_id: int) -> WerkzeugResponse:
+    """End a connection; the details it revealed are hidden again at once."""
+    request = _request_or_404(request_id)
+    try:
+        connections.end(request, current_user)
+    except LookupError:
+        abort(404)
+    except RequestError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("connections.index"))
+    db.session.commit()
+    flash(_("The connection has ended."), "success")
+    return redirect(url_for("connections.index"))
+
+
+@bp.get("/connections/<int:request_id>/vcard")
+def vcard(request_id: int) -> Response:
+    """The other side's vCard (RFC 6350) with only what the downloader may see."""
+    request = db.session.get(ContactRequest, request_id)
+    if request is None or request.status != "accepted":
+        abort(404)
+    if current_user.id not in (request.requester_id, request.recipient_id):
+        abort(404)
+    other = request.other(current_user.id)
+    view = privacy.view_of(current_user, other, connected=True)
+    if view is None:
+        abort(404)
+    card = vobject.vCard()
+    card.add("version").value = "4.0"
+    card.add("fn").value = view.name
+    card.add("n").value = vobject.vcard.Name(given=view.name)
+    if view.organization is not None:
+        card.add("org").value = [view.organization.name]
+    if view.title:
+        card.add("title").value = view.title
+    if "email" in view.contact:
+        card.add("email").value = view.contact["email"]
+    if "phone" in view.contact:
+        card.add("tel").value = view.contact["phone"]
+    if "messaging" in view.contact:
+        card.add("impp").value = view.contact["messaging"]
+    if "city" in view.contact:
+        card.add("adr").value = vobject.vcard.Address(city=view.contact["city"])
+    audit.record("vcard_downloaded", actor=current_user, target=other, request=request.id)
+    privacy.record_reveal(current_user, view, channel="vcard")
+    db.session.commit()
+    response = Response(card.serialize(), mimetype="text/vcard")
+    response.headers["Content-Disposition"] = f'attachment; filename="contact-{other.id}.vcf"'
+    return response
