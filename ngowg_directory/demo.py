@@ -9,6 +9,7 @@ from importlib import resources
 import sqlalchemy as sa
 
 from .extensions import db
+from .models._types import utcnow
 from .models import Organization, User
 from .services import accounts, twofactor
 
@@ -192,6 +193,55 @@ def _fill_profile(user: User, local: str) -> None:
         profile.consent_at = profile.last_confirmed_at
 
 
+# (requester, recipient, state, days ago): contact requests in every state.
+DEMO_REQUESTS = (
+    ("pm.france", "defender.mali", "accepted", 3),
+    ("pm.unwomen", "defender.sudan", "pending", 2),
+    ("pm.expert", "defender.southsudan", "declined", 5),
+    ("pm.sweden", "defender.drc", "ended", 20),
+    ("staff.cordaid", "defender.colombia", "blocked", 6),
+    ("pm.france", "defender.afghanistan", "pending", 40),  # expired after 30 days
+    ("defender.syria", "pm.unwomen", "pending", 1),
+    ("pm.france", "defender.drc", "pending", 1),  # her managers may answer for her
+)
+DEMO_MESSAGE = (
+    "Fictional demo request: we prepare the Council's open debate and would value a "
+    "briefing on the situation of women human rights defenders."
+)
+
+
+def _seed_requests() -> int:
+    from datetime import timedelta
+
+    from .models import Block, ContactRequest
+
+    if db.session.scalar(sa.select(sa.func.count(ContactRequest.id))):
+        return 0
+    drc = accounts.find_by_email(demo_email("defender.drc"))
+    if drc is not None:
+        drc.profile.managers_may_answer = True
+    for requester, recipient, state, days in DEMO_REQUESTS:
+        sender = accounts.find_by_email(demo_email(requester))
+        receiver = accounts.find_by_email(demo_email(recipient))
+        if sender is None or receiver is None:
+            continue
+        when = utcnow() - timedelta(days=days)
+        request = ContactRequest(
+            requester=sender,
+            recipient=receiver,
+            message=DEMO_MESSAGE,
+            status=state,
+            created_at=when,
+            responded_at=None if state == "pending" else when + timedelta(hours=5),
+            ended_at=when + timedelta(days=3) if state == "ended" else None,
+        )
+        db.session.add(request)
+        if state == "blocked":
+            db.session.add(Block(blocker_id=receiver.id, blocked_id=sender.id))
+    db.session.commit()
+    return len(DEMO_REQUESTS)
+
+
 def demo_email(local: str) -> str:
     """A demo address on a reserved example domain, so no mail reaches a real person."""
     return f"{local}@{DEMO_DOMAIN}"
@@ -253,7 +303,11 @@ def seed(*, if_empty: bool = False, echo: Callable[[str], object] = print) -> No
             user.totp_secret = twofactor.new_secret()
             user.totp_enabled = True
     db.session.commit()
-    echo(f"Demo data: {added_orgs} organisations and {added_people} people added.")
+    requests_added = _seed_requests()
+    echo(
+        f"Demo data: {added_orgs} organisations, {added_people} people and "
+        f"{requests_added} contact requests added."
+    )
     _print_accounts(echo)
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from ngowg_directory import demo
 from ngowg_directory.extensions import db
-from ngowg_directory.models import Organization, User
+from ngowg_directory.models import ContactRequest, Organization, User
 from ngowg_directory.services import accounts, passwords
 
 from .conftest import PASSWORD
@@ -102,7 +102,9 @@ def test_seed_demo_is_idempotent_and_marks_demo_people(app, runner):
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == people
-    assert "0 organisations and 0 people added" in second.output
+    assert "0 organisations, 0 people and 0 contact requests added" in second.output
+    states = set(db.session.scalars(sa.select(ContactRequest.status)))
+    assert {"pending", "accepted", "declined", "blocked", "ended"} <= states
     roles = set(db.session.scalars(sa.select(User.role)))
     assert roles == {"admin", "manager", "staff", "defender", "policy_maker"}
     assert all(

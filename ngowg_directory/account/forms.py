@@ -142,3 +142,13 @@ class DeleteAccountForm(FlaskForm):
         validators=[DataRequired()],
     )
     submit = SubmitField(_l("Delete my account"))
+
+
+class ConnectionSettingsForm(FlaskForm):
+    notify_email = BooleanField(
+        _l("E-mail me when a contact request is waiting or one of mine is answered")
+    )
+    managers_may_answer = BooleanField(
+        _l("Let my organisation's managers answer contact requests for me")
+    )
+    submit = SubmitField(_l("Save these settings"))

@@ -14,7 +14,13 @@ from ..models import CONTACT_FIELDS
 from ..services import passwords, profiles, reminders
 from ..sessions import end_session
 from . import bp
-from .forms import FIELD_LABELS, DeleteAccountForm, PrivacyForm, ProfileForm
+from .forms import (
+    FIELD_LABELS,
+    ConnectionSettingsForm,
+    DeleteAccountForm,
+    PrivacyForm,
+    ProfileForm,
+)
 
 LIST_FIELDS = ("situations", "themes", "languages")
 
@@ -75,6 +81,13 @@ def privacy() -> str | Response:
     return render_template(
         "account/privacy.html",
         form=form,
+        settings_form=ConnectionSettingsForm(
+            prefix="cs",
+            data={
+                "notify_email": profile.notify_email,
+                "managers_may_answer": profile.managers_may_answer,
+            },
+        ),
         confirm=ConfirmForm(),
         profile=profile,
         field_labels=FIELD_LABELS,
@@ -100,6 +113,20 @@ def _toggle(action: str) -> Response:
         message = _("You are no longer listed. Nobody but you and the secretariat can see you.")
     db.session.commit()
     flash(message, "success")
+    return redirect(url_for("account.privacy"))
+
+
+@bp.post("/settings/connections")
+def connection_settings() -> Response:
+    """E-mail notices on or off; let the organisation's managers answer requests."""
+    form = ConnectionSettingsForm(prefix="cs")
+    if not form.validate_on_submit():
+        abort(400)
+    profiles.set_connection_settings(
+        current_user, notify=form.notify_email.data, delegate=form.managers_may_answer.data
+    )
+    db.session.commit()
+    flash(_("Your contact request settings have been saved."), "success")
     return redirect(url_for("account.privacy"))
 
 

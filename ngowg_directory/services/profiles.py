@@ -231,6 +231,19 @@ def set_consent(user: User, consent: bool) -> None:
     audit.record("consent_given" if consent else "consent_withdrawn", actor=user, target=user)
 
 
+def set_connection_settings(user: User, *, notify: bool, delegate: bool) -> None:
+    """E-mail notices, and whether her organisation's managers may answer requests."""
+    user.profile.notify_email = bool(notify)
+    user.profile.managers_may_answer = bool(delegate) and user.organization_id is not None
+    audit.record(
+        "connection_settings_changed",
+        actor=user,
+        target=user,
+        notify=user.profile.notify_email,
+        delegate=user.profile.managers_may_answer,
+    )
+
+
 def confirm(user: User) -> None:
     """The person says her profile is still right."""
     user.profile.last_confirmed_at = utcnow()
