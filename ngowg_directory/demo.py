@@ -9,8 +9,8 @@ from importlib import resources
 import sqlalchemy as sa
 
 from .extensions import db
-from .models._types import utcnow
 from .models import Organization, User
+from .models._types import utcnow
 from .services import accounts, twofactor
 
 DEMO_PASSWORD = "demo-directory-2026"  # noqa: S105 - printed for the demo accounts only
