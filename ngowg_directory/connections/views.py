@@ -28,6 +28,11 @@ def index() -> str:
         confirm=ConfirmForm(),
         seen_state=lambda r: connections.seen_state(r, current_user),
         views={r.id: privacy.view_of(current_user, r.requester) for r in overview.received},
+        visible={
+            other.id
+            for r in overview.sent + overview.connections
+            if privacy.may_view(current_user, other := r.other(current_user.id))
+        },
     )
 
 

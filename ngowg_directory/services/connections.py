@@ -83,15 +83,18 @@ def ask(requester: User, recipient: User, message: str | None) -> ContactRequest
     """Send a request; every refusal has a message, and a block is never revealed."""
     if requester.id == recipient.id:
         raise RequestError(_("You cannot ask yourself for contact."))
-    if not privacy.is_listed(recipient) or _blocked(recipient, requester):
+    if not privacy.is_listed(recipient):
         raise RequestError(str(CANNOT_RECEIVE))
     text = clean_message(message)
     existing = between(requester, recipient)
+    # Open requests first: a blocked request must get the same answer as a pending one.
     if existing is not None and not is_expired(existing):
         if existing.status == "accepted":
             raise RequestError(_("You are already connected."))
         if existing.status in OPEN_STATES:
             raise RequestError(_("There is already an open request between you."))
+    if _blocked(recipient, requester):
+        raise RequestError(str(CANNOT_RECEIVE))
     limit = current_app.config["CONNECTION_REQUESTS_PER_DAY"]
     if sent_today(requester) >= limit:
         raise RequestError(
