@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..forms import ConfirmForm, InviteForm
-from ..models import ROLES, Invitation, Organization
+from ..invite_views import resend_and_redirect, submit_invite
+from ..models import ROLES, Organization
 from ..permissions import admin_required
 from ..services import invitations
-from ..services.accounts import AccountError
 from . import bp
 
 
@@ -37,26 +36,14 @@ def _invite_form() -> InviteForm:
 def invitations_page() -> str | Response:
     """Pending invitations, and a form to invite anyone to any role."""
     form = _invite_form()
-    if form.validate_on_submit():
+    if form.is_submitted() and form.organization.data:
+        organization = db.session.scalar(
+            sa.select(Organization).where(Organization.slug == form.organization.data)
+        )
+    else:
         organization = None
-        if form.organization.data:
-            organization = db.session.scalar(
-                sa.select(Organization).where(Organization.slug == form.organization.data)
-            )
-        try:
-            sent = invitations.invite(
-                form.email.data or "",
-                form.role.data,
-                organization=organization,
-                name=form.name.data or "",
-                inviter=current_user,
-            )
-        except AccountError as exc:
-            form.email.errors = [*form.email.errors, str(exc)]
-        else:
-            db.session.commit()
-            flash_sent(sent)
-            return redirect(url_for("admin.invitations_page"))
+    if submit_invite(form, organization):
+        return redirect(url_for("admin.invitations_page"))
     return render_template(
         "admin/invitations.html",
         form=form,
@@ -71,36 +58,3 @@ def invitations_page() -> str | Response:
 def resend_invitation(invitation_id: int) -> Response:
     """A fresh link for an invitation; the old one stops working."""
     return resend_and_redirect(invitation_id, None, url_for("admin.invitations_page"))
-
-
-def resend_and_redirect(
-    invitation_id: int, organization: Organization | None, back: str
-) -> Response:
-    """Resend one invitation (within `organization` when given) and go back."""
-    form = ConfirmForm()
-    invitation = db.get_or_404(Invitation, invitation_id)
-    if organization is not None and invitation.user.organization_id != organization.id:
-        abort(404)
-    if form.validate_on_submit():
-        try:
-            sent = invitations.resend(invitation, current_user)
-        except AccountError as exc:
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash_sent(sent)
-    return redirect(back)
-
-
-def flash_sent(sent: invitations.SentInvitation) -> None:
-    if sent.mailed:
-        flash(_("Invitation sent to %(email)s.", email=sent.invitation.user.email), "success")
-    else:
-        flash(
-            _(
-                "The invitation for %(email)s was saved, but the e-mail could not be sent. "
-                "Check the mail settings and send it again.",
-                email=sent.invitation.user.email,
-            ),
-            "error",
-        )

@@ -10,13 +10,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import reference
-from ..admin.views import flash_sent, resend_and_redirect
 from ..extensions import db
 from ..forms import ConfirmForm, InviteForm
+from ..invite_views import resend_and_redirect, submit_invite
 from ..models import ROLES, Organization
 from ..permissions import get_managed_org_or_404, may_manage
 from ..services import invitations, orgs
-from ..services.accounts import AccountError
 from ..services.profiles import Conflict, ProfileError
 from . import bp
 from .forms import LogoForm, OrganizationForm
@@ -138,21 +137,8 @@ def people(slug: str) -> str | Response:
     form = InviteForm()
     form.set_roles(ROLES if current_user.is_admin else invitations.MANAGER_MAY_INVITE)
     del form.organization
-    if form.validate_on_submit():
-        try:
-            sent = invitations.invite(
-                form.email.data or "",
-                form.role.data,
-                organization=organization,
-                name=form.name.data or "",
-                inviter=current_user,
-            )
-        except AccountError as exc:
-            form.email.errors = [*form.email.errors, str(exc)]
-        else:
-            db.session.commit()
-            flash_sent(sent)
-            return redirect(url_for("orgs.people", slug=slug))
+    if submit_invite(form, organization):
+        return redirect(url_for("orgs.people", slug=slug))
     members = orgs.listed_members(organization)
     return render_template(
         "orgs/people.html",

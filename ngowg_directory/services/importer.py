@@ -138,6 +138,32 @@ def _check_org(values: dict[str, str], seen: set[str]) -> dict[str, Any]:
     return {**cleaned, "slug": slug, "kind": kind, "focus": values["focus"][:500] or None}
 
 
+def _run(
+    data: bytes,
+    columns: tuple[str, ...],
+    check: Callable[[dict[str, str], set[str]], dict[str, Any]],
+    key: str,
+    create: Callable[[dict[str, Any]], object],
+    describe: Callable[[dict[str, Any]], str],
+    dry_run: bool,
+    echo: Callable[[str], object] | None,
+) -> Report:
+    """Check every row; create the good ones (unless a dry run); report each in plain words."""
+    report = Report()
+    seen: set[str] = set()
+    for line, values in read_csv(data, columns):
+        try:
+            checked = check(values, seen)
+        except ProfileError as exc:
+            _note(report, echo, line, False, f"{exc.field}: {exc}")
+            continue
+        seen.add(checked[key])
+        if not dry_run:
+            create(checked)
+        _note(report, echo, line, True, describe(checked))
+    return report
+
+
 def import_orgs(
     data: bytes,
     *,
@@ -146,30 +172,23 @@ def import_orgs(
     echo: Callable[[str], object] | None = None,
 ) -> Report:
     """Create organisations from CSV rows."""
-    report = Report()
-    seen: set[str] = set()
-    for line, values in read_csv(data, ORG_COLUMNS):
-        try:
-            checked = _check_org(values, seen)
-        except ProfileError as exc:
-            _note(report, echo, line, False, f"{exc.field}: {exc}")
-            continue
-        seen.add(checked["slug"])
-        if not dry_run:
-            organization = Organization(
-                name=checked["name"],
-                slug=checked["slug"],
-                kind=checked["kind"],
-                website=checked["website"],
-                headquarters_country=checked["headquarters_country"],
-                focus=checked["focus"],
-            )
-            db.session.add(organization)
-            db.session.flush()
-            audit.record("organization_created", actor=actor, target=organization, via="import")
-            db.session.commit()
-        _note(report, echo, line, True, _("organisation %(slug)s", slug=checked["slug"]))
-    return report
+
+    def create(checked: dict[str, Any]) -> None:
+        organization = Organization(
+            **{
+                k: checked[k]
+                for k in ("name", "slug", "kind", "website", "headquarters_country", "focus")
+            }
+        )
+        db.session.add(organization)
+        db.session.flush()
+        audit.record("organization_created", actor=actor, target=organization, via="import")
+        db.session.commit()
+
+    def describe(checked: dict[str, Any]) -> str:
+        return _("organisation %(slug)s", slug=checked["slug"])
+
+    return _run(data, ORG_COLUMNS, _check_org, "slug", create, describe, dry_run, echo)
 
 
 def _check_person(values: dict[str, str], seen: set[str]) -> dict[str, Any]:
@@ -225,19 +244,20 @@ def import_people(
     echo: Callable[[str], object] | None = None,
 ) -> Report:
     """Create invited people with their profiles from CSV rows, and send their invitations."""
-    report = Report()
-    seen: set[str] = set()
-    for line, values in read_csv(data, PEOPLE_COLUMNS):
-        try:
-            checked = _check_person(values, seen)
-        except ProfileError as exc:
-            _note(report, echo, line, False, f"{exc.field}: {exc}")
-            continue
-        seen.add(checked["account_email"])
-        if not dry_run:
-            _create_person(checked, actor)
-        _note(report, echo, line, True, _("%(email)s invited", email=checked["account_email"]))
-    return report
+
+    def describe(checked: dict[str, Any]) -> str:
+        return _("%(email)s invited", email=checked["account_email"])
+
+    return _run(
+        data,
+        PEOPLE_COLUMNS,
+        _check_person,
+        "account_email",
+        lambda checked: _create_person(checked, actor),
+        describe,
+        dry_run,
+        echo,
+    )
 
 
 def _create_person(checked: dict[str, Any], actor: User | None) -> None:

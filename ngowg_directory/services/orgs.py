@@ -11,7 +11,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeSerializer
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -20,7 +19,7 @@ from ..extensions import db
 from ..models import Organization, OrganizationCountry, OrganizationTheme, Profile, User
 from ..models._types import utcnow
 from ..models.profiles import replace_rows
-from .profiles import Conflict, ProfileError, clean_text
+from .profiles import Conflict, ProfileError, check_opened, clean_text, sign_opened
 
 logger = logging.getLogger(__name__)
 
@@ -105,29 +104,15 @@ def snapshot(org: Organization) -> dict[str, Any]:
     }
 
 
-def _signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="org-snapshot")
-
-
 def sign_snapshot(org: Organization) -> str:
-    """The version and values the edit form was opened with."""
-    return _signer().dumps({"v": org.version_id, "s": snapshot(org)})
+    """The organisation's version and values, for the edit form."""
+    return sign_opened("org-snapshot", org.version_id, snapshot(org))
 
 
 def update(org: Organization, data: dict[str, Any], opened: str, actor: User) -> None:
     """Save an edit; raise Conflict when someone saved since the form was opened."""
-    try:
-        token = _signer().loads(opened)
-    except BadSignature as exc:
-        raise ProfileError(
-            "name", _l("The form was damaged. Reload the page and try again.")
-        ) from exc
+    check_opened("org-snapshot", opened, org.version_id, snapshot(org), EDITABLE)
     values = clean(data)
-    if token["v"] != org.version_id:
-        now = snapshot(org)
-        changed = {key: now[key] for key in EDITABLE if now[key] != token["s"].get(key)}
-        if changed:
-            raise Conflict(changed)
     for key in (
         "name",
         "acronym",

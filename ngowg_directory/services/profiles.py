@@ -165,30 +165,39 @@ def snapshot(user: User) -> dict[str, Any]:
     }
 
 
-def _signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="profile-snapshot")
+def sign_opened(salt: str, version: int, values: dict[str, Any]) -> str:
+    """The version and values an edit form was opened with, signed for the round trip."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt).dumps(
+        {"v": version, "s": values}
+    )
 
 
-def sign_snapshot(user: User) -> str:
-    """The version and values the edit form was opened with, signed for the round trip."""
-    return _signer().dumps({"v": user.profile.version_id, "s": snapshot(user)})
-
-
-def update(user: User, data: dict[str, Any], opened: str, actor: User) -> None:
-    """Save a profile edit; raise Conflict when someone saved it since the form was opened."""
+def check_opened(
+    salt: str, opened: str, version: int, now: dict[str, Any], editable: tuple[str, ...]
+) -> None:
+    """Raise Conflict listing what someone else changed since the form was opened."""
     try:
-        token = _signer().loads(opened)
+        token = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt).loads(opened)
     except BadSignature as exc:
         raise ProfileError(
             "name", _l("The form was damaged. Reload the page and try again.")
         ) from exc
-    values = clean(data)
-    profile = user.profile
-    if token["v"] != profile.version_id:
-        now = snapshot(user)
-        changed = {key: now[key] for key in EDITABLE if now[key] != token["s"].get(key)}
+    if token["v"] != version:
+        changed = {key: now[key] for key in editable if now[key] != token["s"].get(key)}
         if changed:
             raise Conflict(changed)
+
+
+def sign_snapshot(user: User) -> str:
+    """The profile's version and values, for the edit form."""
+    return sign_opened("profile-snapshot", user.profile.version_id, snapshot(user))
+
+
+def update(user: User, data: dict[str, Any], opened: str, actor: User) -> None:
+    """Save a profile edit; raise Conflict when someone saved it since the form was opened."""
+    check_opened("profile-snapshot", opened, user.profile.version_id, snapshot(user), EDITABLE)
+    values = clean(data)
+    profile = user.profile
     user.name = values["name"]
     for key in ("title", "affiliation", "country", "bio", *CONTACT_FIELDS):
         setattr(profile, key, values[key])
