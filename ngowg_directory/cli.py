@@ -219,7 +219,61 @@ def reindex_command() -> None:
     click.echo(f"Search index rebuilt for {people} people.")
 
 
+@click.command("export-directory")
+@click.option("--format", "fmt", type=click.Choice(["csv", "vcard"]), required=True)
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_directory_command(fmt: str, out: str) -> None:
+    """Export listed people with the fields an administrator may see (audited)."""
+    from .services import export
+
+    text, count = export.to_csv(None) if fmt == "csv" else export.to_vcards(None)
+    path = Path(out)
+    try:
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o600)
+    except OSError as exc:
+        _fail(f"Cannot write {out}: {exc.strerror}")
+        return
+    db.session.commit()
+    click.echo(f"{count} people written to {out}.")
+
+
+@click.command("backup")
+@click.argument("out")
+@with_appcontext
+def backup_command(out: str) -> None:
+    """An encrypted, checked copy of the whole database, taken while the app serves."""
+    from .services import backup
+
+    try:
+        backup.backup(out, echo=click.echo)
+    except backup.BackupError as exc:
+        _fail(str(exc))
+
+
+@click.command("restore")
+@click.argument("source", metavar="IN")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@with_appcontext
+def restore_command(source: str, yes: bool) -> None:
+    """Replace the database's content with a backup. Stop the app first."""
+    from .services import backup
+
+    if not yes and not click.confirm(
+        "This replaces everything in the database with the backup. Continue?", default=False
+    ):
+        raise click.ClickException("Nothing was restored.")
+    try:
+        backup.restore(source, echo=click.echo)
+    except backup.BackupError as exc:
+        _fail(str(exc))
+
+
 COMMANDS = (
+    export_directory_command,
+    backup_command,
+    restore_command,
     generate_data_command,
     reindex_command,
     create_user_command,

@@ -92,6 +92,8 @@ class Config:
         self.TWO_FACTOR_REQUIRED_ROLES = _env_list("TWO_FACTOR_REQUIRED_ROLES", "admin,manager")
         self.INVITATION_MAX_AGE_HOURS = _env_int("INVITATION_MAX_AGE_HOURS", 72)
         self.PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
+        self.BACKUP_ENCRYPTION_KEY = os.environ.get("BACKUP_ENCRYPTION_KEY") or None
+        self.BACKUP_RETENTION_DAYS = _env_int("BACKUP_RETENTION_DAYS", 30)
 
     # Sessions: signed cookie, renewed at sign-in, ended by a per-user version.
     SESSION_COOKIE_NAME = "ngowg_session"

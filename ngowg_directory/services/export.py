@@ -1,0 +1,120 @@
+"""Directory exports (CSV, vCard) with only what an administrator may see."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+import vobject
+
+from .. import audit, privacy, reference
+from ..extensions import db
+from ..models import Profile, User
+
+COLUMNS = (
+    "id",
+    "name",
+    "role",
+    "organization",
+    "title",
+    "affiliation",
+    "country",
+    "situations",
+    "themes",
+    "languages",
+    "email",
+    "phone",
+    "messaging",
+    "city",
+    "last_confirmed",
+)
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> str:
+    """The cell as text that no spreadsheet will run: a leading apostrophe where needed."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _viewer(actor: User | None) -> User:
+    # The command line exports as "an administrator" who is connected to nobody.
+    return actor if actor is not None else User(id=0, role="admin", email="", name="")
+
+
+def listed_people() -> Iterator[User]:
+    """Every listed person with her tags loaded, in id order."""
+    query = (
+        sa.select(User)
+        .join(Profile)
+        .where(privacy.listed_clause())
+        .options(*User.with_tags())
+        .order_by(User.id)
+    )
+    yield from db.session.scalars(query).unique()
+
+
+def views(actor: User | None) -> Iterator[privacy.PersonView]:
+    """What the exporting administrator may see of each listed person."""
+    viewer = _viewer(actor)
+    for person in listed_people():
+        view = privacy.view_of(viewer, person, connected=False)
+        if view is not None:
+            yield view
+
+
+def to_csv(actor: User | None) -> tuple[str, int]:
+    """The directory as CSV text, and how many people it holds."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    count = 0
+    for view in views(actor):
+        row = [
+            view.id,
+            view.name,
+            view.role,
+            view.organization.name if view.organization else "",
+            view.title,
+            view.affiliation,
+            view.country or "",
+            ";".join(view.situations),
+            ";".join(view.themes),
+            ";".join(view.languages),
+            view.contact.get("email", ""),
+            view.contact.get("phone", ""),
+            view.contact.get("messaging", ""),
+            view.contact.get("city", ""),
+            view.last_confirmed_at.date().isoformat() if view.last_confirmed_at else "",
+        ]
+        writer.writerow([neutralise(cell) for cell in row])
+        count += 1
+    audit.record("directory_exported", actor=actor, format="csv", people=count)
+    return out.getvalue(), count
+
+
+def to_vcards(actor: User | None) -> tuple[str, int]:
+    """The directory as vCard 4.0 cards, and how many people it holds."""
+    cards = []
+    for view in views(actor):
+        card = vobject.vCard()
+        card.add("version").value = "4.0"
+        card.add("fn").value = view.name
+        card.add("n").value = vobject.vcard.Name(given=view.name)
+        if view.organization is not None:
+            card.add("org").value = [view.organization.name]
+        if view.title:
+            card.add("title").value = view.title
+        if view.country:
+            card.add("note").value = reference.country_name(view.country, reference.ENGLISH)
+        for field, prop in (("email", "email"), ("phone", "tel"), ("messaging", "impp")):
+            if field in view.contact:
+                card.add(prop).value = view.contact[field]
+        if "city" in view.contact:
+            card.add("adr").value = vobject.vcard.Address(city=view.contact["city"])
+        cards.append(card.serialize())
+    audit.record("directory_exported", actor=actor, format="vcard", people=len(cards))
+    return "".join(cards), len(cards)
