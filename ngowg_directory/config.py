@@ -94,6 +94,10 @@ class Config:
         self.PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
         self.BACKUP_ENCRYPTION_KEY = os.environ.get("BACKUP_ENCRYPTION_KEY") or None
         self.BACKUP_RETENTION_DAYS = _env_int("BACKUP_RETENTION_DAYS", 30)
+        self.VERIFIED_EMAIL_DOMAINS = _env_list(
+            "VERIFIED_EMAIL_DOMAINS", "un.org,unwomen.org,undp.org,unfpa.org,ohchr.org,unhcr.org"
+        )
+        self.ADMIN_FRESH_SECONDS = _env_int("ADMIN_FRESH_SECONDS", 600)
 
     # Sessions: signed cookie, renewed at sign-in, ended by a per-user version.
     SESSION_COOKIE_NAME = "ngowg_session"

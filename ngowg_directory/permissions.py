@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .extensions import db
@@ -23,6 +25,28 @@ def admin_required(view: F) -> F:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated or not current_user.is_admin:
             abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def fresh_admin_required(view: F) -> F:
+    """Admin actions: an admin with two-factor sign-in who signed in within ten minutes."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated or not current_user.is_admin:
+            abort(403)
+        if not current_user.totp_enabled:
+            flash(_("The secretariat's actions need two-factor sign-in. Please set it up."), "info")
+            return redirect(url_for("account.two_factor_setup"))
+        age = time.time() - session.get("auth_at", 0)
+        if age > current_app.config["ADMIN_FRESH_SECONDS"]:
+            # A POST cannot be replayed: come back to the page the action was on.
+            target = (
+                request.full_path if request.method == "GET" else request.path.rsplit("/", 1)[0]
+            )
+            return redirect(url_for("auth.reauthenticate", next=target))
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]

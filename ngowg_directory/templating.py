@@ -82,4 +82,6 @@ def init_app(app: Flask) -> None:
     """Register the context processor."""
     app.context_processor(template_globals)
     # Globals (not context) so that macros imported without context can use them.
-    app.jinja_env.globals.update(tag_label=tag_label)
+    app.jinja_env.globals.update(
+        tag_label=tag_label, role_label=lambda role: str(ROLE_LABELS.get(role, role))
+    )

@@ -11,16 +11,16 @@ from ..extensions import db
 from ..forms import ConfirmForm, InviteForm
 from ..invite_views import resend_and_redirect, submit_invite
 from ..models import ROLES, Organization
-from ..permissions import admin_required
-from ..services import invitations
+from ..permissions import admin_required, fresh_admin_required
+from ..services import dashboard, invitations
 from . import bp
 
 
 @bp.get("/")
 @admin_required
 def index() -> str:
-    """The secretariat's start page."""
-    return render_template("admin/index.html", pending=len(invitations.pending_for()))
+    """The network at a glance."""
+    return render_template("admin/index.html", **dashboard.figures())
 
 
 def _invite_form() -> InviteForm:
@@ -32,7 +32,7 @@ def _invite_form() -> InviteForm:
 
 
 @bp.route("/invitations", methods=["GET", "POST"])
-@admin_required
+@fresh_admin_required
 def invitations_page() -> str | Response:
     """Pending invitations, and a form to invite anyone to any role."""
     form = _invite_form()
@@ -54,7 +54,7 @@ def invitations_page() -> str | Response:
 
 
 @bp.post("/invitations/<int:invitation_id>/resend")
-@admin_required
+@fresh_admin_required
 def resend_invitation(invitation_id: int) -> Response:
     """A fresh link for an invitation; the old one stops working."""
     return resend_and_redirect(invitation_id, None, url_for("admin.invitations_page"))

@@ -63,3 +63,15 @@ class AcceptInviteForm(NewPasswordMixin, FlaskForm):
         description=_l("Defenders may use a pseudonym."),
     )
     submit = SubmitField(_l("Create my account"))
+
+
+class ReauthenticateForm(FlaskForm):
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Confirm it is you"))

@@ -16,10 +16,17 @@ from ..extensions import db, limiter
 from ..models import User
 from ..models._types import utcnow
 from ..ratelimits import login_limit
-from ..services import accounts, invitations, twofactor
+from ..services import accounts, invitations, passwords, twofactor
 from ..sessions import end_session, start_session
 from . import bp
-from .forms import AcceptInviteForm, LoginForm, ResetPasswordForm, ResetRequestForm, TwoFactorForm
+from .forms import (
+    AcceptInviteForm,
+    LoginForm,
+    ReauthenticateForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    TwoFactorForm,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -205,3 +212,24 @@ def accept_invite(token: str) -> str | Response | tuple[str, int]:
         flash(_("Welcome. Your account is ready."), "success")
         return redirect(url_for("main.index"))
     return render_template("auth/accept_invite.html", form=form, invitation=invitation)
+
+
+@bp.route("/reauthenticate", methods=["GET", "POST"])
+@sign_in_limit
+def reauthenticate() -> str | Response:
+    """Admin actions need a sign-in of the last ten minutes: password and a fresh code."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    form = ReauthenticateForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        password_ok = passwords.verify_password(user.password_hash, form.password.data or "")
+        if password_ok and twofactor.verify_totp(user, form.code.data or ""):
+            session["auth_at"] = int(time.time())
+            audit.record("reauthenticated", actor=user, target=user)
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")))
+        accounts.register_failure(user, reason="reauthenticate")
+        db.session.commit()
+        flash(_("The password or the code is not right."), "error")
+    return render_template("auth/reauthenticate.html", form=form)

@@ -1,0 +1,66 @@
+"""The secretariat's actions on accounts; each one is audited."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from .. import audit
+from ..models import ROLES, User
+from ..models._types import utcnow
+from . import accounts, profiles, twofactor
+from .accounts import AccountError
+
+
+def likely_genuine(user: User) -> bool:
+    """A policy-maker whose address is on one of the configured UN domains."""
+    domain = user.email.rsplit("@", 1)[-1].lower()
+    return any(
+        domain == known or domain.endswith("." + known)
+        for known in current_app.config["VERIFIED_EMAIL_DOMAINS"]
+    )
+
+
+def change_role(user: User, role: str, actor: User) -> None:
+    """Give an account another role; a manager must belong to an organisation."""
+    if role not in ROLES:
+        raise AccountError(_l("Unknown role %(role)s.", role=role))
+    if user.id == actor.id:
+        raise AccountError(_l("You cannot change your own role."))
+    if role == "manager" and user.organization_id is None:
+        raise AccountError(_l("A manager must belong to an organisation."))
+    old, user.role = user.role, role
+    if user.role != "policy_maker":
+        user.verified_at = None
+    user.end_all_sessions()
+    audit.record("role_changed", actor=actor, target=user, old=old, new=role)
+
+
+def set_verified(user: User, verified: bool, actor: User) -> None:
+    """Mark a policy-maker as checked by the secretariat (a visible badge), or not."""
+    if user.role != "policy_maker":
+        raise AccountError(_l("Only policy-makers are verified."))
+    user.verified_at = utcnow() if verified else None
+    audit.record("verified" if verified else "unverified", actor=actor, target=user)
+
+
+def set_suspended(user: User, suspended: bool, actor: User) -> None:
+    """Suspend (every session ends at once) or reactivate an account."""
+    if user.id == actor.id:
+        raise AccountError(_l("You cannot suspend yourself."))
+    if suspended:
+        accounts.suspend(user, actor)
+    else:
+        accounts.reactivate(user, actor)
+
+
+def reset_two_factor(user: User, actor: User) -> None:
+    """Remove someone's second factor, so she can enrol again (after proving who she is)."""
+    twofactor.disable(user, actor=actor)
+
+
+def delete(user: User, actor: User) -> None:
+    """Delete an account for good."""
+    if user.id == actor.id:
+        raise AccountError(_l("Delete your own account from your privacy page."))
+    profiles.delete_account(user, actor=actor)
