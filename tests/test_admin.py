@@ -226,3 +226,64 @@ def test_audit_log_filters_and_exports_csv_with_neutralised_cells(admin_client, 
         for cell in row.values():
             assert not cell.startswith(("=", "+", "-", "@")), cell
     assert audited("audit_exported")
+
+
+def test_create_archive_and_restore_an_organisation(admin_client, make_user, new_client, login):
+    page = "/admin/organizations"
+    response = admin_client.form(
+        page, {"name": "New Network", "slug": "new-network", "kind": "partner"}, page=page
+    )
+    assert response.headers["Location"] == "/orgs/new-network/edit"
+    for bad in (
+        {"name": "", "slug": "x"},
+        {"name": "X", "slug": "Not A Slug"},
+        {"name": "Dup", "slug": "new-network"},
+    ):
+        admin_client.form(page, {"kind": "member", **bad}, page=page)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(sa.text("organizations"))) == 1
+    member = new_client()
+    login(member, make_user("staff"))
+    assert member.get("/orgs/new-network").status_code == 200
+    admin_client.form("/admin/organizations/new-network/archive", {}, page=page)
+    assert member.get("/orgs/new-network").status_code == 404
+    assert "New Network" not in member.get("/directory/organizations?q=network").get_data(
+        as_text=True
+    )
+    admin_client.form("/admin/organizations/new-network/archive", {}, page=page)
+    assert member.get("/orgs/new-network").status_code == 200
+    actions = [e.action for e in db.session.scalars(sa.select(AuditEvent))]
+    assert {"organization_created", "organization_archived", "organization_restored"} <= set(
+        actions
+    )
+
+
+def test_assign_and_remove_a_manager(admin_client, make_user, make_org):
+    make_org("madre")
+    person = make_user("staff", email="future.manager@example.org")
+    page = "/orgs/madre/people"
+    admin_client.form("/admin/organizations/madre/managers", {"email": person.email}, page=page)
+    db.session.refresh(person)
+    assert person.role == "manager" and person.organization.slug == "madre"
+    admin_client.form(f"/admin/organizations/madre/managers/{person.id}/remove", {}, page=page)
+    db.session.refresh(person)
+    assert person.role == "staff" and person.organization.slug == "madre"
+    unknown = admin_client.form(
+        "/admin/organizations/madre/managers", {"email": "nobody@example.org"}, page=page
+    )
+    assert unknown.status_code == 302
+    assert audited("manager_assigned") and audited("manager_removed")
+
+
+def test_export_pages_hold_what_the_admin_may_see_and_are_audited(admin_client, make_user):
+    person = make_user("policy_maker", name="+Exported Person")
+    person.profile.phone, person.profile.phone_audience = "+12125550101", "policy_makers"
+    person.profile.messaging, person.profile.messaging_audience = "secret-handle", "private"
+    db.session.commit()
+    response = admin_client.get("/admin/export.csv")
+    text = response.get_data(as_text=True)
+    assert response.mimetype == "text/csv" and "'+Exported Person" in text
+    assert "'+12125550101" in text and "secret-handle" not in text
+    vcf = admin_client.get("/admin/export.vcf").get_data(as_text=True)
+    assert "+12125550101" in vcf and "secret-handle" not in vcf
+    assert admin_client.get("/admin/export.xlsx").status_code == 404
+    assert len(audited("directory_exported")) == 2

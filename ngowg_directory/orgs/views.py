@@ -148,6 +148,7 @@ def people(slug: str) -> str | Response:
         form=form,
         pending=invitations.pending_for(organization),
         confirm=ConfirmForm(),
+        secretariat=current_user.is_admin,
         resend_url=lambda inv: url_for(
             "orgs.resend_invitation", slug=organization.slug, invitation_id=inv.id
         ),
