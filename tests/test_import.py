@@ -460,7 +460,9 @@ def test_exit_code_is_1_when_a_row_fails_and_0_when_all_pass(app, runner, tmp_pa
 
 def test_a_quoted_bio_with_commas_and_newlines_is_kept(app, runner, tmp_path, wilpf):
     text = row(email="quoted@example.org", bio='"Mediator, trainer\nand ""organiser"""')
-    path = csv_file(tmp_path, PEOPLE_HEADER, text, row(email="next@example.org"))
+    path = csv_file(
+        tmp_path, PEOPLE_HEADER, text, row(email="next@example.org", name="Another Member")
+    )
     result = runner.invoke(args=["import-people", path])
     assert result.exit_code == 0, result.output
     # The report names the line where the record starts, as an editor shows it.
@@ -543,3 +545,26 @@ def test_a_file_found_unreadable_half_way_imports_nothing(app, runner, tmp_path,
     assert person("first@example.org") is None
     assert snapshot_counts() == before
     assert mailbox.messages == []
+
+
+def test_a_close_name_in_the_same_organisation_is_reported_as_a_duplicate(
+    app, runner, tmp_path, wilpf
+):
+    first = runner.invoke(
+        args=[
+            "import-people",
+            csv_file(tmp_path, PEOPLE_HEADER, row(email="a@example.org", name="Aïssata Traoré")),
+        ]
+    )
+    assert first.exit_code == 0, first.output
+    again = csv_file(
+        tmp_path,
+        PEOPLE_HEADER,
+        row(email="other@example.org", name="Aissata Traore"),
+        row(email="third@example.org", name="Aissata Traoreh"),
+        row(email="fourth@example.org", name="Someone Else Entirely"),
+    )
+    result = runner.invoke(args=["import-people", again])
+    assert result.exit_code == 1
+    assert result.output.count("looks like Aïssata Traoré") == 2
+    assert person("other@example.org") is None and person("fourth@example.org") is not None

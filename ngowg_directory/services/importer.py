@@ -8,14 +8,17 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from .. import audit
 from ..extensions import db
 from ..models import ORG_KINDS, ROLES, Organization, User
 from ..models._types import utcnow
+from ..search.text import normalise
 from . import accounts, invitations, orgs, profiles
 from .accounts import AccountError
 from .profiles import ProfileError
@@ -111,11 +114,22 @@ def _rows(data: bytes, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str
         raise ImportFileError(_("The file is not valid CSV: %(error)s", error=str(exc))) from exc
 
 
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def refuse_formulas(values: dict[str, str], fields: tuple[str, ...]) -> None:
+    """A cell a spreadsheet would run (=, +, -, @) has no place in a name or a text."""
+    for name in fields:
+        if values.get(name, "").startswith(FORMULA_START):
+            raise ProfileError(name, _("starts like a spreadsheet formula (=, +, - or @)"))
+
+
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(";") if part.strip()]
 
 
 def _check_org(values: dict[str, str], seen: set[str]) -> dict[str, Any]:
+    refuse_formulas(values, ("name", "focus"))
     slug = values["slug"].lower()
     if not values["name"]:
         raise ProfileError("name", _("the name is empty"))
@@ -191,7 +205,20 @@ def import_orgs(
     return _run(data, ORG_COLUMNS, _check_org, "slug", create, describe, dry_run, echo)
 
 
+def close_name(name: str, organization: Organization) -> User | None:
+    """A member of the organisation whose name is the same or nearly (typos, accents)."""
+    wanted = normalise(name)
+    if not wanted:
+        return None
+    members = db.session.scalars(sa.select(User).where(User.organization_id == organization.id))
+    for member in members:
+        if SequenceMatcher(None, wanted, normalise(member.name)).ratio() >= 0.9:
+            return member
+    return None
+
+
 def _check_person(values: dict[str, str], seen: set[str]) -> dict[str, Any]:
+    refuse_formulas(values, ("name", "title", "bio"))
     try:
         email = accounts.normalise_email(values["email"])
     except AccountError as exc:
@@ -212,6 +239,18 @@ def _check_person(values: dict[str, str], seen: set[str]) -> dict[str, Any]:
             )
     if role == "manager" and organization is None:
         raise ProfileError("organization", _("a manager must belong to an organisation"))
+    if organization is not None:
+        twin = close_name(values["name"], organization)
+        if twin is not None:
+            raise ProfileError(
+                "name",
+                _(
+                    "looks like %(name)s (account %(id)s), already in %(org)s",
+                    name=twin.name,
+                    id=twin.id,
+                    org=organization.name,
+                ),
+            )
     consent = values["consent"].lower()
     if consent not in ("", "yes", "no"):
         raise ProfileError("consent", _("write yes or no"))
