@@ -113,6 +113,7 @@ class PersonView:
     is_demo: bool
     listed: bool
     connected: bool
+    verified: bool = False
     contact: dict[str, str] = field(default_factory=dict)
     # Audiences of the shown fields above `members`: what a reveal audit records.
     revealed: list[str] = field(default_factory=list)
@@ -151,6 +152,7 @@ def view_of(viewer: User, person: User, *, connected: bool | None = None) -> Per
         is_demo=person.is_demo,
         listed=is_listed(person),
         connected=connected,
+        verified=person.role == "policy_maker" and person.verified_at is not None,
         contact=contact,
         revealed=revealed,
     )

@@ -86,6 +86,10 @@ def test_verify_a_policy_maker_shows_a_badge(admin_client, make_user, new_client
     db.session.refresh(pm)
     assert pm.verified_at is not None and audited("verified")
     assert "Verified" in admin_client.get("/admin/people").get_data(as_text=True)
+    member = new_client()
+    login(member, make_user("defender"))
+    profile = member.get(f"/people/{pm.id}").get_data(as_text=True)
+    assert "Verified by the secretariat" in profile
     staff = make_user("staff")
     act(admin_client, staff, "verify", verified="1")
     db.session.refresh(staff)
