@@ -146,6 +146,45 @@ def _check(plain: Path, manifest: dict, work: Path) -> None:
             raise BackupError(f"Row counts differ: {counts} != {manifest['counts']}")
         return
     _run(["pg_restore", "--list", str(plain)])
+    _check_postgres_counts(plain, manifest)
+
+
+def _check_postgres_counts(plain: Path, manifest: dict) -> None:
+    """Restore the dump into a throw-away database and compare its row counts."""
+    name = f"ngowg_backup_check_{os.getpid()}_{int(time.time())}"
+    server = sa.create_engine(_url().set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.DBAPIError as exc:
+        server.dispose()
+        raise BackupError(
+            "The dump could not be checked: this database user may not create databases. "
+            "Grant CREATEDB to the backup user."
+        ) from exc
+    try:
+        target = _url().set(drivername="postgresql", database=name)
+        _run(
+            [
+                "pg_restore",
+                "--no-owner",
+                "-d",
+                target.render_as_string(hide_password=False),
+                str(plain),
+            ]
+        )
+        engine = sa.create_engine(_url().set(database=name))
+        try:
+            with engine.connect() as conn:
+                counts = table_counts(conn)
+        finally:
+            engine.dispose()
+        if counts != manifest["counts"]:
+            raise BackupError(f"Row counts differ: {counts} != {manifest['counts']}")
+    finally:
+        with server.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
 
 
 def backup(out: str, echo: Callable[[str], object] = logger.info) -> dict:
