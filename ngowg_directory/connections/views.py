@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import vobject
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,7 +11,7 @@ from .. import audit, privacy
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import ContactRequest, User
-from ..services import connections
+from ..services import connections, export
 from ..services.connections import RequestError
 from . import bp
 from .forms import RequestForm
@@ -138,25 +137,9 @@ def vcard(request_id: int) -> Response:
     view = privacy.view_of(current_user, other, connected=True)
     if view is None:
         abort(404)
-    card = vobject.vCard()
-    card.add("version").value = "4.0"
-    card.add("fn").value = view.name
-    card.add("n").value = vobject.vcard.Name(given=view.name)
-    if view.organization is not None:
-        card.add("org").value = [view.organization.name]
-    if view.title:
-        card.add("title").value = view.title
-    if "email" in view.contact:
-        card.add("email").value = view.contact["email"]
-    if "phone" in view.contact:
-        card.add("tel").value = view.contact["phone"]
-    if "messaging" in view.contact:
-        card.add("impp").value = view.contact["messaging"]
-    if "city" in view.contact:
-        card.add("adr").value = vobject.vcard.Address(city=view.contact["city"])
     audit.record("vcard_downloaded", actor=current_user, target=other, request=request.id)
     privacy.record_reveal(current_user, view, channel="vcard")
     db.session.commit()
-    response = Response(card.serialize(), mimetype="text/vcard")
+    response = Response(export.vcard_for(view), mimetype="text/vcard")
     response.headers["Content-Disposition"] = f'attachment; filename="contact-{other.id}.vcf"'
     return response

@@ -96,25 +96,28 @@ def to_csv(actor: User | None) -> tuple[str, int]:
     return out.getvalue(), count
 
 
+def vcard_for(view: privacy.PersonView, *, with_country: bool = False) -> str:
+    """One vCard 4.0 (RFC 6350) holding only what the view holds."""
+    card = vobject.vCard()
+    card.add("version").value = "4.0"
+    card.add("fn").value = view.name
+    card.add("n").value = vobject.vcard.Name(given=view.name)
+    if view.organization is not None:
+        card.add("org").value = [view.organization.name]
+    if view.title:
+        card.add("title").value = view.title
+    if with_country and view.country:
+        card.add("note").value = reference.country_name(view.country, reference.ENGLISH)
+    for field, prop in (("email", "email"), ("phone", "tel"), ("messaging", "impp")):
+        if field in view.contact:
+            card.add(prop).value = view.contact[field]
+    if "city" in view.contact:
+        card.add("adr").value = vobject.vcard.Address(city=view.contact["city"])
+    return card.serialize()
+
+
 def to_vcards(actor: User | None) -> tuple[str, int]:
     """The directory as vCard 4.0 cards, and how many people it holds."""
-    cards = []
-    for view in views(actor):
-        card = vobject.vCard()
-        card.add("version").value = "4.0"
-        card.add("fn").value = view.name
-        card.add("n").value = vobject.vcard.Name(given=view.name)
-        if view.organization is not None:
-            card.add("org").value = [view.organization.name]
-        if view.title:
-            card.add("title").value = view.title
-        if view.country:
-            card.add("note").value = reference.country_name(view.country, reference.ENGLISH)
-        for field, prop in (("email", "email"), ("phone", "tel"), ("messaging", "impp")):
-            if field in view.contact:
-                card.add(prop).value = view.contact[field]
-        if "city" in view.contact:
-            card.add("adr").value = vobject.vcard.Address(city=view.contact["city"])
-        cards.append(card.serialize())
+    cards = [vcard_for(view, with_country=True) for view in views(actor)]
     audit.record("directory_exported", actor=actor, format="vcard", people=len(cards))
     return "".join(cards), len(cards)
