@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     """One blueprint per area."""
     from .account import bp as account_bp
     from .admin import bp as admin_bp
+    from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .connections import bp as connections_bp
     from .directory import bp as directory_bp
@@ -88,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(orgs_bp, url_prefix="/orgs")
     app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 def register_request_hooks(app: Flask) -> None:

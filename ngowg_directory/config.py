@@ -79,6 +79,7 @@ class Config:
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
         self.RATELIMIT_SEARCH = os.environ.get("RATELIMIT_SEARCH", "300 per hour")
         self.RATELIMIT_PROFILE_VIEWS = os.environ.get("RATELIMIT_PROFILE_VIEWS", "600 per hour")
+        self.RATELIMIT_API = os.environ.get("RATELIMIT_API", "1000 per hour")
         self.WEB_CONCURRENCY = _env_int("WEB_CONCURRENCY", 2)
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None

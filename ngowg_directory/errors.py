@@ -77,6 +77,8 @@ def render_error(error: HTTPException) -> Response:
     response.status_code = code
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
+    if code == 401 and getattr(error, "www_authenticate", None):
+        response.headers["WWW-Authenticate"] = ", ".join(str(w) for w in error.www_authenticate)
     if code == 405 and error.valid_methods:  # type: ignore[attr-defined]
         response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
     return response

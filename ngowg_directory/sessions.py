@@ -85,7 +85,7 @@ def requires_two_factor(user: User) -> bool:
 
 
 def _enforce_lifetime() -> None:
-    if "_user_id" not in session:
+    if "_user_id" not in session or request.path.startswith("/api/"):
         return
     now = int(time.time())
     config = current_app.config
@@ -104,11 +104,10 @@ def _enforce_lifetime() -> None:
 
 def _require_sign_in() -> Response | None:
     endpoint = request.endpoint
-    if endpoint in PUBLIC_ENDPOINTS:
+    # The API authenticates every request by its token (api/), never by the session cookie.
+    if endpoint in PUBLIC_ENDPOINTS or request.path.startswith("/api/"):
         return None
     if not current_user.is_authenticated:
-        if request.path.startswith("/api/"):
-            return None
         target = request.full_path if request.method == "GET" else None
         if target and target.endswith("?"):
             target = target[:-1]

@@ -152,3 +152,21 @@ class ConnectionSettingsForm(FlaskForm):
         _l("Let my organisation's managers answer contact requests for me")
     )
     submit = SubmitField(_l("Save these settings"))
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("What the token is for"),
+        validators=[DataRequired(), Length(max=100)],
+        description=_l("For example: our CRM, the monthly report."),
+    )
+    days = SelectField(
+        _l("Works for"),
+        choices=[
+            SelectChoice("30", _l("30 days")),
+            SelectChoice("90", _l("90 days")),
+            SelectChoice("365", _l("one year")),
+        ],
+        default="90",
+    )
+    submit = SubmitField(_l("Create the token"))

@@ -12,6 +12,7 @@ from .profiles import (
     ProfileSituation,
     ProfileTheme,
 )
+from .tokens import ApiToken
 from .users import ROLES, Invitation, RecoveryCode, User
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "ORG_KINDS",
     "REQUEST_STATES",
     "ROLES",
+    "ApiToken",
     "AuditEvent",
     "Base",
     "Block",

@@ -1,0 +1,194 @@
+"""API endpoints: people and organisations, list and detail, as the token's owner sees them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, abort, current_app, request, url_for
+from sqlalchemy.orm import selectinload
+
+from .. import privacy
+from ..directory.params import ORG_FILTERS, PEOPLE_FILTERS, parse
+from ..directory.views import _people
+from ..extensions import csrf, db, limiter
+from ..models import Organization, User
+from ..search import Result, search_organizations, search_people
+from . import bp
+from .auth import api_user, require_token, token_key
+
+csrf.exempt(bp)
+bp.before_request(require_token)
+
+
+def _api_limit() -> str:
+    return current_app.config["RATELIMIT_API"]
+
+
+limiter.limit(_api_limit, key_func=token_key)(bp)
+
+
+def respond(payload: dict[str, Any]) -> Response:
+    """JSON with an ETag; If-None-Match answers 304 without a body."""
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    etag = hashlib.sha256(body.encode()).hexdigest()[:32]
+    if etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype="application/json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _links(endpoint: str, page: int, pages: int) -> dict[str, str | None]:
+    args = {k: v for k, v in request.args.items() if k != "page"}
+
+    def link(number: int) -> str:
+        return url_for(endpoint, page=number, **args)
+
+    return {
+        "self": link(page),
+        "first": link(1),
+        "last": link(pages),
+        "next": link(page + 1) if page < pages else None,
+        "prev": link(page - 1) if page > 1 else None,
+    }
+
+
+def _listing(endpoint: str, result: Result, parsed, items: list[dict]) -> dict[str, Any]:
+    pages = max(1, math.ceil(result.total / parsed.query.per_page))
+    return {
+        "data": items,
+        "meta": {
+            "total": result.total,
+            "page": parsed.query.page,
+            "per_page": parsed.query.per_page,
+            "pages": pages,
+            "facets": result.facets,
+            "messages": parsed.messages,
+        },
+        "links": _links(endpoint, parsed.query.page, pages),
+    }
+
+
+def _org_ref(org: Organization | None) -> dict[str, str] | None:
+    return {"slug": org.slug, "name": org.name} if org is not None else None
+
+
+@bp.get("/people")
+def people() -> Response:
+    """Listed people matching the filters (no contact details, as in the directory pages)."""
+    parsed = parse(request.args, PEOPLE_FILTERS)
+    result = search_people(parsed.query)
+    items = [
+        {
+            "id": hit.id,
+            "name": hit.name,
+            "role": hit.role,
+            "title": hit.title,
+            "organization": _org_ref(hit.organization),
+            "affiliation": hit.affiliation,
+            "country": hit.country,
+            "situations": hit.situations,
+            "themes": hit.themes,
+            "languages": hit.languages,
+            "url": url_for("api.person", person_id=hit.id),
+        }
+        for hit in _people(result.ids)
+    ]
+    if "o" in result.facets:
+        result.facets["o"] = _org_slugs(result.facets["o"])
+    return respond(_listing("api.people", result, parsed, items))
+
+
+def _org_slugs(counts: dict[str, int]) -> dict[str, int]:
+    rows = db.session.scalars(
+        sa.select(Organization.slug).where(sa.func.replace(Organization.slug, "-", "").in_(counts))
+    )
+    return {slug: counts[slug.replace("-", "")] for slug in rows}
+
+
+@bp.get("/people/<int:person_id>")
+def person(person_id: int) -> Response:
+    """One person with the contact details the token's owner may see (reveals audited)."""
+    viewer = api_user()
+    found = db.session.get(User, person_id, options=User.with_tags())
+    view = privacy.view_of(viewer, found) if found is not None else None
+    if view is None:
+        abort(404)
+    if privacy.record_reveal(viewer, view, channel="api"):
+        db.session.commit()
+    return respond(
+        {
+            "data": {
+                "id": view.id,
+                "name": view.name,
+                "role": view.role,
+                "title": view.title,
+                "organization": _org_ref(view.organization),
+                "affiliation": view.affiliation,
+                "country": view.country,
+                "situations": view.situations,
+                "themes": view.themes,
+                "languages": view.languages,
+                "bio": view.bio,
+                "verified": view.verified,
+                "contact": view.contact,
+                "last_confirmed": view.last_confirmed_at.date().isoformat()
+                if view.last_confirmed_at
+                else None,
+            }
+        }
+    )
+
+
+def _org_item(org: Organization, *, full: bool = False) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "slug": org.slug,
+        "name": org.name,
+        "acronym": org.acronym,
+        "kind": org.kind,
+        "headquarters_country": org.headquarters_country,
+        "countries": org.country_codes,
+        "themes": org.theme_slugs,
+        "website": org.website,
+        "url": url_for("api.organization", slug=org.slug),
+    }
+    if full:
+        item |= {
+            "mission": org.mission,
+            "focus": org.focus,
+            "contact_email": org.contact_email,
+            "member_since": org.member_since.isoformat() if org.member_since else None,
+        }
+    return item
+
+
+@bp.get("/organizations")
+def organizations() -> Response:
+    """Live organisations matching the filters."""
+    parsed = parse(request.args, ORG_FILTERS)
+    result = search_organizations(parsed.query)
+    found = {
+        o.id: o
+        for o in db.session.scalars(
+            sa.select(Organization)
+            .options(selectinload(Organization.countries), selectinload(Organization.themes))
+            .where(Organization.id.in_(result.ids))
+        )
+    }
+    items = [_org_item(found[i]) for i in result.ids if i in found]
+    return respond(_listing("api.organizations", result, parsed, items))
+
+
+@bp.get("/organizations/<slug>")
+def organization(slug: str) -> Response:
+    """One organisation (archived ones answer 404)."""
+    org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
+    if org is None or org.archived_at is not None:
+        abort(404)
+    return respond({"data": _org_item(org, full=True)})

@@ -1,0 +1,184 @@
+"""The JSON API: personal access tokens, endpoints, paging, ETags, limits, privacy."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from ngowg_directory.extensions import db
+from ngowg_directory.models import ApiToken, AuditEvent, ContactRequest
+from ngowg_directory.models._types import utcnow
+from ngowg_directory.services import accounts
+
+CANARY_PHONE = "+249912345678"
+
+
+def create_token(client, name: str = "our CRM", days: str = "90") -> str:
+    html = client.form("/account/tokens", {"name": name, "days": days}).get_data(as_text=True)
+    match = re.search(r'<code class="secret" dir="ltr">(ngowg_[^<]+)</code>', html)
+    assert match, "the new token is shown"
+    return match.group(1)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def world(app, make_user, make_org):
+    make_org("wilpf", "Women's International League for Peace and Freedom")
+    defender = make_user("defender", org="wilpf", name="Amina Sudan")
+    defender.profile.consent_at = utcnow()
+    defender.profile.country = "SD"
+    defender.profile.phone, defender.profile.phone_audience = CANARY_PHONE, "connections"
+    defender.profile.set_tags(["SD"], ["crsv"], ["ar"])
+    db.session.commit()
+    return defender
+
+
+@pytest.fixture
+def pm(app, client, make_user, login):
+    user = make_user("policy_maker", name="Api Owner")
+    login(client, user)
+    return user
+
+
+def test_token_is_shown_once_stored_hashed_and_works(client, pm, world):
+    token = create_token(client)
+    assert token not in client.get("/account/tokens").get_data(as_text=True)
+    stored = db.session.scalar(sa.select(ApiToken))
+    assert token not in stored.token_hash and stored.prefix == token[:12]
+    response = client.get("/api/v1/people", headers=bearer(token))
+    assert response.status_code == 200 and response.is_json
+    db.session.refresh(stored)
+    assert stored.last_used_at is not None
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "token_created"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/people", "/api/v1/people/1", "/api/v1/organizations", "/api/v1/organizations/wilpf"],
+)
+def test_every_endpoint_refuses_requests_without_a_valid_token(client, pm, world, path):
+    token = create_token(client)
+    for headers in (
+        {},
+        {"Authorization": "Bearer nope"},
+        bearer(token[:-2] + "xx"),
+        {"Authorization": token},
+    ):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 401, headers
+        assert response.get_json()["error"]["code"] == "unauthorized"
+    # The session cookie of the signed-in browser is not accepted by the API.
+    assert client.get(path).status_code == 401
+
+
+def test_expired_revoked_and_suspended_tokens_stop_working(
+    client, pm, world, make_user, login, new_client
+):
+    token = create_token(client)
+    row = db.session.scalar(sa.select(ApiToken))
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert client.get("/api/v1/people", headers=bearer(token)).status_code == 401
+    second = create_token(client, "second")
+    assert client.get("/api/v1/people", headers=bearer(second)).status_code == 200
+    accounts.suspend(db.session.get(type(pm), pm.id), actor=None)
+    db.session.commit()
+    assert client.get("/api/v1/people", headers=bearer(second)).status_code == 401
+    accounts.reactivate(db.session.get(type(pm), pm.id), actor=None)
+    db.session.commit()
+    other = new_client()
+    login(other, pm)
+    token_id = db.session.scalar(sa.select(ApiToken.id).where(ApiToken.name == "second"))
+    other.form(f"/account/tokens/{token_id}/revoke", {}, page="/account/tokens")
+    assert other.get("/api/v1/people", headers=bearer(second)).status_code == 401
+
+
+def test_people_list_filters_paging_and_no_contact_details(client, pm, world):
+    token = create_token(client)
+    body = client.get("/api/v1/people?q=soudan&theme=crsv", headers=bearer(token)).get_json()
+    assert [p["name"] for p in body["data"]] == ["Amina Sudan"]
+    assert body["meta"]["total"] == 1 and body["meta"]["facets"]["t"]["crsv"] == 1
+    assert body["meta"]["facets"]["o"] == {"wilpf": 1}
+    assert CANARY_PHONE not in str(body) and "contact" not in body["data"][0]
+    paged = client.get("/api/v1/people?per_page=1&sort=name", headers=bearer(token)).get_json()
+    assert paged["meta"]["pages"] == 2 and "page=2" in paged["links"]["next"]
+    assert paged["links"]["prev"] is None
+    bad = client.get("/api/v1/people?country=XX&page=0", headers=bearer(token)).get_json()
+    assert len(bad["meta"]["messages"]) == 2
+
+
+def test_person_detail_shows_what_the_owner_sees_in_the_pages(client, pm, world):
+    token = create_token(client)
+    url = f"/api/v1/people/{world.id}"
+    detail = client.get(url, headers=bearer(token)).get_json()["data"]
+    assert detail["name"] == "Amina Sudan" and "phone" not in detail["contact"]
+    db.session.add(
+        ContactRequest(
+            requester_id=pm.id, recipient_id=world.id, message="x" * 30, status="accepted"
+        )
+    )
+    db.session.commit()
+    detail = client.get(url, headers=bearer(token)).get_json()["data"]
+    assert detail["contact"]["phone"] == CANARY_PHONE
+    reveal = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "contact_revealed"))
+    assert reveal.details["channel"] == "api"
+    world.profile.hidden = True
+    db.session.commit()
+    hidden = client.get(url, headers=bearer(token))
+    missing = client.get("/api/v1/people/999999", headers=bearer(token))
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.get_json() == missing.get_json()
+
+
+def test_etags_answer_304_when_nothing_changed(client, pm, world):
+    token = create_token(client)
+    first = client.get("/api/v1/organizations/wilpf", headers=bearer(token))
+    etag = first.headers["ETag"]
+    again = client.get(
+        "/api/v1/organizations/wilpf", headers={**bearer(token), "If-None-Match": etag}
+    )
+    assert again.status_code == 304 and again.data == b""
+    changed = client.get(
+        "/api/v1/organizations/wilpf", headers={**bearer(token), "If-None-Match": '"other"'}
+    )
+    assert changed.status_code == 200
+
+
+def test_errors_are_json_for_unknown_routes_and_methods(client, pm, world):
+    token = create_token(client)
+    unknown = client.get("/api/v1/nothing", headers=bearer(token))
+    assert unknown.status_code == 404 and unknown.get_json()["error"]["code"] == "not_found"
+    wrong = client.post("/api/v1/people", headers=bearer(token))
+    assert wrong.status_code == 405 and wrong.get_json()["error"]["code"] == "method_not_allowed"
+    assert client.get("/api/v1/organizations/no-such", headers=bearer(token)).status_code == 404
+
+
+class TestTokenLimit:
+    @pytest.fixture
+    def app_overrides(self):
+        return {"RATELIMIT_API": "3 per hour"}
+
+    def test_too_many_requests_per_token_get_429_with_retry_after(self, client, pm, world):
+        token = create_token(client)
+        for _ in range(3):
+            assert client.get("/api/v1/people", headers=bearer(token)).status_code == 200
+        response = client.get("/api/v1/people", headers=bearer(token))
+        assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+        assert response.get_json()["error"]["code"] == "too_many_requests"
+
+
+def test_token_form_refuses_bad_input(client, pm):
+    for data in (
+        {"name": "", "days": "90"},
+        {"name": "x", "days": "7"},
+        {"name": "y" * 101, "days": "30"},
+    ):
+        response = client.form("/account/tokens", data)
+        assert response.status_code == 200 and "ngowg_" not in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 0
