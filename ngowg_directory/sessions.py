@@ -50,7 +50,9 @@ def init_login_manager(login_manager: LoginManager) -> None:
     @login_manager.user_loader
     def load_user(session_key: str) -> User | None:
         user_id, _sep, version = session_key.partition(".")
-        if not (user_id.isdigit() and version.isdigit()):
+        if not (
+            user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()
+        ):
             return None
         user = db.session.get(User, int(user_id))
         if user is None or not user.is_active or user.session_version != int(version):

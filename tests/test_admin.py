@@ -220,6 +220,7 @@ def test_audit_log_filters_and_exports_csv_with_neutralised_cells(admin_client, 
         as_text=True
     )
     assert "user_suspended" in html and "1 event" in html
+    assert admin_client.get("/admin/audit?person=²").status_code == 200
     bad = admin_client.get("/admin/audit?since=yesterday&person=abc").get_data(as_text=True)
     assert "is not a date" in bad and "account number" in bad
     response = admin_client.get(f"/admin/audit.csv?person={person.id}")

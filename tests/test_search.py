@@ -339,3 +339,10 @@ def test_generate_data_spreads_over_countries_themes_languages_and_orgs(app, run
     from ngowg_directory.search import Query, search_people
 
     assert search_people(Query(text="sudan")).total > 0
+
+
+def test_unicode_digits_in_paging_get_a_message_not_a_500(searcher):
+    for value in ("²", "١٢", "٣"):
+        response = searcher.client.get(f"/directory?page={value}&per_page={value}")
+        assert response.status_code == 200
+        assert "must be a number" in response.get_data(as_text=True)

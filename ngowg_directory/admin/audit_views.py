@@ -37,7 +37,7 @@ def _filtered() -> tuple[sa.Select, dict[str, str], list[str]]:
     applied: dict[str, str] = {}
     person = request.args.get("person", "").strip()
     if person:
-        if person.isdigit():
+        if person.isascii() and person.isdigit():
             who = int(person)
             query = query.where(sa.or_(AuditEvent.actor_id == who, AuditEvent.target_id == who))
             applied["person"] = person

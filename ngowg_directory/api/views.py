@@ -192,3 +192,11 @@ def organization(slug: str) -> Response:
     if org is None or org.archived_at is not None:
         abort(404)
     return respond({"data": _org_item(org, full=True)})
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of this API (no token needed)."""
+    from .openapi import document
+
+    return respond(document())

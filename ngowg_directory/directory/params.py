@@ -57,7 +57,7 @@ def _int(args: MultiDict, name: str, default: int, low: int, high: int, messages
     raw = args.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         messages.append(
             _(
                 "“%(name)s” must be a number from %(low)s to %(high)s; showing %(default)s.",
