@@ -250,3 +250,43 @@ def test_profile_page_query_count_does_not_grow_with_lists(app, new_client, logi
     few, many = count(small.id), count(large.id)
     assert few == many, f"{few} queries for 3 tags, {many} for {len(reference.themes())}+"
     assert many <= 6, f"{many} queries for one profile page"
+
+
+def test_privacy_matrix_through_the_api(app, new_client, cast):
+    """The same matrix through /api/v1 with each viewer's own token: zero leaks."""
+    from ngowg_directory.services import tokens
+
+    person, viewers = cast
+    secrets_by_kind = {}
+    for kind, viewer in viewers.items():
+        _token, secrets_by_kind[kind] = tokens.create(viewer, "matrix", 30)
+    db.session.commit()
+    client = new_client()
+    leaks, withheld = [], []
+    for field in CONTACT_FIELDS:
+        for audience in AUDIENCES:
+            db.session.refresh(person)
+            set_audiences(person, field, audience)
+            for kind, viewer in viewers.items():
+                for relationship in (
+                    ("none", "pending", "accepted", "declined") if kind != "self" else ("none",)
+                ):
+                    set_relationship(viewer, person, relationship)
+                    headers = {"Authorization": f"Bearer {secrets_by_kind[kind]}"}
+                    detail = client.get(f"/api/v1/people/{person.id}", headers=headers)
+                    listing = client.get("/api/v1/people?q=canary", headers=headers)
+                    assert detail.status_code == listing.status_code == 200
+                    shown = detail.get_json()["data"]["contact"]
+                    case = f"{field} at {audience!r} seen by {kind} ({relationship})"
+                    for other in CONTACT_FIELDS:
+                        should = kind == "self" or (
+                            other == field and expected_visible(kind, audience, relationship)
+                        )
+                        if other in shown and not should:
+                            leaks.append(f"{other} leaked: {case}")
+                        if should and shown.get(other) != CANARIES[other]:
+                            withheld.append(f"{other} withheld: {case}")
+                    text = listing.get_data(as_text=True)
+                    leaks += [f"{n} in the list: {case}" for n, v in CANARIES.items() if v in text]
+    assert not leaks, "\n".join(leaks)
+    assert not withheld, "\n".join(withheld)
