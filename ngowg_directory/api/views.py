@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import privacy
 from ..directory.params import ORG_FILTERS, PEOPLE_FILTERS, parse
-from ..directory.views import _people
+from ..directory.views import people_hits
 from ..extensions import csrf, db, limiter
 from ..models import Organization, User
 from ..search import Result, search_organizations, search_people
@@ -98,7 +98,7 @@ def people() -> Response:
             "languages": hit.languages,
             "url": url_for("api.person", person_id=hit.id),
         }
-        for hit in _people(result.ids)
+        for hit in people_hits(result.ids)
     ]
     if "o" in result.facets:
         result.facets["o"] = _org_slugs(result.facets["o"])

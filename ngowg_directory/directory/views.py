@@ -40,7 +40,7 @@ class PersonHit:
     languages: list[str] = field(default_factory=list)
 
 
-def _people(ids: list[int]) -> list[PersonHit]:
+def people_hits(ids: list[int]) -> list[PersonHit]:
     """The page's people in result order: one query for them, one for their tags."""
     if not ids:
         return []
@@ -116,7 +116,7 @@ def people() -> str:
         "directory/people.html",
         parsed=parsed,
         result=result,
-        hits=_people(result.ids),
+        hits=people_hits(result.ids),
         paging=_paging(parsed, result),
         **_labels(_org_names(result)),
     )
