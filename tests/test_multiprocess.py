@@ -224,6 +224,21 @@ def test_failures_sent_at_the_same_moment_are_all_counted(
     assert SIGN_IN_FAILED in answer.text
 
 
+def test_a_change_made_through_one_server_is_seen_through_the_other(
+    pool: ServerPool, env: dict[str, str]
+) -> None:
+    email, password = unique_email("hider"), unique_password()
+    create_user(env, email, password, role="staff", name=f"Hider {uuid.uuid4().hex[:6]}")
+    server_a, server_b = pool.start(["a", "b"], env)
+    browser = Browser()
+    assert sign_in(browser, server_a, email, password).status == 302
+    assert "Hide my profile now" in browser.get(server_b, "/account/privacy").text
+    answer = browser.submit(server_a, "/account/hide", {}, page="/account/privacy")
+    assert answer.status == 302, answer
+    seen = browser.get(server_b, "/account/privacy").text
+    assert "Your profile is hidden" in seen and "Show my profile again" in seen
+
+
 def test_session_is_shared_and_sign_out_ends_it_on_every_server(
     pool: ServerPool, env: dict[str, str]
 ) -> None:
