@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format install install-dev migrate seed clean
+.PHONY: run test lint format install install-dev migrate seed clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ run: migrate
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Search benchmark on 100,000 generated people (SQLite; BENCH_DATABASE_URL for PostgreSQL).
+BENCH_DATABASE_URL ?= sqlite:////tmp/ngowg-bench/ngowg.db
+bench: install-dev
+	mkdir -p /tmp/ngowg-bench
+	$(BIN)/python bench/search.py --database-url $(BENCH_DATABASE_URL)
 
 lint: install-dev
 	$(BIN)/ruff check .
