@@ -100,16 +100,7 @@ def people() -> Response:
         }
         for hit in people_hits(result.ids)
     ]
-    if "o" in result.facets:
-        result.facets["o"] = _org_slugs(result.facets["o"])
     return respond(_listing("api.people", result, parsed, items))
-
-
-def _org_slugs(counts: dict[str, int]) -> dict[str, int]:
-    rows = db.session.scalars(
-        sa.select(Organization.slug).where(sa.func.replace(Organization.slug, "-", "").in_(counts))
-    )
-    return {slug: counts[slug.replace("-", "")] for slug in rows}
 
 
 @bp.get("/people/<int:person_id>")

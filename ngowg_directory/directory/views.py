@@ -118,24 +118,8 @@ def people() -> str:
         result=result,
         hits=people_hits(result.ids),
         paging=_paging(parsed, result),
-        **_labels(_org_names(result)),
+        **_labels(result.org_names),
     )
-
-
-def _org_names(result: Result) -> dict[str, str]:
-    """Slug -> name for the organisation facet, whose keys become slugs here."""
-    compact = list(result.facets.get("o", {}))
-    if not compact:
-        return {}
-    rows = db.session.execute(
-        sa.select(Organization.slug, Organization.name).where(
-            sa.func.replace(Organization.slug, "-", "").in_(compact)
-        )
-    )
-    names = {slug: name for slug, name in rows}
-    counts = result.facets["o"]
-    result.facets["o"] = {slug: counts[slug.replace("-", "")] for slug in names}
-    return names
 
 
 @bp.get("/directory/organizations")

@@ -58,6 +58,7 @@ class Result:
     ids: list[int]
     total: int
     facets: dict[str, dict[str, int]]
+    org_names: dict[str, str] = field(default_factory=dict)  # slug -> name, for the "o" facet
 
 
 def _backend(kind: str):

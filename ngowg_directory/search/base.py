@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from .. import reference
 from ..extensions import db
-from ..models import ORG_KINDS, ROLES
+from ..models import ORG_KINDS, ROLES, Organization
 from . import Query, Result
 from .index import token
 
@@ -29,11 +29,26 @@ def _token_values() -> dict[str, tuple[str, str]]:
     return {token(kind, value): (kind, value) for kind, values in known.items() for value in values}
 
 
+def with_org_slugs(result: Result) -> Result:
+    """Turn the organisation facet's compact tokens back into slugs, and name them."""
+    compact = result.facets.get("o")
+    if not compact:
+        return result
+    rows = db.session.execute(
+        sa.select(Organization.slug, Organization.name).where(
+            sa.func.replace(Organization.slug, "-", "").in_(list(compact))
+        )
+    )
+    result.org_names = {slug: name for slug, name in rows}
+    result.facets["o"] = {slug: compact[slug.replace("-", "")] for slug in result.org_names}
+    return result
+
+
 def count_tokens(rows: list[str | None]) -> dict[str, dict[str, int]]:
     """Facet counts from the filter tokens of every matching row.
 
     Organisations are counted by their compact token ("o" facet keys are slugs without
-    dashes); the caller turns them back into slugs."""
+    dashes); with_org_slugs turns them back into slugs."""
     counter = Counter(" ".join(filter(None, rows)).split())
     known = _token_values()
     facets: dict[str, dict[str, int]] = {}
@@ -82,7 +97,7 @@ class Index:
         # Facets come from the matching rows' filter tokens: one narrow read, counted here.
         facet_sql = f"SELECT t.search_filters FROM ({matched}) m {self.filter_join}"
         rows = list(db.session.scalars(sa.text(facet_sql), params))
-        return Result(ids=ids, total=len(rows), facets=count_tokens(rows))
+        return with_org_slugs(Result(ids=ids, total=len(rows), facets=count_tokens(rows)))
 
     def _by_relevance(self, query: Query, matched: str, params: dict[str, Any]) -> Result:
         # One pass over the matches gives the ranking, the total and the facets together.
@@ -90,10 +105,12 @@ class Index:
         words = query.words
         rows.sort(key=lambda row: (relevance(words, row[1]), row[1] or "", row[0]))
         page = rows[query.offset : query.offset + query.per_page]
-        return Result(
-            ids=[row[0] for row in page],
-            total=len(rows),
-            facets=count_tokens([row[2] for row in rows]),
+        return with_org_slugs(
+            Result(
+                ids=[row[0] for row in page],
+                total=len(rows),
+                facets=count_tokens([row[2] for row in rows]),
+            )
         )
 
 
