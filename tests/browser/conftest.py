@@ -134,23 +134,24 @@ class Browser:
         """A page in a new browser with its own empty profile; `options` as for a context."""
         profile = self._tmp_path / f"chromium-profile-{len(self._contexts)}"
         profile.mkdir()
+        settings: dict[str, Any] = {"viewport": VIEWPORT, "locale": "en-GB", **options}
         context = self._playwright.chromium.launch_persistent_context(
             profile,
             executable_path=str(CHROMIUM),
             headless=True,
             args=CHROMIUM_ARGS,
             base_url=self.base_url,
-            viewport=VIEWPORT,
-            locale="en-GB",
-            **options,
+            **settings,
         )
         self._contexts.append(context)
         page = context.pages[0] if context.pages else context.new_page()
+        # "Failed to load resource" is also logged for a page that answers 404 on purpose;
+        # failed sub-resources are caught by the response and requestfailed hooks below.
         page.on(
             "console",
             lambda msg: (
                 self.problems.append(f"console {msg.type}: {msg.text}")
-                if msg.type == "error"
+                if msg.type == "error" and not msg.text.startswith("Failed to load resource")
                 else None
             ),
         )
@@ -176,6 +177,11 @@ class Browser:
         path = ARTIFACTS / f"{self.test}-{self._shots:02d}-{step}.png"
         page.screenshot(path=path, full_page=True)
         return path
+
+    def artifact(self, name: str) -> Path:
+        """A path in test-artifacts/browser/ for another kind of artefact (a PDF, a log)."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        return ARTIFACTS / f"{self.test}-{name}"
 
     def close(self) -> None:
         for context in self._contexts:
