@@ -80,6 +80,9 @@ class Config:
         self.RATELIMIT_SEARCH = os.environ.get("RATELIMIT_SEARCH", "300 per hour")
         self.RATELIMIT_PROFILE_VIEWS = os.environ.get("RATELIMIT_PROFILE_VIEWS", "600 per hour")
         self.RATELIMIT_API = os.environ.get("RATELIMIT_API", "1000 per hour")
+        # Search answers (search/cache.py): Redis shared by every worker, else per process.
+        self.SEARCH_CACHE_URL = os.environ.get("SEARCH_CACHE_URL", "")
+        self.SEARCH_CACHE_SECONDS = _env_int("SEARCH_CACHE_SECONDS", 600)
         self.WEB_CONCURRENCY = _env_int("WEB_CONCURRENCY", 2)
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None

@@ -59,6 +59,8 @@ class Result:
     total: int
     facets: dict[str, dict[str, int]]
     org_names: dict[str, str] = field(default_factory=dict)  # slug -> name, for the "o" facet
+    # The index version the answer was read at (search/cache.py); None when nothing matched.
+    version: str | None = field(default=None, compare=False)
 
 
 def _backend(kind: str):
@@ -70,10 +72,13 @@ def _backend(kind: str):
 
 
 def search_people(query: Query) -> Result:
-    """Listed people matching the query: a page of ids, the total, and facets."""
-    return _backend("people").search(query)
+    """Listed people matching the query: a page of ids, the total, and facets (cached)."""
+    return cache.cached("people", query, _backend("people").search)
 
 
 def search_organizations(query: Query) -> Result:
-    """Live organisations matching the query."""
-    return _backend("organizations").search(query)
+    """Live organisations matching the query (cached)."""
+    return cache.cached("organizations", query, _backend("organizations").search)
+
+
+from . import cache  # noqa: E402  (needs Query and Result above)

@@ -61,6 +61,11 @@ def count_tokens(rows: list[str | None]) -> dict[str, dict[str, int]]:
     return facets
 
 
+# The search index's version token (search/cache.py), read in the same statement as the
+# matches so that a cached answer is stored under the version of the data it was read from.
+VERSION_SQL = "(SELECT version FROM search_state WHERE id = 1) AS index_version"
+
+
 class Index:
     """A search over one kind of record; back ends supply `matched()`."""
 
@@ -85,23 +90,28 @@ class Index:
             return self._by_relevance(query, matched, params)
         order = {"name": self.name_order, "updated": self.updated_order}[sort]
         page_sql = (
-            f"SELECT m.id FROM ({matched}) m {self.joins} ORDER BY {order}, m.id "
-            "LIMIT :limit OFFSET :offset"
+            f"SELECT m.id, {VERSION_SQL} FROM ({matched}) m {self.joins} "
+            f"ORDER BY {order}, m.id LIMIT :limit OFFSET :offset"
         )
-        ids = list(
-            db.session.scalars(
-                sa.text(page_sql),
-                {**params, "limit": query.per_page, "offset": query.offset},
-            )
-        )
+        page = db.session.execute(
+            sa.text(page_sql), {**params, "limit": query.per_page, "offset": query.offset}
+        ).all()
         # Facets come from the matching rows' filter tokens: one narrow read, counted here.
         facet_sql = f"SELECT t.search_filters FROM ({matched}) m {self.filter_join}"
         rows = list(db.session.scalars(sa.text(facet_sql), params))
-        return with_org_slugs(Result(ids=ids, total=len(rows), facets=count_tokens(rows)))
+        return with_org_slugs(
+            Result(
+                ids=[row[0] for row in page],
+                total=len(rows),
+                facets=count_tokens(rows),
+                version=page[0][1] if page else None,
+            )
+        )
 
     def _by_relevance(self, query: Query, matched: str, params: dict[str, Any]) -> Result:
         # One pass over the matches gives the ranking, the total and the facets together.
-        rows = db.session.execute(sa.text(self.rows_sql(matched)), params).all()
+        rows_sql = f"SELECT r.*, {VERSION_SQL} FROM ({self.rows_sql(matched)}) r"
+        rows = db.session.execute(sa.text(rows_sql), params).all()
         words = query.words
         rows.sort(key=lambda row: (relevance(words, row[1]), row[1] or "", row[0]))
         page = rows[query.offset : query.offset + query.per_page]
@@ -110,6 +120,7 @@ class Index:
                 ids=[row[0] for row in page],
                 total=len(rows),
                 facets=count_tokens([row[2] for row in rows]),
+                version=rows[0][3] if rows else None,
             )
         )
 
