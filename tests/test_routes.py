@@ -1,0 +1,841 @@
+"""Every route as every role: one table of expected answers, kept next to the URL map.
+
+For each rule of `app.url_map` and each method, the table gives the answer each of seven viewers
+gets: anonymous, defender, policy-maker, staff, a manager of another organisation, a manager of
+the owning organisation and an admin. A rule without an entry (or an entry without a rule) fails.
+
+- Every GET is requested as every viewer; the status (and redirect target) is checked, and a
+  snapshot of the whole database is identical before and after: no GET changes anything. The one
+  column left out and the audit rows a read may append are listed below with the reason.
+- Every POST without a CSRF token answers 400 to every viewer and changes nothing.
+- Every POST with a valid token: viewers who may not act get the table's refusal and nothing
+  changes; viewers who may act get the table's answer, and the extra fields `role=admin`,
+  `is_admin=1`, `organization_id`, `user_id` and `owner_id` change no role, organisation or owner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyotp
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from ngowg_directory.extensions import db
+from ngowg_directory.models import (
+    ApiToken,
+    ContactRequest,
+    Invitation,
+    Organization,
+    User,
+)
+from ngowg_directory.models._types import utcnow
+from ngowg_directory.services import accounts, invitations, orgs, reminders, tokens
+
+from .conftest import PASSWORD, Client, totp_now
+from .test_orgs import hidden_value, png_bytes
+
+VIEWERS = ("anon", "defender", "policy_maker", "staff", "manager_other", "manager_own", "admin")
+NEW_PASSWORD = "a brand new passphrase 2026"
+
+# Expected answers. An int is a status; "302 /path" is a redirect whose Location starts with
+# /path ({me}, {subject}, {subject2}, {invitee} are filled in with the viewer's and the world's
+# ids). For POSTs the answer is the one to a request with a valid CSRF token.
+LOGIN = "302 /auth/login"
+
+
+def row(anon: Any, *signed_in: Any) -> tuple[Any, ...]:
+    """Answers in VIEWERS order; one value for the signed-in viewers means all six."""
+    values = signed_in * 6 if len(signed_in) == 1 else signed_in
+    assert len(values) == 6
+    return (anon, *values)
+
+
+SIGNED_IN_200 = row(LOGIN, 200)
+ADMIN_ONLY = row(LOGIN, 403, 403, 403, 403, 403, 200)
+OWN_MANAGER = row(LOGIN, 403, 403, 403, 403, 200, 200)
+
+
+def admin_post(answer: str | int) -> tuple[Any, ...]:
+    return row(LOGIN, 403, 403, 403, 403, 403, answer)
+
+
+def manager_post(answer: str | int) -> tuple[Any, ...]:
+    return row(LOGIN, 403, 403, 403, 403, answer, answer)
+
+
+TABLE: dict[str, dict[str, tuple[Any, ...]]] = {
+    # --- public and probes ---------------------------------------------------------------
+    "static": {"GET": row(200, 200)},
+    "main.healthz": {"GET": row(200, 200)},
+    "main.readyz": {"GET": row(200, 200)},
+    "main.safety": {"GET": row(200, 200)},
+    "main.index": {"GET": SIGNED_IN_200},
+    "main.set_language": {"POST": row("302 /", "302 /")},
+    # --- sign-in ---------------------------------------------------------------------------
+    "auth.login": {"GET": row(200, "302 /"), "POST": row("302 /", "302 /")},
+    "auth.two_factor": {"GET": row(LOGIN, LOGIN), "POST": row("302 /", LOGIN)},
+    "auth.logout": {"POST": row(LOGIN, LOGIN)},
+    "auth.reset_request": {"GET": row(200, 200), "POST": row(LOGIN, LOGIN)},
+    "auth.reset_password": {"GET": row(200, 200), "POST": row(LOGIN, LOGIN)},
+    "auth.accept_invite": {"GET": row(200, 200), "POST": row("302 /", "302 /")},
+    "auth.reauthenticate": {
+        "GET": SIGNED_IN_200,
+        # Without a second factor the code cannot be right: the form comes back.
+        "POST": row(LOGIN, 200, 200, 200, "302 /", "302 /", "302 /"),
+    },
+    # --- own account -------------------------------------------------------------------------
+    "account.profile": {"GET": SIGNED_IN_200, "POST": row(LOGIN, "302 /people/{me}")},
+    "account.privacy": {"GET": SIGNED_IN_200, "POST": row(LOGIN, "302 /account/privacy")},
+    "account.connection_settings": {"POST": row(LOGIN, "302 /account/privacy")},
+    "account.hide": {"POST": row(LOGIN, "302 /account/privacy")},
+    "account.show": {"POST": row(LOGIN, "302 /account/privacy")},
+    "account.consent": {"POST": row(LOGIN, "302 /account/privacy")},
+    "account.withdraw_consent": {"POST": row(LOGIN, "302 /account/privacy")},
+    "account.reveals": {"GET": SIGNED_IN_200},
+    "account.security": {"GET": SIGNED_IN_200, "POST": row(LOGIN, "302 /account/security")},
+    "account.two_factor_setup": {
+        # Enrolled viewers (managers, admins) are sent back to the security page.
+        "GET": row(LOGIN, 200, 200, 200, *["302 /account/security"] * 3),
+        "POST": row(LOGIN, 200, 200, 200, *["302 /account/security"] * 3),
+    },
+    "account.two_factor_disable": {
+        "POST": row(LOGIN, *["302 /account/security"] * 3, 403, 403, 403)
+    },
+    "account.recovery_codes": {"POST": row(LOGIN, *["302 /account/security"] * 3, 200, 200, 200)},
+    "account.api_tokens": {"GET": SIGNED_IN_200, "POST": row(LOGIN, 200)},
+    # The token in the URL is the defender's.
+    "account.revoke_token": {"POST": row(LOGIN, "302 /account/tokens", 404, 404, 404, 404, 404)},
+    "account.delete": {"GET": SIGNED_IN_200, "POST": row(LOGIN, LOGIN)},
+    # The reminder link is the defender's.
+    "account.confirm_profile": {
+        "GET": row(LOGIN, 200, 400, 400, 400, 400, 400),
+        "POST": row(LOGIN, "302 /people/{me}", 400, 400, 400, 400, 400),
+    },
+    # --- directory, people, organisations ----------------------------------------------------
+    "directory.people": {"GET": SIGNED_IN_200},
+    "directory.organizations": {"GET": SIGNED_IN_200},
+    "people.show": {"GET": SIGNED_IN_200},
+    "orgs.show": {"GET": SIGNED_IN_200},
+    "orgs.logo": {"GET": SIGNED_IN_200},
+    "orgs.edit": {"GET": OWN_MANAGER, "POST": manager_post("302 /orgs/own-org")},
+    "orgs.people": {"GET": OWN_MANAGER, "POST": manager_post("302 /orgs/own-org/people")},
+    "orgs.upload_logo": {"POST": manager_post("302 /orgs/own-org/edit")},
+    "orgs.remove_logo": {"POST": manager_post("302 /orgs/own-org/edit")},
+    "orgs.resend_invitation": {"POST": manager_post("302 /orgs/own-org/people")},
+    "orgs.make_manager": {"POST": manager_post("302 /orgs/own-org/people")},
+    "orgs.remove_member": {"POST": manager_post("302 /orgs/own-org/people")},
+    # --- contact requests (the defender is asked by the policy-maker; a request to another
+    # member of the organisation, who lets her managers answer, is the own manager's) -----
+    "connections.index": {"GET": SIGNED_IN_200},
+    "connections.ask": {"POST": row(LOGIN, "302 /people/{subject}")},
+    "connections.accept": {
+        "POST": row(LOGIN, "302 /connections", 404, 404, 404, "302 /connections", 404)
+    },
+    "connections.decline": {
+        "POST": row(LOGIN, "302 /connections", 404, 404, 404, "302 /connections", 404)
+    },
+    "connections.block": {
+        "POST": row(LOGIN, "302 /connections", 404, 404, 404, "302 /connections", 404)
+    },
+    # The connection is between the defender and the staff member: only they may use it.
+    "connections.end": {
+        "POST": row(LOGIN, "302 /connections", 404, "302 /connections", 404, 404, 404)
+    },
+    "connections.vcard": {"GET": row(LOGIN, 200, 404, 200, 404, 404, 404)},
+    # --- the secretariat -----------------------------------------------------------------------
+    "admin.index": {"GET": ADMIN_ONLY},
+    "admin.people": {"GET": ADMIN_ONLY},
+    "admin.person": {"GET": ADMIN_ONLY},
+    "admin.audit_log": {"GET": ADMIN_ONLY},
+    "admin.audit_csv": {"GET": ADMIN_ONLY},
+    "admin.export_directory": {"GET": ADMIN_ONLY},
+    "admin.organizations": {"GET": ADMIN_ONLY},
+    "admin.create_organization": {"POST": admin_post("302 /orgs/new-org/edit")},
+    "admin.archive_organization": {"POST": admin_post("302 /admin/organizations")},
+    "admin.assign_manager": {"POST": admin_post("302 /orgs/own-org/people")},
+    "admin.remove_manager": {"POST": admin_post("302 /orgs/own-org/people")},
+    "admin.import_form": {"GET": ADMIN_ONLY},
+    "admin.import_preview": {"POST": admin_post(200)},
+    "admin.import_confirm": {"POST": admin_post("302 /admin/organizations")},
+    "admin.invitations_page": {"GET": ADMIN_ONLY, "POST": admin_post("302 /admin/invitations")},
+    "admin.resend_invitation": {"POST": admin_post("302 /admin/invitations")},
+    "admin.change_role": {"POST": admin_post("302 /admin/people/{subject}")},
+    "admin.verify": {"POST": admin_post("302 /admin/people/{subject}")},
+    "admin.suspend": {"POST": admin_post("302 /admin/people/{subject}")},
+    "admin.reactivate": {"POST": admin_post("302 /admin/people/{subject}")},
+    "admin.reset_two_factor": {"POST": admin_post("302 /admin/people/{subject}")},
+    "admin.resend": {"POST": admin_post("302 /admin/people/{invitee}")},
+    "admin.delete": {"POST": admin_post("302 /admin/people")},
+    # --- JSON API: bearer tokens only; anonymous means no token -------------------------------
+    "api.openapi": {"GET": row(200, 200)},
+    "api.people": {"GET": row(401, 200)},
+    "api.person": {"GET": row(401, 200)},
+    "api.organizations": {"GET": row(401, 200)},
+    "api.organization": {"GET": row(401, 200)},
+}
+
+# Endpoints anyone may use: their POST answers are not refusals.
+PUBLIC_POSTS = {
+    "main.set_language",
+    "auth.login",
+    "auth.two_factor",
+    "auth.reset_request",
+    "auth.reset_password",
+    "auth.accept_invite",
+}
+
+# What a read may leave behind. Nothing else may differ before and after a GET.
+# - api_tokens.last_used_at: bookkeeping of when a token was last used (at most once a minute),
+#   shown on /account/tokens so people can spot a token they no longer use.
+EXCLUDED_COLUMNS = {("api_tokens", "last_used_at")}
+# - audit rows recording the read itself: contact details above "all members" shown to someone,
+#   a vCard downloaded, the audit log or the directory exported. The audit log must record
+#   these; every other table stays identical.
+READ_AUDITS = {
+    "people.show": {"contact_revealed"},
+    "api.person": {"contact_revealed"},
+    "connections.vcard": {"vcard_downloaded", "contact_revealed"},
+    "admin.audit_csv": {"audit_exported"},
+    "admin.export_directory": {"directory_exported"},
+}
+# Fields no form has, sent to every POST: none of them may change a role, an organisation or
+# an owner. (`role` is left out where it is the form's own field.)
+EXTRA_FIELDS = ("role", "is_admin", "organization_id", "user_id", "owner_id")
+
+
+@pytest.fixture
+def app_overrides() -> dict[str, Any]:
+    # Many sign-ins, searches and profile views from one address in a few seconds.
+    return {
+        "RATELIMIT_LOGIN": "100000 per minute",
+        "RATELIMIT_SEARCH": "100000 per hour",
+        "RATELIMIT_PROFILE_VIEWS": "100000 per hour",
+        "RATELIMIT_API": "100000 per hour",
+    }
+
+
+# --- the world ---------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    own: Organization
+    other: Organization
+    users: dict[str, User]
+    subject: User  # a listed defender of the own organisation; her managers may answer for her
+    subject2: User  # a listed staff member of the own organisation
+    invitee: User  # invited to the own organisation, not yet signed up
+    invitation: Invitation
+    spare_totp: User  # signs in anonymously through the two-factor step
+    invite_tokens: dict[str, str]
+    reset_tokens: dict[str, str]
+    confirm_token: str
+    api_tokens: dict[str, str]
+    defender_token_id: int
+    requests: dict[str, ContactRequest]
+    clients: dict[str, Client] = field(default_factory=dict)
+
+    def me(self, viewer: str) -> User | None:
+        return self.users.get(viewer)
+
+
+def _listed(user: User, *, delegate: bool = False) -> User:
+    user.profile.consent_at = utcnow()
+    user.profile.managers_may_answer = delegate
+    return user
+
+
+def _invite(email: str, organization: Organization) -> tuple[Invitation, str]:
+    sent = invitations.invite(email, "staff", organization=organization)
+    return sent.invitation, sent.link.rsplit("/", 1)[1]
+
+
+def build_world(app: Flask, make_user, make_org, new_client, login) -> World:
+    own = make_org("own-org", "Own Organisation")
+    other = make_org("other-org", "Other Organisation")
+    users = {
+        "defender": _listed(
+            make_user("defender", "defender@example.org", org="own-org", name="Viewer Defender"),
+            delegate=True,
+        ),
+        "policy_maker": make_user("policy_maker", "pm@example.org", name="Viewer Policy"),
+        "staff": make_user("staff", "staff@example.org", org="own-org", name="Viewer Staff"),
+        "manager_other": make_user(
+            "manager", "mother@example.org", org="other-org", name="Other Manager"
+        ),
+        "manager_own": make_user("manager", "mown@example.org", org="own-org", name="Own Manager"),
+        "admin": make_user("admin", "admin@example.org", name="Viewer Admin"),
+    }
+    subject = _listed(
+        make_user("defender", "subject@example.org", org="own-org", name="Subject Defender"),
+        delegate=True,
+    )
+    subject.profile.phone, subject.profile.phone_audience = "+249912345678", "policy_makers"
+    subject.profile.city, subject.profile.city_audience = "Khartoum", "connections"
+    subject2 = make_user("staff", "subject2@example.org", org="own-org", name="Second Subject")
+    spare = make_user("manager", "spare@example.org", org="other-org", name="Spare Manager")
+    orgs.set_logo(own, png_bytes(), users["admin"])
+    invitation, _token = _invite("invitee@example.org", own)
+    invite_tokens = {v: _invite(f"invite-{v}@example.org", own)[1] for v in VIEWERS}
+    requests = {
+        # pending: the policy-maker asks the defender; and asks the subject (delegated)
+        "R1": ContactRequest(
+            requester=users["policy_maker"], recipient=users["defender"], message="m" * 30
+        ),
+        "R2": ContactRequest(requester=users["policy_maker"], recipient=subject, message="m" * 30),
+        # accepted: staff and defender; staff and subject
+        "A1": ContactRequest(
+            requester=users["staff"],
+            recipient=users["defender"],
+            message="m" * 30,
+            status="accepted",
+            responded_at=utcnow(),
+        ),
+        "A2": ContactRequest(
+            requester=users["staff"],
+            recipient=subject,
+            message="m" * 30,
+            status="accepted",
+            responded_at=utcnow(),
+        ),
+    }
+    db.session.add_all(requests.values())
+    api_tokens: dict[str, str] = {}
+    defender_token_id = 0
+    for viewer, user in users.items():
+        token, secret = tokens.create(user, f"{viewer} token", 30)
+        api_tokens[viewer] = secret
+        if viewer == "defender":
+            defender_token_id = token.id
+    db.session.commit()
+    reset_tokens = {v: accounts.make_reset_token(u) for v, u in users.items()}
+    reset_tokens["anon"] = accounts.make_reset_token(subject2)
+    world = World(
+        own=own,
+        other=other,
+        users=users,
+        subject=subject,
+        subject2=subject2,
+        invitee=invitation.user,
+        invitation=invitation,
+        spare_totp=spare,
+        invite_tokens=invite_tokens,
+        reset_tokens=reset_tokens,
+        confirm_token=reminders.make_token(users["defender"]),
+        api_tokens=api_tokens,
+        defender_token_id=defender_token_id,
+        requests=requests,
+    )
+    for viewer in VIEWERS:
+        client = new_client()
+        if viewer != "anon":
+            login(client, users[viewer])
+        world.clients[viewer] = client
+    return world
+
+
+@pytest.fixture
+def world(app, make_user, make_org, new_client, login) -> World:
+    return build_world(app, make_user, make_org, new_client, login)
+
+
+# --- URLs --------------------------------------------------------------------------------
+
+ArgFn = Callable[[World, str], dict[str, Any]]
+
+
+def _by_viewer(mapping: dict[str, Callable[[World], Any]], default: Callable[[World], Any]):
+    def pick(w: World, viewer: str) -> Any:
+        return mapping.get(viewer, default)(w)
+
+    return pick
+
+
+_own_targets = _by_viewer(
+    {"admin": lambda w: w.subject2.id, "manager_own": lambda w: w.subject.id},
+    lambda w: w.subject.id,
+)
+_answerable = _by_viewer(
+    {"manager_own": lambda w: w.requests["R2"].id}, lambda w: w.requests["R1"].id
+)
+_connection = _by_viewer({"staff": lambda w: w.requests["A2"].id}, lambda w: w.requests["A1"].id)
+
+ARGS: dict[str, ArgFn] = {
+    "auth.accept_invite": lambda w, v: {"token": w.invite_tokens[v]},
+    "auth.reset_password": lambda w, v: {"token": w.reset_tokens[v]},
+    "account.confirm_profile": lambda w, v: {"token": w.confirm_token},
+    "admin.resend": lambda w, v: {"person_id": w.invitee.id},
+    "admin.remove_manager": lambda w, v: {
+        "slug": "own-org",
+        "person_id": w.users["manager_own"].id,
+    },
+    "orgs.make_manager": lambda w, v: {"slug": "own-org", "person_id": _own_targets(w, v)},
+    "orgs.remove_member": lambda w, v: {"slug": "own-org", "person_id": _own_targets(w, v)},
+    "connections.accept": lambda w, v: {"request_id": _answerable(w, v)},
+    "connections.decline": lambda w, v: {"request_id": _answerable(w, v)},
+    "connections.block": lambda w, v: {"request_id": _answerable(w, v)},
+    "connections.end": lambda w, v: {"request_id": _connection(w, v)},
+}
+DEFAULT_ARGS: dict[str, Callable[[World], Any]] = {
+    "person_id": lambda w: w.subject.id,
+    "slug": lambda w: "own-org",
+    "request_id": lambda w: w.requests["A1"].id,
+    "token_id": lambda w: w.defender_token_id,
+    "invitation_id": lambda w: w.invitation.id,
+    "fmt": lambda w: "csv",
+    "filename": lambda w: "css/site.css",
+}
+
+
+def url_for_viewer(app: Flask, endpoint: str, w: World, viewer: str) -> str:
+    rule = next(app.url_map.iter_rules(endpoint))
+    values = ARGS[endpoint](w, viewer) if endpoint in ARGS else {}
+    for name in rule.arguments:
+        if name not in values:
+            values[name] = DEFAULT_ARGS[name](w)
+    return rule.build(values, append_unknown=False)[1]
+
+
+def expected_for(w: World, endpoint: str, method: str, viewer: str) -> Any:
+    answer = TABLE[endpoint][method][VIEWERS.index(viewer)]
+    if isinstance(answer, str):
+        me = w.users.get(viewer)
+        answer = answer.format(
+            me=me.id if me else "",
+            subject=w.subject.id,
+            subject2=w.subject2.id,
+            invitee=w.invitee.id,
+        )
+    return answer
+
+
+def check_answer(response, expected: Any, what: str) -> None:
+    if isinstance(expected, int):
+        assert response.status_code == expected, (
+            f"{what}: expected {expected}, got {response.status_code} "
+            f"{response.headers.get('Location', '')}"
+        )
+        return
+    status, _sp, target = expected.partition(" ")
+    location = response.headers.get("Location", "")
+    assert response.status_code == int(status), (
+        f"{what}: expected {expected}, got {response.status_code} {location}"
+    )
+    path = location.split("?", 1)[0]
+    assert path == target or (target.endswith("/") and path.startswith(target)), (
+        f"{what}: expected a redirect to {target}, got {location}"
+    )
+
+
+# --- database snapshots --------------------------------------------------------------------
+
+
+def snapshot() -> dict[str, tuple[int, str]]:
+    """Every table: its row count and a hash of its raw rows (as stored, not decrypted)."""
+    db.session.rollback()
+    result = {}
+    for table in db.metadata.sorted_tables:
+        names = [c.name for c in table.columns if (table.name, c.name) not in EXCLUDED_COLUMNS]
+        order = [sa.column(c.name) for c in table.primary_key.columns]
+        rows = db.session.execute(
+            sa.select(*[sa.column(n) for n in names])
+            .select_from(sa.table(table.name))
+            .order_by(*order)
+        ).all()
+        digest = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
+        result[table.name] = (len(rows), digest)
+    db.session.rollback()
+    return result
+
+
+def audit_actions_after(last_id: int) -> list[str]:
+    rows = db.session.execute(
+        sa.text("SELECT action FROM audit_events WHERE id > :i ORDER BY id"), {"i": last_id}
+    )
+    return [r[0] for r in rows]
+
+
+def last_audit_id() -> int:
+    return db.session.execute(sa.text("SELECT COALESCE(MAX(id), 0) FROM audit_events")).scalar()
+
+
+def audit_prefix(last_id: int) -> str:
+    rows = db.session.execute(
+        sa.text("SELECT * FROM audit_events WHERE id <= :i ORDER BY id"), {"i": last_id}
+    ).all()
+    return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
+
+
+def changed_tables(before: dict, after: dict, *, skip: set[str] = frozenset()) -> list[str]:
+    return [name for name in before if name not in skip and before[name] != after[name]]
+
+
+# --- requests ----------------------------------------------------------------------------
+
+
+def do_get(w: World, app: Flask, endpoint: str, viewer: str):
+    client = w.clients[viewer]
+    url = url_for_viewer(app, endpoint, w, viewer)
+    headers = {}
+    if endpoint.startswith("api.") and viewer != "anon":
+        headers["Authorization"] = f"Bearer {w.api_tokens[viewer]}"
+        # The API never looks at the cookie: ask from a client without one.
+        client = w.clients["anon"]
+    return client.get(url, headers=headers), url
+
+
+def get_methods(app: Flask, endpoint: str) -> set[str]:
+    methods: set[str] = set()
+    for rule in app.url_map.iter_rules(endpoint):
+        methods |= set(rule.methods or ()) - {"HEAD", "OPTIONS"}
+    return methods
+
+
+COUNTS: dict[str, int] = {}
+
+
+def test_the_table_has_an_entry_for_every_route_and_method(app):
+    missing, stale = [], []
+    for rule in app.url_map.iter_rules():
+        methods = get_methods(app, rule.endpoint)
+        entry = TABLE.get(rule.endpoint)
+        if entry is None:
+            missing.append(f"{rule.rule} ({rule.endpoint}) has no entry in TABLE")
+        elif set(entry) != methods:
+            missing.append(
+                f"{rule.endpoint}: TABLE lists {sorted(entry)}, the app {sorted(methods)}"
+            )
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    stale = [f"{name} is in TABLE but no route has it" for name in TABLE if name not in endpoints]
+    assert not missing and not stale, "\n".join(missing + stale)
+    for entry in TABLE.values():
+        for answers in entry.values():
+            assert len(answers) == len(VIEWERS)
+    assert set(READ_AUDITS) <= endpoints and set(ARGS) <= endpoints and endpoints >= PUBLIC_POSTS
+
+
+def test_every_get_as_every_viewer_answers_as_the_table_says_and_changes_nothing(app, world):
+    endpoints = sorted(e for e, entry in TABLE.items() if "GET" in entry)
+    cases = 0
+    failures = []
+    for viewer in VIEWERS:
+        for endpoint in endpoints:
+            before, last = snapshot(), last_audit_id()
+            audit_before = audit_prefix(last)
+            response, url = do_get(world, app, endpoint, viewer)
+            what = f"GET {url} ({endpoint}) as {viewer}"
+            try:
+                check_answer(response, expected_for(world, endpoint, "GET", viewer), what)
+            except AssertionError as exc:
+                failures.append(str(exc))
+            after = snapshot()
+            changed = changed_tables(before, after, skip={"audit_events"})
+            if changed:
+                failures.append(f"{what} changed {changed}")
+            extra = audit_actions_after(last)
+            allowed = READ_AUDITS.get(endpoint, set())
+            if any(action not in allowed for action in extra):
+                failures.append(f"{what} wrote audit rows {extra}")
+            if audit_prefix(last) != audit_before:
+                failures.append(f"{what} changed existing audit rows")
+            cases += 1
+    COUNTS["get"] = cases
+    print(f"\nGET cases: {len(endpoints)} routes x {len(VIEWERS)} viewers = {cases}")
+    assert not failures, "\n".join(failures)
+
+
+# --- POSTs -------------------------------------------------------------------------------
+
+FormFn = Callable[[World, str, Client], dict[str, Any]]
+
+
+def next_code(user: User) -> str:
+    """A TOTP code for a step not used yet (codes are single-use per step)."""
+    db.session.refresh(user)
+    offset = 0
+    if user.totp_last_step is not None:
+        offset = max(0, user.totp_last_step + 1 - int(time.time() // 30))
+    return totp_now(user, offset)
+
+
+def _profile_form(w: World, viewer: str, client: Client) -> dict[str, Any]:
+    html = client.get("/account/profile").get_data(as_text=True)
+    if 'name="opened"' not in html:
+        return {"name": "Edited Name"}
+    return {"name": "Edited Name", "opened": hidden_value(html, "opened")}
+
+
+def _org_form(w: World, viewer: str, client: Client) -> dict[str, Any]:
+    html = client.get("/orgs/own-org/edit").get_data(as_text=True)
+    if 'name="opened"' not in html:
+        return {"name": "Own Organisation"}
+    return {"name": "Own Organisation", "opened": hidden_value(html, "opened")}
+
+
+def _enrol_form(w: World, viewer: str, client: Client) -> dict[str, Any]:
+    html = client.get("/account/security/two-factor").get_data(as_text=True)
+    match = re.search(r'<code class="secret" dir="ltr">([A-Z2-7]+)</code>', html)
+    return {"code": pyotp.TOTP(match.group(1)).now() if match else "000000"}
+
+
+def _reauth_form(w: World, viewer: str, client: Client) -> dict[str, Any]:
+    user = w.users.get(viewer)
+    code = next_code(user) if user is not None and user.totp_enabled else "123456"
+    return {"password": PASSWORD, "code": code}
+
+
+def _login_form(w: World, viewer: str, client: Client) -> dict[str, Any]:
+    return {"email": w.subject2.email, "password": PASSWORD}
+
+
+def _two_factor_form(w: World, viewer: str, client: Client) -> dict[str, Any]:
+    if viewer == "anon":
+        first = client.form("/auth/login", {"email": w.spare_totp.email, "password": PASSWORD})
+        assert first.headers["Location"].endswith("/auth/two-factor")
+        return {"code": next_code(w.spare_totp)}
+    return {"code": "123456"}
+
+
+def _import_confirm_form(w: World, viewer: str, client: Client) -> dict[str, Any]:
+    if viewer != "admin":
+        return {"token": "0" * 32, "kind": "orgs"}
+    html = client.form("/admin/import", _import_file(), page="/admin/import").get_data(as_text=True)
+    return {"token": hidden_value(html, "token"), "kind": "orgs"}
+
+
+def _import_file() -> dict[str, Any]:
+    data = (
+        b"name,slug,kind,website,headquarters_country,focus\nImported Org,imported-org,member,,,\n"
+    )
+    return {"kind": "orgs", "file": (io.BytesIO(data), "orgs.csv")}
+
+
+def _new_email(prefix: str) -> FormFn:
+    def make(w: World, viewer: str, client: Client) -> dict[str, Any]:
+        return {"email": f"{prefix}-{viewer}@example.org", "role": "staff", "name": "New Person"}
+
+    return make
+
+
+FORMS: dict[str, FormFn] = {
+    "auth.login": _login_form,
+    "main.set_language": lambda w, v, c: {"locale": "fr", "next": "/"},
+    "auth.two_factor": _two_factor_form,
+    "auth.reset_request": lambda w, v, c: {"email": w.users.get(v, w.subject2).email},
+    "auth.reset_password": lambda w, v, c: {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    "auth.accept_invite": lambda w, v, c: {
+        "name": "Accepted Person",
+        "password": NEW_PASSWORD,
+        "confirm": NEW_PASSWORD,
+    },
+    "auth.reauthenticate": _reauth_form,
+    "account.profile": _profile_form,
+    "account.privacy": lambda w, v, c: {
+        "email": "members",
+        "phone": "connections",
+        "messaging": "connections",
+        "city": "private",
+    },
+    "account.connection_settings": lambda w, v, c: {
+        "cs-notify_email": "y",
+        "cs-managers_may_answer": "y",
+    },
+    "account.security": lambda w, v, c: {
+        "pw-current": PASSWORD,
+        "pw-password": NEW_PASSWORD,
+        "pw-confirm": NEW_PASSWORD,
+    },
+    "account.two_factor_setup": _enrol_form,
+    "account.two_factor_disable": lambda w, v, c: {"off-current": PASSWORD},
+    "account.recovery_codes": lambda w, v, c: {"codes-current": PASSWORD},
+    "account.api_tokens": lambda w, v, c: {"name": "another token", "days": "30"},
+    "account.delete": lambda w, v, c: {"current": PASSWORD, "confirm": "y"},
+    "connections.ask": lambda w, v, c: {"message": "I would like to talk about your work, please."},
+    "orgs.edit": _org_form,
+    "orgs.people": _new_email("org-invite"),
+    "orgs.upload_logo": lambda w, v, c: {"logo-logo": (io.BytesIO(png_bytes()), "logo.png")},
+    "admin.invitations_page": lambda w, v, c: {
+        **_new_email("admin-invite")(w, v, c),
+        "organization": "own-org",
+    },
+    "admin.create_organization": lambda w, v, c: {
+        "name": "New Org",
+        "slug": "new-org",
+        "kind": "member",
+    },
+    "admin.assign_manager": lambda w, v, c: {"email": w.users["staff"].email},
+    "admin.change_role": lambda w, v, c: {"role": "policy_maker"},
+    "admin.verify": lambda w, v, c: {"verified": "1"},
+    "admin.import_preview": lambda w, v, c: _import_file(),
+    "admin.import_confirm": _import_confirm_form,
+}
+
+
+def post_endpoints() -> list[str]:
+    return sorted(e for e, entry in TABLE.items() if "POST" in entry)
+
+
+def with_extras(w: World, form: dict[str, Any]) -> dict[str, Any]:
+    extras = {
+        "role": "admin",
+        "is_admin": "1",
+        "organization_id": str(w.other.id),
+        "user_id": str(w.subject.id),
+        "owner_id": str(w.subject.id),
+    }
+    return {**{k: v for k, v in extras.items() if k not in form}, **form}
+
+
+def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(app, world):
+    cases, failures = 0, []
+    for viewer in VIEWERS:
+        for endpoint in post_endpoints():
+            url = url_for_viewer(app, endpoint, world, viewer)
+            client = world.clients[viewer]
+            form = FORMS.get(endpoint, lambda w, v, c: {})(world, viewer, client)
+            form.pop("csrf_token", None)
+            before = snapshot()
+            response = client.post(url, data=with_extras(world, form))
+            what = f"POST {url} ({endpoint}) as {viewer} without a token"
+            if response.status_code != 400:
+                failures.append(f"{what}: {response.status_code}")
+            elif "This form has expired" not in response.get_data(as_text=True):
+                failures.append(f"{what}: no explanation")
+            changed = changed_tables(before, snapshot())
+            if changed:
+                failures.append(f"{what} changed {changed}")
+            cases += 1
+    COUNTS["post_no_token"] = cases
+    print(f"\nPOST without token: {len(post_endpoints())} routes x {len(VIEWERS)} = {cases}")
+    assert not failures, "\n".join(failures)
+
+
+# What a rightful POST may change among roles, organisations and owners.
+
+
+@dataclass
+class Allowed:
+    changed: dict[int, tuple[str, int | None]] = field(default_factory=dict)
+    deleted: set[int] = field(default_factory=set)
+    new_users: tuple[str, int | None] | None = None  # role and organisation of new accounts
+    new_orgs: set[str] = field(default_factory=set)
+
+
+def _allowed(endpoint: str, w: World, viewer: str) -> Allowed:
+    me = w.users.get(viewer)
+    own = w.own.id
+    if endpoint == "account.delete":
+        return Allowed(deleted={me.id})
+    if endpoint == "admin.delete":
+        return Allowed(deleted={w.subject.id})
+    if endpoint == "admin.change_role":
+        return Allowed(changed={w.subject.id: ("policy_maker", own)})
+    if endpoint == "admin.assign_manager":
+        return Allowed(changed={w.users["staff"].id: ("manager", own)})
+    if endpoint == "admin.remove_manager":
+        return Allowed(changed={w.users["manager_own"].id: ("staff", own)})
+    if endpoint in ("orgs.make_manager", "orgs.remove_member"):
+        target = db.session.get(User, _own_targets(w, viewer))
+        if endpoint == "orgs.make_manager":
+            return Allowed(changed={target.id: ("manager", own)})
+        return Allowed(changed={target.id: (target.role, None)})
+    if endpoint in ("admin.invitations_page", "orgs.people"):
+        return Allowed(new_users=("staff", own))
+    if endpoint == "admin.create_organization":
+        return Allowed(new_orgs={"new-org"})
+    if endpoint == "admin.import_confirm":
+        return Allowed(new_orgs={"imported-org"})
+    return Allowed()
+
+
+def ownership() -> dict[str, dict[int, Any]]:
+    """Who is what and who owns what: roles, organisations, owners of tokens and requests."""
+    db.session.expire_all()
+    return {
+        "users": {u.id: (u.role, u.organization_id) for u in db.session.scalars(sa.select(User))},
+        "tokens": {t.id: t.user_id for t in db.session.scalars(sa.select(ApiToken))},
+        "requests": {
+            r.id: (r.requester_id, r.recipient_id)
+            for r in db.session.scalars(sa.select(ContactRequest))
+        },
+        "invitations": {
+            i.id: (i.user_id, i.invited_by_id) for i in db.session.scalars(sa.select(Invitation))
+        },
+        "orgs": {o.id: o.slug for o in db.session.scalars(sa.select(Organization))},
+    }
+
+
+def check_ownership(before: dict, after: dict, allowed: Allowed, me: int | None, what: str):
+    problems = []
+    for uid, was in before["users"].items():
+        now = after["users"].get(uid)
+        if now is None:
+            if uid not in allowed.deleted:
+                problems.append(f"account {uid} was deleted")
+        elif now != was and allowed.changed.get(uid) != now:
+            problems.append(f"account {uid} went from {was} to {now}")
+    for uid, expected in allowed.changed.items():
+        if after["users"].get(uid) != expected:
+            problems.append(f"account {uid} is {after['users'].get(uid)}, expected {expected}")
+    new = {uid: v for uid, v in after["users"].items() if uid not in before["users"]}
+    if new and (allowed.new_users is None or set(new.values()) != {allowed.new_users}):
+        problems.append(f"new accounts {new}")
+    if allowed.new_users is not None and not new:
+        problems.append("no account was invited")
+    for name in ("tokens", "requests", "invitations"):
+        for key, was in before[name].items():
+            if key in after[name] and after[name][key] != was:
+                problems.append(f"{name} {key} went from {was} to {after[name][key]}")
+    for key, owner in after["tokens"].items():
+        if key not in before["tokens"] and owner != me:
+            problems.append(f"new token {key} belongs to {owner}")
+    for key, (requester, _recipient) in after["requests"].items():
+        if key not in before["requests"] and requester != me:
+            problems.append(f"new request {key} was sent by {requester}")
+    for key, (_user, inviter) in after["invitations"].items():
+        if key not in before["invitations"] and inviter != me:
+            problems.append(f"new invitation {key} was sent by {inviter}")
+    new_orgs = {slug for oid, slug in after["orgs"].items() if oid not in before["orgs"]}
+    if new_orgs != allowed.new_orgs:
+        problems.append(f"new organisations {new_orgs}, expected {allowed.new_orgs}")
+    assert not problems, f"{what}: " + "; ".join(problems)
+
+
+def refused(endpoint: str, viewer: str, expected: Any) -> bool:
+    """A refusal: 400, 403, 404, or the sign-in page for an anonymous visitor."""
+    if expected in (400, 403, 404, 405):
+        return True
+    return viewer == "anon" and expected == LOGIN and endpoint not in PUBLIC_POSTS
+
+
+@pytest.mark.parametrize("endpoint", post_endpoints())
+def test_post_with_a_token_as_every_viewer(app, world, endpoint):
+    answers = {v: expected_for(world, endpoint, "POST", v) for v in VIEWERS}
+    # Refusals first, on the untouched world; then the viewers who may act.
+    order = sorted(VIEWERS, key=lambda v: not refused(endpoint, v, answers[v]))
+    for viewer in order:
+        client = world.clients[viewer]
+        url = url_for_viewer(app, endpoint, world, viewer)
+        form = FORMS.get(endpoint, lambda w, v, c: {})(world, viewer, client)
+        what = f"POST {url} ({endpoint}) as {viewer}"
+        if refused(endpoint, viewer, answers[viewer]):
+            before = snapshot()
+            response = client.form(url, with_extras(world, form))
+            check_answer(response, answers[viewer], what)
+            assert not changed_tables(before, snapshot()), f"{what} changed the database"
+        else:
+            me = world.users.get(viewer)
+            me_id = me.id if me else None
+            allowed = _allowed(endpoint, world, viewer)
+            before = ownership()
+            response = client.form(url, with_extras(world, form))
+            check_answer(response, answers[viewer], what)
+            check_ownership(before, ownership(), allowed, me_id, what)
