@@ -1,0 +1,73 @@
+"""The search page and a profile in English and Arabic, on a phone and on a desktop.
+
+Each screenshot is kept in test-artifacts/browser/ to be looked at; the checks here are the
+layout faults a person would see: anything wider than the window, a mirrored layout that is
+not mirrored, the heading or results missing. With UPDATE_SCREENSHOTS=1 the English desktop
+search page and the Arabic phone search page are written to docs/img/ for the README."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .conftest import DOCS_IMG, Browser, update_screenshots
+from .helpers import seed_directory, sign_in, switch_language
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+DOCS = {("en", "desktop"): "directory", ("ar", "phone"): "directory-ar-phone"}
+
+
+def fits(page: Page) -> None:
+    """Nothing is wider than the window (no sideways scrolling)."""
+    overflow = page.evaluate(
+        """() => {
+          const width = document.documentElement.clientWidth;
+          const wide = [...document.querySelectorAll('body *')].filter((e) => {
+            const r = e.getBoundingClientRect();
+            return r.width > 0 && (r.right > width + 1 || r.left < -1);
+          }).filter((e) => !e.closest('.skip, .visually-hidden'));
+          return [document.documentElement.scrollWidth - width,
+                  wide.slice(0, 5).map((e) => e.tagName + '.' + e.className)];
+        }"""
+    )
+    assert overflow == [0, []], f"wider than the window: {overflow}"
+
+
+def mirrored(page: Page, locale: str) -> None:
+    """In Arabic the heading starts at the right edge, in English at the left."""
+    box = page.locator("main h1").bounding_box()
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    assert box is not None
+    if locale == "ar":
+        assert width - (box["x"] + box["width"]) < width / 4, box
+    else:
+        assert box["x"] < width / 4, box
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_search_page_and_profile_on_phone_and_desktop(
+    browser: Browser, make_user, make_org, locale: str
+) -> None:
+    people = seed_directory(make_user, make_org)
+    page = browser.new_page()
+    sign_in(page, people[2])
+    if locale != "en":
+        switch_language(page, locale)
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        page.goto("/directory")
+        expect(page.locator("ol.results > li")).to_have_count(20)
+        fits(page)
+        mirrored(page, locale)
+        browser.shot(page, f"directory-{locale}-{size}")
+        if update_screenshots() and (locale, size) in DOCS:
+            DOCS_IMG.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=DOCS_IMG / f"{DOCS[locale, size]}.png")
+
+        page.goto(f"/people/{people[0].id}")
+        expect(page.locator("main h1")).to_have_text(people[0].name)
+        fits(page)
+        mirrored(page, locale)
+        browser.shot(page, f"profile-{locale}-{size}")
