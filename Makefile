@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format install install-dev migrate seed clean bench
+.PHONY: run test lint format install install-dev migrate seed clean bench messages translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +28,32 @@ migrate: install
 seed: migrate
 	$(BIN)/ngowg seed-demo
 
-run: migrate
+# Languages (Flask-Babel). `make messages` extracts every string into messages.pot and
+# UPDATES the fr/es/ar catalogues (.po) with it: new strings arrive untranslated, removed
+# ones become obsolete (#~). `make translations` compiles the .po files into .mo files,
+# which are built, never committed (*.mo is in .gitignore); run and test do it first.
+TRANSLATIONS := ngowg_directory/translations
+PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k ngettext:1,2
+
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+		-o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-location
+	$(MAKE) translations
+
+translations: $(MO_FILES)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -l $* -i $< -o $@
+
+run: migrate translations
 	$(BIN)/ngowg seed-demo --if-empty
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: install-dev
+test: install-dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Search benchmark on 100,000 generated people (SQLite; BENCH_DATABASE_URL for PostgreSQL).

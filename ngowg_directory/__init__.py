@@ -62,7 +62,9 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app)
+    from .i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     from . import sessions
 
@@ -116,6 +118,7 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Template globals: language, direction, navigation."""
-    from . import templating
+    from . import i18n, templating
 
+    i18n.init_app(app)
     templating.init_app(app)

@@ -146,7 +146,9 @@ class Config:
     RATELIMIT_KEY_PREFIX = "ngowg"
     HSTS = False
     BABEL_DEFAULT_LOCALE = "en"
-    LANGUAGES = ("en",)
+    LANGUAGES = ("en", "fr", "es", "ar")
+    # WTForms' own messages (This field is required.) in the page's language.
+    WTF_I18N_ENABLED = True
 
     def finalise(self) -> None:
         """Fill generated secrets and check the settings; raise ConfigError when unsafe."""

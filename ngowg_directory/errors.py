@@ -61,6 +61,14 @@ def render_error(error: HTTPException) -> Response:
     """Render any HTTP error in the site's look, or as JSON for the API."""
     code = error.code or 500
     message = CSRF_MESSAGE if isinstance(error, CSRFError) else MESSAGES.get(code, error.name)
+    # A view that aborts with its own (translated) description says what was wrong.
+    own = error.description
+    if (
+        own
+        and own != type(error).description
+        and not isinstance(error, CSRFError | RateLimitExceeded)
+    ):
+        message = own
     retry_after = _retry_after(error)
     if _wants_json():
         body = {"error": {"code": error.name.lower().replace(" ", "_"), "message": str(message)}}
@@ -72,6 +80,9 @@ def render_error(error: HTTPException) -> Response:
             title=TITLES.get(code, error.name),
             message=message,
             retry_after=retry_after,
+            # The language switch leads home: an error page must not echo its address (a
+            # hidden profile's 404 is byte for byte the 404 of an id that never existed).
+            language_next="/",
         )
         response = Response(html, mimetype="text/html")
     response.status_code = code

@@ -19,7 +19,9 @@ ROLE_LABELS = {
 class InviteForm(FlaskForm):
     """Invite one person; the view sets the role and organisation choices it allows."""
 
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(), Length(max=254)], render_kw={"dir": "ltr"}
+    )
     name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=120)])
     role = SelectField(_l("Role"), choices=[])
     organization = SelectField(_l("Organisation"), choices=[], validators=[Optional()])

@@ -13,6 +13,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +56,16 @@ def send(message: EmailMessage) -> None:
     logger.info("mail %r sent through %s", message["Subject"], config["MAIL_SERVER"])
 
 
-def send_template(to: str, subject: str, template: str, **context: object) -> None:
-    """Render and deliver in one step."""
-    send(build_message(to, subject, template, **context))
+def send_template(
+    to: str, subject: object, template: str, *, locale: str | None = None, **context: object
+) -> None:
+    """Render in the recipient's language (`locale`, English when unset) and deliver.
+
+    `subject` should be a lazy string (`_l`) so that it too is in the recipient's language.
+    """
+    with force_locale(locale or "en"):
+        message = build_message(to, str(subject), template, **context)
+    send(message)
 
 
 def _write_to_outbox(message: EmailMessage) -> Path:

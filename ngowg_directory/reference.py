@@ -11,6 +11,8 @@ import pycountry
 from babel import Locale
 from flask_babel import get_locale
 
+from .i18n import sorted_by_label
+
 ENGLISH = Locale("en")
 
 
@@ -73,11 +75,25 @@ def country_name(code: str | None, locale: Locale | None = None) -> str:
 
 def situation_name(code: str) -> str:
     """The agenda item's label: the Council's own wording in English, else the country's
-    localised name (the Middle East item keeps its English label until translated)."""
+    localised name, or the item's own translation when it is not a country's name."""
+    from .labels import SITUATION_LABELS
+
+    if code in SITUATION_LABELS:
+        return str(SITUATION_LABELS[code])
     label = situations().get(code, code)
-    if code == "PS" or _locale().language == "en":
+    if _locale().language == "en":
         return label
     return country_name(code)
+
+
+def theme_name(slug: str) -> str:
+    """A theme's name in the page's language (the slug when unknown)."""
+    from .labels import THEME_NAMES
+
+    if slug in THEME_NAMES:
+        return str(THEME_NAMES[slug])
+    theme = themes().get(slug)
+    return theme.name if theme else slug
 
 
 def language_name(code: str | None, locale: Locale | None = None) -> str:
@@ -93,29 +109,25 @@ def language_name(code: str | None, locale: Locale | None = None) -> str:
 
 
 def country_choices() -> list[tuple[str, str]]:
-    """(code, localised name) for every country, sorted by name."""
+    """(code, localised name) for every country, sorted by the localised name."""
     locale = _locale()
-    pairs = [(code, country_name(code, locale)) for code in country_codes()]
-    return sorted(pairs, key=lambda pair: pair[1].casefold())
+    return sorted_by_label(country_codes(), lambda code: country_name(code, locale))
 
 
 def language_choices() -> list[tuple[str, str]]:
-    """(code, localised name) for every ISO 639-1 language, sorted by name."""
+    """(code, localised name) for every ISO 639-1 language, sorted by the localised name."""
     locale = _locale()
-    pairs = [(code, language_name(code, locale)) for code in language_codes()]
-    return sorted(pairs, key=lambda pair: pair[1].casefold())
+    return sorted_by_label(language_codes(), lambda code: language_name(code, locale))
 
 
 def theme_choices() -> list[tuple[str, str]]:
-    """(slug, name) for every theme, pillars first."""
-    return [(theme.slug, theme.name) for theme in themes().values()]
+    """(slug, localised name) for every theme, pillars first."""
+    return [(slug, theme_name(slug)) for slug in themes()]
 
 
 def situation_choices() -> list[tuple[str, str]]:
-    """(code, name) for every Security Council agenda situation."""
-    return sorted(
-        ((code, situation_name(code)) for code in situations()), key=lambda p: p[1].casefold()
-    )
+    """(code, localised name) for every Security Council agenda situation."""
+    return sorted_by_label(situations(), situation_name)
 
 
 @cache

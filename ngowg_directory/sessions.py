@@ -22,6 +22,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "main.healthz",
         "main.readyz",
         "main.safety",
+        "main.set_language",
         "auth.login",
         "auth.two_factor",
         "auth.reset_request",
@@ -36,6 +37,7 @@ ENROLMENT_ENDPOINTS = frozenset(
         "main.healthz",
         "main.readyz",
         "main.safety",
+        "main.set_language",
         "account.two_factor_setup",
         "auth.logout",
     }

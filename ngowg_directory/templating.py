@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, has_request_context
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from . import reference
 from .forms import ROLE_LABELS
+from .labels import audit_action_label
 from .models._types import utcnow
 
-RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 ORG_KIND_LABELS = {
     "member": _l("Member organisation"),
     "un_entity": _l("UN entity"),
@@ -47,8 +46,7 @@ def navigation() -> list[tuple[str, Any, dict[str, str]]]:
 def tag_label(field: str, value: str) -> str:
     """The readable name of one item of a tag list (for messages that list them)."""
     if field == "themes":
-        theme = reference.themes().get(value)
-        return theme.name if theme else value
+        return reference.theme_name(value)
     if field == "situations":
         return reference.situation_name(value)
     if field == "languages":
@@ -59,10 +57,7 @@ def tag_label(field: str, value: str) -> str:
 
 
 def template_globals() -> dict[str, Any]:
-    locale = str(get_locale() or "en")
     return {
-        "current_locale": locale,
-        "text_direction": "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr",
         "nav_items": navigation(),
         "flash_labels": FLASH_LABELS,
         "role_labels": ROLE_LABELS,
@@ -72,9 +67,8 @@ def template_globals() -> dict[str, Any]:
         "country_name": reference.country_name,
         "situation_name": reference.situation_name,
         "language_name": reference.language_name,
-        "theme_name": lambda slug: (
-            reference.themes()[slug].name if slug in reference.themes() else slug
-        ),
+        "theme_name": reference.theme_name,
+        "audit_action_label": audit_action_label,
     }
 
 

@@ -102,7 +102,9 @@ class ProfileForm(FlaskForm):
         description=_l("Plain text, at most 1,000 characters. Never write an address here."),
         render_kw={"rows": 6, "maxlength": 1000},
     )
-    email = EmailField(_l("Contact e-mail"), validators=[Optional(), Length(max=254)])
+    email = EmailField(
+        _l("Contact e-mail"), validators=[Optional(), Length(max=254)], render_kw={"dir": "ltr"}
+    )
     phone = StringField(
         _l("Phone"),
         validators=[Optional(), Length(max=40)],

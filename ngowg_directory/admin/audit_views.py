@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Response, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
@@ -27,7 +28,12 @@ def _date(name: str, messages: list[str]) -> datetime | None:
     try:
         return datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
-        messages.append(f"“{raw[:20]}” is not a date like 2026-01-31; that filter was left out.")
+        messages.append(
+            _(
+                "“%(value)s” is not a date like 2026-01-31; that filter was left out.",
+                value=raw[:20],
+            )
+        )
         return None
 
 
@@ -42,7 +48,7 @@ def _filtered() -> tuple[sa.Select, dict[str, str], list[str]]:
             query = query.where(sa.or_(AuditEvent.actor_id == who, AuditEvent.target_id == who))
             applied["person"] = person
         else:
-            messages.append("“person” is an account number; that filter was left out.")
+            messages.append(_("“person” is an account number; that filter was left out."))
     action = request.args.get("action", "").strip()[:60]
     if action:
         query = query.where(AuditEvent.action == action)

@@ -11,7 +11,9 @@ from ..services import passwords
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(), Length(max=254)], render_kw={"dir": "ltr"}
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     submit = SubmitField(_l("Sign in"))
 
@@ -48,7 +50,9 @@ class NewPasswordMixin:
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(), Length(max=254)], render_kw={"dir": "ltr"}
+    )
     submit = SubmitField(_l("Send me a link"))
 
 

@@ -47,7 +47,10 @@ def safe_next(target: str | None) -> str:
 def _notify_lockout(user: User) -> None:
     try:
         mail.send_template(
-            user.email, _("Your directory account was locked for 15 minutes"), "lockout"
+            user.email,
+            _l("Your directory account was locked for 15 minutes"),
+            "lockout",
+            locale=user.locale,
         )
     except mail.MailError:
         logger.warning("lockout notice for user %s could not be sent", user.id)
@@ -160,8 +163,9 @@ def reset_request() -> str | Response:
             try:
                 mail.send_template(
                     user.email,
-                    _("Reset your directory password"),
+                    _l("Reset your directory password"),
                     "reset",
+                    locale=user.locale,
                     link=link,
                 )
             except mail.MailError:

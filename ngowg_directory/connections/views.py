@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -50,7 +51,7 @@ def ask(person_id: int) -> WerkzeugResponse:
         flash(str(exc), "error")
         return redirect(url_for("people.show", person_id=person.id))
     db.session.commit()
-    connections.notify(person, "request_received", _("A contact request is waiting for you"))
+    connections.notify(person, "request_received", _l("A contact request is waiting for you"))
     flash(
         _("Your request has been sent. You will see her contact details if she accepts."), "success"
     )
@@ -78,7 +79,7 @@ def _answer(request_id: int, decision: str) -> WerkzeugResponse:
     db.session.commit()
     if decision == "accept":
         connections.notify(
-            request.requester, "request_accepted", _("A contact request was answered")
+            request.requester, "request_accepted", _l("A contact request was answered")
         )
     flash(
         {

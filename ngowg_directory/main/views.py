@@ -5,8 +5,12 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Response, render_template
+from flask import Response, abort, current_app, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
+from .. import i18n
 from ..extensions import db, limiter
 from ..ratelimits import search_limit
 from . import bp
@@ -47,3 +51,24 @@ def readyz() -> tuple[Response, int]:
 def safety() -> str:
     """Emergency and digital-security help for defenders at risk."""
     return render_template("main/safety.html")
+
+
+@bp.post("/language")
+def set_language() -> BaseResponse:
+    """Switch the language: saved for a signed-in person, a cookie for everyone."""
+    locale = request.form.get("locale", "")
+    if not i18n.is_supported(locale):
+        abort(400, description=_("Choose one of the languages offered."))
+    if current_user.is_authenticated and current_user.locale != locale:
+        current_user.locale = locale
+        db.session.commit()
+    response = redirect(i18n.safe_next(request.form.get("next")) or "/")
+    response.set_cookie(
+        i18n.COOKIE_NAME,
+        locale,
+        max_age=i18n.COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+    )
+    return response

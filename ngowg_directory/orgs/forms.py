@@ -41,7 +41,9 @@ class OrganizationForm(FlaskForm):
     )
     themes = MultiCheckboxField(_l("Themes"), choices=[], validate_choice=False)
     contact_email = EmailField(
-        _l("Public contact e-mail"), validators=[Optional(), Length(max=254)]
+        _l("Public contact e-mail"),
+        validators=[Optional(), Length(max=254)],
+        render_kw={"dir": "ltr"},
     )
     member_since = DateField(_l("Member of the Working Group since"), validators=[Optional()])
     opened = HiddenField()

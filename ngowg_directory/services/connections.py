@@ -221,11 +221,13 @@ def overview(user: User) -> Overview:
     return Overview(received, sent, connections)
 
 
-def notify(recipient: User, template: str, subject: str) -> None:
-    """A notice that something is waiting: no names, no message, no contact details."""
+def notify(recipient: User, template: str, subject: object) -> None:
+    """A notice that something is waiting: no names, no message, no contact details.
+
+    In the recipient's language: pass the subject as a lazy string (`_l`)."""
     if recipient.profile is not None and not recipient.profile.notify_email:
         return
     try:
-        mail.send_template(recipient.email, subject, template)
+        mail.send_template(recipient.email, subject, template, locale=recipient.locale)
     except mail.MailError:
         logger.warning("notice %s for user %s could not be sent", template, recipient.id)

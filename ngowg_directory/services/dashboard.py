@@ -41,8 +41,7 @@ def figures() -> dict[str, Any]:
         "by_role": _grouped(User.role),
         "by_country": [(reference.country_name(c), n) for c, n in _grouped(Profile.country)],
         "by_theme": [
-            (reference.themes()[s].name if s in reference.themes() else s, n)
-            for s, n in _grouped(ProfileTheme.slug, ProfileTheme)
+            (reference.theme_name(s), n) for s, n in _grouped(ProfileTheme.slug, ProfileTheme)
         ],
         "pending_invitations": db.session.scalar(
             sa.select(sa.func.count(Invitation.id)).where(Invitation.accepted_at.is_(None))

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import audit, mail
@@ -88,8 +87,9 @@ def _issue(invitation: Invitation, inviter: User | None, event: str) -> SentInvi
     try:
         mail.send_template(
             user.email,
-            _("You are invited to the NGO Working Group directory"),
+            _l("You are invited to the NGO Working Group directory"),
             "invitation",
+            locale=user.locale,
             link=link,
             hours=hours,
             organization=user.organization.name if user.organization else None,

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .. import audit, mail
@@ -75,7 +75,11 @@ def send_all(echo: Callable[[str], object] = logger.info) -> tuple[int, int]:
         link = f"{current_app.config['BASE_URL']}/account/confirm/{make_token(user)}"
         try:
             mail.send_template(
-                user.email, _("Is your directory profile still right?"), "reminder", link=link
+                user.email,
+                _l("Is your directory profile still right?"),
+                "reminder",
+                locale=user.locale,
+                link=link,
             )
         except mail.MailError:
             failed += 1

@@ -1,0 +1,134 @@
+"""Languages: which one a page speaks, the switch between them, dates and numbers."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from babel import dates as babel_dates
+from flask import Flask, has_request_context, request
+from flask_babel import format_number, get_locale
+from flask_login import current_user
+
+# The directory speaks these; English is the source language.
+LANGUAGES = ("en", "fr", "es", "ar")
+# Each language named in itself, as the switch offers it.
+LANGUAGE_AUTONYMS = {"en": "English", "fr": "Français", "es": "Español", "ar": "العربية"}
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+COOKIE_NAME = "ngowg_locale"
+COOKIE_MAX_AGE = 365 * 24 * 60 * 60
+
+
+def is_supported(code: str | None) -> bool:
+    """True for one of the four languages, spelled exactly."""
+    return code in LANGUAGES
+
+
+def select_locale() -> str:
+    """The saved setting of a signed-in person, else the cookie, else Accept-Language."""
+    if not has_request_context():
+        return "en"
+    # The JSON API speaks English whatever the client: tools read its messages.
+    if request.path.startswith("/api/"):
+        return "en"
+    if current_user.is_authenticated and is_supported(current_user.locale):
+        return str(current_user.locale)
+    cookie = request.cookies.get(COOKIE_NAME)
+    if is_supported(cookie):
+        return str(cookie)
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def current_language() -> str:
+    """The page's language code (en, fr, es or ar)."""
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
+def text_direction(language: str | None = None) -> str:
+    """rtl for Arabic, ltr otherwise."""
+    return "rtl" if (language or current_language()) in RTL_LANGUAGES else "ltr"
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None (no open redirect)."""
+    if not target or len(target) > 2000:
+        return None
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def sort_key(label: object) -> str:
+    """A sort key that ignores case and accents, so Égypte sorts among the E's."""
+    decomposed = unicodedata.normalize("NFKD", str(label))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def sorted_by_label(
+    values: Iterable[str], label_for: Callable[[str], Any]
+) -> list[tuple[str, str]]:
+    """(value, localised label) pairs sorted by the label."""
+    pairs = [(value, str(label_for(value))) for value in values]
+    return sorted(pairs, key=lambda pair: sort_key(pair[1]))
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def format_day(value: date | datetime | None) -> str:
+    """A date in the page's language (27 nov. 2026), Latin digits."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = _aware(value).astimezone(UTC).date()
+    return babel_dates.format_date(value, "medium", locale=get_locale() or "en")
+
+
+def format_moment(value: datetime | None, seconds: bool = False) -> str:
+    """A date and a time of day (UTC) in the page's language."""
+    if value is None:
+        return ""
+    locale = get_locale() or babel_dates.Locale("en")
+    value = _aware(value).astimezone(UTC)
+    day = babel_dates.format_date(value, "medium", locale=locale)
+    time = babel_dates.format_time(
+        value, "medium" if seconds else "short", tzinfo=UTC, locale=locale
+    )
+    pattern = str(locale.datetime_formats.get("medium", "{1} {0}"))
+    return pattern.replace("{1}", day).replace("{0}", time).replace("'", "")
+
+
+def format_count(value: int | float | None) -> str:
+    """A count with the page language's grouping (1,234 or 1 234)."""
+    return format_number(value or 0)
+
+
+def template_helpers() -> dict[str, Any]:
+    """Values every template gets."""
+    language = current_language() if has_request_context() else "en"
+    next_target = ""
+    if has_request_context():
+        next_target = request.full_path if request.query_string else request.path
+    return {
+        "current_locale": language,
+        "text_direction": text_direction(language),
+        "language_autonyms": LANGUAGE_AUTONYMS,
+        "language_next": next_target,
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Register the locale selector's helpers: template filters and context."""
+    app.context_processor(template_helpers)
+    app.jinja_env.filters.update(day=format_day, moment=format_moment, count=format_count)
+    app.jinja_env.globals.update(sorted_by_label=sorted_by_label)

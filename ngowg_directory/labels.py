@@ -1,0 +1,99 @@
+"""Translatable names of the reference data (themes, agenda items) and of audit actions.
+
+The CSV files in data/ hold the English names; pybabel cannot read them, so each name is
+listed here once more inside `_l()`. tests/test_i18n.py checks the two lists agree.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+THEME_NAMES: dict[str, LazyString] = {
+    "participation": _l("Participation"),
+    "protection": _l("Protection"),
+    "prevention": _l("Conflict prevention"),
+    "relief-recovery": _l("Relief and recovery"),
+    "crsv": _l("Conflict-related sexual violence"),
+    "whrd-civic-space": _l("Women human rights defenders and civic space"),
+    "peace-processes": _l("Peace processes and mediation"),
+    "humanitarian-gbv": _l("Humanitarian response and gender-based violence services"),
+    "srhr": _l("Sexual and reproductive health and rights"),
+    "lgbtiq": _l("LGBTIQ rights in conflict"),
+    "violent-extremism": _l("Preventing violent extremism"),
+    "climate-security": _l("Climate and conflict"),
+    "disarmament": _l("Small arms and disarmament"),
+    "peacekeeping-sea": _l("Peacekeeping and sexual exploitation and abuse"),
+    "displacement": _l("Refugees and internally displaced people"),
+    "transitional-justice": _l("Transitional justice and accountability"),
+    "national-action-plans": _l("National Action Plans"),
+}
+
+# Agenda items named after a country take the country's name from Babel's locale data;
+# only the item that is not a country's name needs its own translation.
+SITUATION_LABELS: dict[str, LazyString] = {
+    "PS": _l("The situation in the Middle East including the Palestinian question"),
+}
+
+AUDIT_ACTIONS: dict[str, LazyString] = {
+    "2fa_disabled": _l("Two-factor sign-in turned off"),
+    "2fa_enabled": _l("Two-factor sign-in turned on"),
+    "account_deleted": _l("Account deleted"),
+    "audit_exported": _l("Audit log exported"),
+    "backup_restored": _l("Backup restored"),
+    "backup_written": _l("Backup written"),
+    "connection_ended": _l("Connection ended"),
+    "connection_settings_changed": _l("Contact request settings changed"),
+    "consent_given": _l("Agreed to be listed"),
+    "consent_withdrawn": _l("Consent to be listed withdrawn"),
+    "contact_accepted": _l("Contact request accepted"),
+    "contact_blocked": _l("Contact request blocked"),
+    "contact_declined": _l("Contact request declined"),
+    "contact_requested": _l("Contact requested"),
+    "contact_revealed": _l("Contact details shown"),
+    "directory_exported": _l("Directory exported"),
+    "invitation_accepted": _l("Invitation accepted"),
+    "invitation_resent": _l("Invitation sent again"),
+    "invitation_sent": _l("Invitation sent"),
+    "lockout": _l("Account locked after failed sign-ins"),
+    "login_failure": _l("Failed sign-in"),
+    "login_success": _l("Signed in"),
+    "logout": _l("Signed out"),
+    "manager_assigned": _l("Manager assigned"),
+    "manager_removed": _l("Manager removed"),
+    "member_removed": _l("Member removed from the organisation"),
+    "organization_archived": _l("Organisation archived"),
+    "organization_created": _l("Organisation created"),
+    "organization_logo_changed": _l("Organisation logo changed"),
+    "organization_logo_removed": _l("Organisation logo removed"),
+    "organization_restored": _l("Organisation brought back"),
+    "organization_updated": _l("Organisation updated"),
+    "password_changed": _l("Password changed"),
+    "password_reset": _l("Password reset"),
+    "password_reset_requested": _l("Password reset requested"),
+    "privacy_changed": _l("Privacy settings changed"),
+    "profile_confirmed": _l("Profile confirmed"),
+    "profile_hidden": _l("Profile hidden"),
+    "profile_shown": _l("Profile shown again"),
+    "profile_updated": _l("Profile updated"),
+    "rate_limited": _l("Rate limit reached"),
+    "reauthenticated": _l("Confirmed it is them"),
+    "recovery_code_used": _l("Recovery code used"),
+    "recovery_codes_renewed": _l("Recovery codes renewed"),
+    "reminder_sent": _l("Reminder sent"),
+    "role_changed": _l("Role changed"),
+    "token_created": _l("Access token created"),
+    "token_revoked": _l("Access token revoked"),
+    "user_created": _l("Account created"),
+    "user_reactivated": _l("Account reactivated"),
+    "user_suspended": _l("Account suspended"),
+    "vcard_downloaded": _l("Contact card downloaded"),
+    "unverified": _l("Verified mark removed"),
+    "verified": _l("Marked as verified"),
+}
+
+
+def audit_action_label(action: str) -> str:
+    """The readable name of an audit action (the code itself when unknown)."""
+    label = AUDIT_ACTIONS.get(action)
+    return str(label) if label is not None else action
