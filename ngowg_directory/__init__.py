@@ -36,6 +36,7 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_assets(app)
     register_request_hooks(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -92,6 +93,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+
+def register_assets(app: Flask) -> None:
+    """Static files under hashed names (WhiteNoise), compressed HTML (before the headers hook)."""
+    from . import assets
+
+    assets.init_app(app)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -120,6 +120,11 @@ class StaticFiles(WhiteNoise):
             immutable_file_test=lambda _path, url: url in self._hashed_urls,
         )
 
+    def add_mime_headers(self, headers: Headers, path: str, url: str) -> None:
+        media_type = self.media_types.get_type(path)
+        text = media_type.startswith("text/") or media_type == "application/javascript"
+        headers["Content-Type"] = f"{media_type}; charset=utf-8" if text else media_type
+
     def add_cache_headers(self, headers: Headers, path: str, url: str) -> None:
         if self.immutable_file_test(path, url):
             headers["Cache-Control"] = f"public, max-age={self.FOREVER}, immutable"
