@@ -9,6 +9,7 @@ never the shared ones.
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import time
 import uuid
@@ -24,10 +25,13 @@ from .conftest import TEST_DATABASE_URL
 from .faults_support import (
     Outcome,
     PrivatePostgres,
+    PrivateRedis,
     Traffic,
+    kill_process,
     postgres_bin,
     probe_log_args,
     probes_by_worker,
+    wait_for_workers,
 )
 from .servers import Browser, Server, ServerPool, app_env, create_user, ngowg
 
@@ -191,3 +195,377 @@ def test_postgres_stopped_and_started_under_load(
     answered_by = probes_by_worker(server.log())
     workers_after = {answered_by[o.probe] for o in after}
     assert len(workers_after) == 2, f"only workers {workers_after} answered after the restart"
+
+
+# --- 2. Redis stopped ------------------------------------------------------------------------
+
+SIGN_IN_FAILED = "The e-mail address or password is not right"
+FALLBACK_WARNING = "Rate limit storage unreachable - falling back to in-memory storage"
+RECOVERED = "Rate limit storage recovered"
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    server = PrivateRedis()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.destroy()
+
+
+def failed_sign_in(browser: Browser, server: Server) -> tuple[int, str | None]:
+    """One wrong password for an unknown address: the status and the attempts left."""
+    answer = browser.submit(
+        server, "/auth/login", {"email": "nobody@example.org", "password": "not the password"}
+    )
+    if answer.status == 200:
+        assert SIGN_IN_FAILED in answer.text
+    return answer.status, answer.headers.get("X-RateLimit-Remaining")
+
+
+def test_redis_stopped_sign_in_works_and_limits_fall_back_per_process(
+    private_redis: PrivateRedis, shared_database: str, pool: ServerPool, tmp_path: Path
+) -> None:
+    import redis
+
+    env = app_env(
+        tmp_path / "cli",
+        shared_database,
+        RATELIMIT_STORAGE_URI=private_redis.url,
+        RATELIMIT_LOGIN="4 per minute",
+    )
+    email, password = unique_email("redis"), unique_password()
+    name = f"Redis Tester {uuid.uuid4().hex[:6]}"
+    create_user(env, email, password, role="staff", name=name)
+    server_a, server_b = pool.start(["a", "b"], env)
+    store = redis.Redis.from_url(private_redis.url)
+
+    # Redis up: limits are counted there (and searches cached there).
+    member = Browser(source_address=source_address())
+    assert sign_in(member, server_a, email, password) == 302
+    assert name in member.get(server_a, "/").text
+    assert store.keys("*"), "nothing was written to Redis"
+    store.close()
+
+    private_redis.stop()
+
+    # Sign-in and the directory still work on both servers, and promptly.
+    for server in (server_a, server_b):
+        started = time.monotonic()
+        browser = Browser(source_address=source_address())
+        assert sign_in(browser, server, email, password) == 302, server.name
+        home = browser.get(server, "/")
+        assert home.status == 200 and name in home.text, (server.name, home)
+        assert time.monotonic() - started < 5, f"{server.name} was slow without Redis"
+        assert FALLBACK_WARNING in server.log(), f"no warning in {server.name}'s log"
+
+    # Each process now counts in its own memory: the limit still refuses an address on one
+    # server after 4 attempts, while the other server has its own count.
+    address = source_address()
+    attempts = [failed_sign_in(Browser(source_address=address), server_a) for _ in range(5)]
+    assert [status for status, _left in attempts] == [200, 200, 200, 200, 429], attempts
+    assert failed_sign_in(Browser(source_address=address), server_b)[0] == 200
+
+    # Redis back: each server finds it again (Flask-Limiter checks with a growing back-off,
+    # at most 32 s apart) and the count is shared again.
+    private_redis.start()
+    deadline = time.monotonic() + 75
+    waiting = {server.name: server for server in (server_a, server_b)}
+    while waiting and time.monotonic() < deadline:
+        for server in list(waiting.values()):
+            Browser().get(server, "/auth/login")
+            if RECOVERED in server.log():
+                del waiting[server.name]
+        time.sleep(0.5)
+    assert not waiting, f"{list(waiting)} did not use Redis again"
+
+    shared = source_address()
+    browser = Browser(source_address=shared)
+    answers = [failed_sign_in(browser, (server_a, server_b)[n % 2]) for n in range(4)]
+    assert answers == [(200, "3"), (200, "2"), (200, "1"), (200, "0")], answers
+    assert failed_sign_in(browser, server_a)[0] == 429
+    assert failed_sign_in(browser, server_b)[0] == 429
+    store = redis.Redis.from_url(private_redis.url)
+    assert list(store.scan_iter(match=f"*/{shared}/*")), "the count is not in Redis"
+    store.close()
+
+
+# --- 3. a gunicorn worker killed -------------------------------------------------------------
+
+
+def test_a_killed_worker_is_replaced_and_requests_keep_being_served(
+    shared_database: str, pool: ServerPool, tmp_path: Path
+) -> None:
+    env = app_env(
+        tmp_path / "cli", shared_database, GUNICORN_CMD_ARGS=probe_log_args(), **NO_LIMITS
+    )
+    email, password = unique_email("kill"), unique_password()
+    create_user(env, email, password, role="staff", name="Kill Tester")
+    (server,) = pool.start(["a"], env, workers=2)
+    browser = Browser()
+    assert sign_in(browser, server, email, password) == 302
+    workers = wait_for_workers(server, 2)
+    victim = min(workers)
+
+    with Traffic(server, ["/", "/healthz"], browser, threads=3) as traffic:
+        time.sleep(1.5)
+        killed = time.monotonic()
+        kill_process(victim)
+        time.sleep(4)
+        outcomes = traffic.stop()
+
+    replaced = wait_for_workers(server, 2)
+    assert victim not in replaced
+    (newcomer,) = replaced - workers
+
+    failed = [o for o in outcomes if o.status != 200]
+    # At most the request the killed worker was answering fails, and none sent afterwards.
+    assert len(failed) <= 1, failed
+    assert all(o.started < killed for o in failed), failed
+    after = [o for o in outcomes if o.started > killed]
+    assert len(after) > 10, after
+    assert all("Kill Tester" in o.body for o in after if o.path == "/")
+
+    pool.stop_all()
+    log = server.log()
+    assert f"Worker (pid:{victim}) was sent SIGKILL" in log, log[-3000:]
+    answered_by = probes_by_worker(log)
+    assert newcomer in {answered_by.get(o.probe) for o in after}, "the new worker served nothing"
+
+
+# --- 4. several processes writing at once ----------------------------------------------------
+
+LOCKED = "database is locked"
+
+
+def hidden_value(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html) or re.search(
+        rf'name="{name}"[^>]*value="([^"]*)"', html
+    )
+    assert match, f"no {name} field"
+    return match.group(1)
+
+
+def profile_fields(html: str, name: str, **changes: str) -> dict[str, str]:
+    """The profile edit form as a browser sends it, with some fields changed."""
+    fields = {
+        "name": name,
+        "title": "",
+        "affiliation": "",
+        "country": "SS",
+        "bio": "",
+        "email": "",
+        "phone": "",
+        "messaging": "",
+        "city": "",
+        "opened": hidden_value(html, "opened"),
+        "csrf_token": hidden_value(html, "csrf_token"),
+    }
+    fields.update(changes)
+    return fields
+
+
+Account = tuple[int, str, str, str]
+
+
+def make_account(tmp_path: Path, database_url: str, label: str) -> Account:
+    """A staff account made directly in the database (quicker than one CLI run each):
+    (id, e-mail, password, name)."""
+    from ngowg_directory.extensions import db
+    from ngowg_directory.services import accounts
+
+    from .conftest import build_app
+
+    email, password = unique_email("writer"), unique_password()
+    name = f"{label} {uuid.uuid4().hex[:6]}"
+    app = build_app(tmp_path / "accounts", normalise_database_url(database_url))
+    with app.app_context():
+        user = accounts.create_user(email, "staff", name=name, password=password)
+        db.session.commit()
+        user_id = user.id
+        db.session.remove()
+        db.engine.dispose()
+    return user_id, email, password, name
+
+
+def test_several_processes_writing_at_once_lose_nothing(
+    shared_database: str, pool: ServerPool, tmp_path: Path, engine: sa.Engine
+) -> None:
+    """4 gunicorn workers write profiles and sign-ins (audit rows, user rows) for 6 seconds."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ngowg_directory.models import AuditEvent, Profile
+
+    env = app_env(tmp_path / "cli", shared_database, **NO_LIMITS)
+    editors = [make_account(tmp_path, shared_database, f"Editor {n}") for n in range(5)]
+    signers = [make_account(tmp_path, shared_database, f"Signer {n}") for n in range(3)]
+    (server,) = pool.start(["a"], env, workers=4)
+    deadline = time.monotonic() + 6
+
+    def edit(editor: Account) -> tuple[list[int], str | None]:
+        _id, email, password, name = editor
+        browser = Browser()
+        assert sign_in(browser, server, email, password) == 302
+        statuses, last_saved = [], None
+        count = 0
+        while time.monotonic() < deadline:
+            count += 1
+            page = browser.get(server, "/account/profile")
+            bio = f"Edit number {count} by {name}"
+            answer = browser.request(
+                server, "POST", "/account/profile", profile_fields(page.text, name, bio=bio)
+            )
+            statuses.append(answer.status)
+            if answer.status == 302:
+                last_saved = bio
+        return statuses, last_saved
+
+    def sign_ins(signer: Account) -> list[int]:
+        _id, email, password, _name = signer
+        statuses = []
+        while time.monotonic() < deadline:
+            statuses.append(sign_in(Browser(), server, email, password))
+        return statuses
+
+    with ThreadPoolExecutor(max_workers=len(editors) + len(signers)) as executor:
+        edits = [executor.submit(edit, editor) for editor in editors]
+        logins = [executor.submit(sign_ins, signer) for signer in signers]
+        edit_results = [future.result() for future in edits]
+        login_results = [future.result() for future in logins]
+
+    pool.stop_all()
+    log = server.log()
+    assert LOCKED not in log, log[log.find(LOCKED) - 3000 :][:4000]
+    assert "OperationalError" not in log
+    every_status = [s for statuses, _last in edit_results for s in statuses]
+    every_status += [s for statuses in login_results for s in statuses]
+    assert set(every_status) == {302}, sorted(set(every_status))
+
+    # Every acknowledged write is in the database.
+    with engine.connect() as conn:
+        for (user_id, _email, _password, _name), (statuses, last_saved) in zip(
+            editors, edit_results, strict=True
+        ):
+            assert len(statuses) >= 2, "too few edits to mean anything"
+            saved = conn.execute(
+                sa.select(sa.func.count(AuditEvent.id)).where(
+                    AuditEvent.action == "profile_updated", AuditEvent.target_id == user_id
+                )
+            ).scalar_one()
+            assert saved == len(statuses)
+            bio = conn.execute(sa.select(Profile.bio).where(Profile.user_id == user_id))
+            assert bio.scalar_one() == last_saved
+        for (user_id, *_rest), statuses in zip(signers, login_results, strict=True):
+            recorded = conn.execute(
+                sa.select(sa.func.count(AuditEvent.id)).where(
+                    AuditEvent.action == "login_success", AuditEvent.target_id == user_id
+                )
+            ).scalar_one()
+            assert recorded == len(statuses)
+    print(f"{len(every_status)} acknowledged writes in 6 s over 4 workers")
+
+
+# --- 5. two people saving the same record ----------------------------------------------------
+
+CONFLICT = "Changed since you opened it"
+
+
+def org_fields(html: str, **changes: str) -> dict[str, str]:
+    """The organisation edit form as a browser sends it (the imported values), changed."""
+    fields = {
+        "name": "Fault Tolerant Women",
+        "acronym": "",
+        "mission": "",
+        "website": "https://ftw.example.org",
+        "headquarters_country": "KE",
+        "contact_email": "",
+        "member_since": "",
+        "opened": hidden_value(html, "opened"),
+        "csrf_token": hidden_value(html, "csrf_token"),
+    }
+    fields.update(changes)
+    return fields
+
+
+def test_two_managers_saving_through_two_servers_never_overwrite(
+    shared_database: str, pool: ServerPool, tmp_path: Path, engine: sa.Engine
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ngowg_directory.models import AuditEvent, Organization
+
+    env = app_env(tmp_path / "cli", shared_database, TWO_FACTOR_REQUIRED_ROLES="", **NO_LIMITS)
+    slug = f"ftw-{uuid.uuid4().hex[:8]}"
+    csv_file = tmp_path / "orgs.csv"
+    csv_file.write_text(
+        "name,slug,kind,website,headquarters_country,focus\n"
+        f"Fault Tolerant Women,{slug},member,https://ftw.example.org,KE,\n"
+    )
+    ngowg(env, "import-orgs", str(csv_file))
+    managers = []
+    for n in range(2):
+        email, password = unique_email(f"manager{n}"), unique_password()
+        args = ["create-user", email, "--role", "manager", "--org", slug, "--name", f"Manager {n}"]
+        ngowg(env, *args, stdin=password + "\n")
+        managers.append((email, password))
+    with engine.connect() as conn:
+        org_id = conn.execute(sa.select(Organization.id).where(Organization.slug == slug))
+        org_id = org_id.scalar_one()
+    server_a, server_b = pool.start(["a", "b"], env)
+    first, second = Browser(), Browser()
+    assert sign_in(first, server_a, *managers[0]) == 302
+    assert sign_in(second, server_b, *managers[1]) == 302
+    edit = f"/orgs/{slug}/edit"
+
+    # One after the other: both open the form, the first saves through A, then the second
+    # saves through B and is refused with what changed, her input kept.
+    form_a = first.get(server_a, edit).text
+    form_b = second.get(server_b, edit).text
+    saved = first.request(server_a, "POST", edit, org_fields(form_a, mission="Mission from A"))
+    assert saved.status == 302, saved
+    refused = second.request(server_b, "POST", edit, org_fields(form_b, acronym="FTW-B"))
+    assert refused.status == 200, refused
+    assert CONFLICT in refused.text
+    notice = refused.text.split(CONFLICT, 1)[1].split("<form", 1)[0]
+    assert "Mission from A" in notice
+    assert re.search(r'<input[^>]*name="acronym"[^>]*value="FTW-B"', refused.text)
+
+    def stored() -> tuple[str | None, str | None, int]:
+        with engine.connect() as conn:
+            row = conn.execute(
+                sa.select(Organization.mission, Organization.acronym).where(
+                    Organization.slug == slug
+                )
+            ).one()
+            updates = conn.execute(
+                sa.select(sa.func.count(AuditEvent.id)).where(
+                    AuditEvent.action == "organization_updated", AuditEvent.target_id == org_id
+                )
+            ).scalar_one()
+        return row.mission, row.acronym, updates
+
+    mission, acronym, updates = stored()
+    assert (mission, updates) == ("Mission from A", 1)
+    assert not acronym, "the refused save was written"
+
+    # At the same moment, ten times: exactly one of the two saves wins each time, the other
+    # is refused, and the database holds the winner's text.
+    for round_number in range(10):
+        form_a = first.get(server_a, edit).text
+        form_b = second.get(server_b, edit).text
+        fields_a = org_fields(form_a, mission=f"A wrote round {round_number}")
+        fields_b = org_fields(form_b, mission=f"B wrote round {round_number}")
+        with ThreadPoolExecutor(max_workers=2) as executor:
+            answer_a = executor.submit(first.request, server_a, "POST", edit, fields_a)
+            answer_b = executor.submit(second.request, server_b, "POST", edit, fields_b)
+            answers = {"A": answer_a.result(), "B": answer_b.result()}
+        winners = [who for who, answer in answers.items() if answer.status == 302]
+        assert len(winners) == 1, (round_number, answers)
+        (loser,) = set(answers) - set(winners)
+        assert answers[loser].status == 200
+        assert CONFLICT in answers[loser].text, answers[loser].text[:3000]
+        kept = f"{loser} wrote round {round_number}"
+        assert kept in answers[loser].text, "the refused text is not in the form any more"
+        assert stored()[0] == f"{winners[0]} wrote round {round_number}"
+    assert stored()[2] == 11
