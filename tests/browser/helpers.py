@@ -281,7 +281,10 @@ def sign_in(page: Page, user: User, password: str = PASSWORD) -> None:
 
 
 def switch_language(page: Page, locale: str) -> None:
-    """Choose a language with the switcher every page carries, as a visitor would."""
+    """Choose a language with the switcher every page carries, as a visitor would.
+
+    Always called, English included: a signed-in person's choice is saved with her account,
+    and the SQLite database (with the people of PEOPLE) is shared by the whole session."""
     page.select_option("form.language-switch select[name=locale]", locale)
     page.click("form.language-switch button[type=submit]")
     expect(page.locator("html")).to_have_attribute("lang", locale)
