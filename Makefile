@@ -53,7 +53,14 @@ run: migrate translations
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: install-dev translations
+# axe-core for the accessibility browser tests, from the npm registry (pinned in the lock file).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null; then cd tests/browser && npm ci --no-audit --no-fund; \
+	else echo "npm not found: axe-core is missing, the accessibility browser tests will fail"; fi
+	@if [ -f $@ ]; then touch $@; fi
+
+test: install-dev translations $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Search benchmark on 100,000 generated people (SQLite; BENCH_DATABASE_URL for PostgreSQL).
