@@ -47,6 +47,13 @@ def test_main_pages_have_no_axe_violations(
     switch_language(anonymous, locale)
     for path in ANONYMOUS_PAGES:
         check(anonymous, path, found, browser, locale)
+    # The sign-in form with its error shown.
+    anonymous.goto("/auth/login")
+    anonymous.fill("main input[name=email]", "nobody@example.org")
+    anonymous.press("main input[name=email]", "Enter")
+    expect(anonymous.locator("main input[aria-invalid=true]").first).to_be_visible()
+    if violations := axe_violations(anonymous):
+        found["/auth/login (with errors)"] = violations
 
     page = browser.new_page(bypass_csp=True)
     sign_in(page, viewer)
@@ -74,3 +81,44 @@ def test_main_pages_have_no_axe_violations(
         check(secretariat, path, found, browser, locale)
 
     assert found == {}, "axe-core found violations:\n" + describe_violations(found)
+
+
+FOCUS_STATE = """() => {
+  const e = document.activeElement;
+  const style = getComputedStyle(e);
+  const box = e.getBoundingClientRect();
+  return {tag: e.tagName, id: e.id, cls: e.className, outline: style.outlineStyle,
+          width: parseFloat(style.outlineWidth), visible: box.width > 0 && box.height > 0
+            && box.top >= 0 && box.left >= 0 && box.right <= innerWidth};
+}"""
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_keyboard_reaches_everything_with_a_visible_focus(
+    browser: Browser, make_user, make_org, locale: str
+) -> None:
+    people = seed_directory(make_user, make_org)
+    page = browser.new_page()
+    sign_in(page, people[2])
+    switch_language(page, locale)
+    page.goto("/directory")
+
+    page.keyboard.press("Tab")
+    skip = page.evaluate(FOCUS_STATE)
+    assert skip["cls"] == "skip" and skip["visible"], skip
+    browser.shot(page, "skip-link")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    seen = []
+    for _ in range(14):
+        page.keyboard.press("Tab")
+        state = page.evaluate(FOCUS_STATE)
+        seen.append(state)
+        assert state["outline"] == "solid" and state["width"] >= 2, state
+        assert state["visible"], state
+    # After the skip link, focus goes through the page's own content first: the search.
+    tags = [s["tag"] for s in seen]
+    assert "INPUT" in tags and "SELECT" in tags and "BUTTON" in tags, seen
+    assert seen[0]["tag"] == "A", seen
+    browser.shot(page, "focus")
