@@ -232,12 +232,14 @@ def worker_pids(server: Server) -> set[int]:
     return children
 
 
-def wait_for_workers(server: Server, count: int, timeout: float = 30) -> set[int]:
-    """Wait until the master has `count` workers that answer; their pids."""
+def wait_for_workers(
+    server: Server, count: int, timeout: float = 30, exclude: set[int] | None = None
+) -> set[int]:
+    """Wait until the master has `count` workers, none of them in `exclude`; their pids."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pids = worker_pids(server)
-        if len(pids) == count:
+        if len(pids) == count and not pids & (exclude or set()):
             return pids
         time.sleep(0.1)
     raise AssertionError(f"{server.name} has workers {worker_pids(server)}, not {count}")

@@ -136,40 +136,25 @@ def engine(shared_database: str) -> Iterator[sa.Engine]:
 # --- 1. PostgreSQL stopped and started under load --------------------------------------------
 
 
-@pytest.mark.parametrize("mode", ["fast", "immediate"])
-def test_postgres_stopped_and_started_under_load(
-    mode: str,
-    private_postgres: PrivatePostgres,
-    outage_database: str,
-    pool: ServerPool,
-    tmp_path: Path,
+def outage_under_load(
+    cluster: PrivatePostgres, server: Server, browser: Browser, mode: str, name: str
 ) -> None:
-    env = app_env(
-        tmp_path / "cli", outage_database, GUNICORN_CMD_ARGS=probe_log_args(), **NO_LIMITS
-    )
-    email, password = unique_email("outage"), unique_password()
-    create_user(env, email, password, role="staff", name="Outage Tester")
-    (server,) = pool.start(["a"], env, workers=2)
-    browser = Browser()
-    assert sign_in(browser, server, email, password) == 302
-
+    """Stop PostgreSQL (`mode`) under steady traffic, wait, start it, and check every answer."""
     paths = ["/", "/readyz", "/healthz"]
     with Traffic(server, paths, browser, threads=3) as traffic:
         time.sleep(1.5)
         stopping = time.monotonic()
-        private_postgres.stop(mode)
+        cluster.stop(mode)
         down = time.monotonic()
         time.sleep(3)
         starting = time.monotonic()
-        private_postgres.start()
+        cluster.start()
         up = time.monotonic()
         time.sleep(4)
         outcomes = traffic.stop()
 
-    assert outcomes, "no request was sent"
     for outcome in outcomes:
         assert_clean(outcome)
-
     before = [o for o in outcomes if o.ended < stopping]
     assert before and all(o.status == 200 for o in before), before
 
@@ -184,17 +169,39 @@ def test_postgres_stopped_and_started_under_load(
         assert page.headers.get("Retry-After", "").isdigit(), page.headers
 
     # Back: every request sent once PostgreSQL accepts connections again succeeds, on every
-    # worker (the pool drops its dead connections before using them).
+    # worker (the pool tests each connection before use and drops the dead ones).
     after = [o for o in outcomes if o.started >= up]
-    assert len(after) > 20, after
+    assert len(after) > 10, after
     failed = [o for o in after if o.status != 200]
     assert not failed, failed
-    assert all("Outage Tester" in o.body for o in after if o.path == "/")
-
-    pool.stop_all()
-    answered_by = probes_by_worker(server.log())
+    assert all(name in o.body for o in after if o.path == "/")
+    # Every access line is written once the answer is sent: wait for the last ones.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        answered_by = probes_by_worker(server.log())
+        if all(o.probe in answered_by for o in after):
+            break
+        time.sleep(0.2)
     workers_after = {answered_by[o.probe] for o in after}
     assert len(workers_after) == 2, f"only workers {workers_after} answered after the restart"
+
+
+def test_postgres_stopped_and_started_under_load(
+    private_postgres: PrivatePostgres, outage_database: str, pool: ServerPool, tmp_path: Path
+) -> None:
+    """Stopped cleanly (`-m fast`), then killed (`-m immediate`), under the same two workers."""
+    env = app_env(
+        tmp_path / "cli", outage_database, GUNICORN_CMD_ARGS=probe_log_args(), **NO_LIMITS
+    )
+    email, password = unique_email("outage"), unique_password()
+    name = f"Outage Tester {uuid.uuid4().hex[:6]}"
+    create_user(env, email, password, role="staff", name=name)
+    (server,) = pool.start(["a"], env, workers=2)
+    browser = Browser()
+    assert sign_in(browser, server, email, password) == 302
+    for mode in ("fast", "immediate"):
+        outage_under_load(private_postgres, server, browser, mode, name)
+    assert "database unavailable on GET /" in server.log(), "the outage was not logged"
 
 
 # --- 2. Redis stopped ------------------------------------------------------------------------
@@ -312,12 +319,16 @@ def test_a_killed_worker_is_replaced_and_requests_keep_being_served(
         time.sleep(1.5)
         killed = time.monotonic()
         kill_process(victim)
-        time.sleep(4)
+        # The master starts a new worker; traffic flows until it has answered requests too.
+        replaced = wait_for_workers(server, 2, exclude={victim})
+        (newcomer,) = replaced - workers
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if list(probes_by_worker(server.log()).values()).count(newcomer) >= 5:
+                break
+            time.sleep(0.2)
+        time.sleep(1)
         outcomes = traffic.stop()
-
-    replaced = wait_for_workers(server, 2)
-    assert victim not in replaced
-    (newcomer,) = replaced - workers
 
     failed = [o for o in outcomes if o.status != 200]
     # At most the request the killed worker was answering fails, and none sent afterwards.
@@ -401,7 +412,9 @@ def test_several_processes_writing_at_once_lose_nothing(
     editors = [make_account(tmp_path, shared_database, f"Editor {n}") for n in range(5)]
     signers = [make_account(tmp_path, shared_database, f"Signer {n}") for n in range(3)]
     (server,) = pool.start(["a"], env, workers=4)
+    # Six seconds of writes, and at least three writes per thread on a slow machine.
     deadline = time.monotonic() + 6
+    hard_stop = deadline + 60
 
     def edit(editor: Account) -> tuple[list[int], str | None]:
         _id, email, password, name = editor
@@ -409,7 +422,7 @@ def test_several_processes_writing_at_once_lose_nothing(
         assert sign_in(browser, server, email, password) == 302
         statuses, last_saved = [], None
         count = 0
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline or (count < 3 and time.monotonic() < hard_stop):
             count += 1
             page = browser.get(server, "/account/profile")
             bio = f"Edit number {count} by {name}"
@@ -424,7 +437,7 @@ def test_several_processes_writing_at_once_lose_nothing(
     def sign_ins(signer: Account) -> list[int]:
         _id, email, password, _name = signer
         statuses = []
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline or (len(statuses) < 3 and time.monotonic() < hard_stop):
             statuses.append(sign_in(Browser(), server, email, password))
         return statuses
 
@@ -447,7 +460,7 @@ def test_several_processes_writing_at_once_lose_nothing(
         for (user_id, _email, _password, _name), (statuses, last_saved) in zip(
             editors, edit_results, strict=True
         ):
-            assert len(statuses) >= 2, "too few edits to mean anything"
+            assert len(statuses) >= 3, "too few edits to mean anything"
             saved = conn.execute(
                 sa.select(sa.func.count(AuditEvent.id)).where(
                     AuditEvent.action == "profile_updated", AuditEvent.target_id == user_id
@@ -463,7 +476,7 @@ def test_several_processes_writing_at_once_lose_nothing(
                 )
             ).scalar_one()
             assert recorded == len(statuses)
-    print(f"{len(every_status)} acknowledged writes in 6 s over 4 workers")
+    print(f"{len(every_status)} acknowledged writes over 4 workers")
 
 
 # --- 5. two people saving the same record ----------------------------------------------------
