@@ -271,3 +271,28 @@ def test_two_servers_share_answers_through_redis(
     assert "777 people found" in browser.get(server_b, fresh).text
     # PASSWORD is the suite's; this module's accounts use their own random passwords.
     assert PASSWORD not in store.get(key).decode()
+
+
+def test_the_organisation_facet_lists_the_hundred_with_most_matches(app, runner):
+    from collections import Counter
+
+    from ngowg_directory.models import Organization, User
+    from ngowg_directory.search.base import ORG_FACET_SIZE
+
+    result = runner.invoke(args=["generate-data", "--people", "900", "--orgs", "150"])
+    assert result.exit_code == 0, result.output
+    counts = Counter(
+        db.session.scalars(
+            sa.select(Organization.slug).join(User, User.organization_id == Organization.id)
+        )
+    )
+    assert len(counts) > ORG_FACET_SIZE
+    facet = search_people(Query()).facets["o"]
+    assert len(facet) == ORG_FACET_SIZE
+    smallest_kept = min(facet.values())
+    assert all(counts[slug] == facet[slug] for slug in facet)
+    assert all(n <= smallest_kept for slug, n in counts.items() if slug not in facet)
+    # Filtered on one organisation, its menu holds that one (every match belongs to it).
+    rarest = min(counts, key=lambda slug: (counts[slug], slug))
+    filtered = search_people(Query(filters={"o": rarest})).facets["o"]
+    assert filtered == {rarest: counts[rarest]}

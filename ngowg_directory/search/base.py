@@ -14,6 +14,9 @@ from ..models import ORG_KINDS, ROLES, Organization
 from . import Query, Result
 from .index import token
 
+# Organisations listed in the organisation facet of one answer, most matches first.
+ORG_FACET_SIZE = 100
+
 
 @cache
 def _token_values() -> dict[str, tuple[str, str]]:
@@ -42,6 +45,20 @@ def with_org_slugs(result: Result) -> Result:
     result.org_names = {slug: name for slug, name in rows}
     result.facets["o"] = {slug: compact[slug.replace("-", "")] for slug in result.org_names}
     return result
+
+
+def trim_orgs(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Keep the ORG_FACET_SIZE organisations with most matches.
+
+    With thousands of organisations, a broad search would otherwise list every one of them:
+    a menu nobody reads, and most of the page's rendering time."""
+    orgs = facets.get("o")
+    if not orgs or len(orgs) <= ORG_FACET_SIZE:
+        return facets
+    # (An organisation filtered on is always kept: every match belongs to it.)
+    top = sorted(orgs.items(), key=lambda item: (-item[1], item[0]))[:ORG_FACET_SIZE]
+    facets["o"] = dict(top)
+    return facets
 
 
 def count_tokens(rows: list[str | None]) -> dict[str, dict[str, int]]:
@@ -103,7 +120,7 @@ class Index:
             Result(
                 ids=[row[0] for row in page],
                 total=len(rows),
-                facets=count_tokens(rows),
+                facets=trim_orgs(count_tokens(rows)),
                 version=page[0][1] if page else None,
             )
         )
@@ -119,7 +136,7 @@ class Index:
             Result(
                 ids=[row[0] for row in page],
                 total=len(rows),
-                facets=count_tokens([row[2] for row in rows]),
+                facets=trim_orgs(count_tokens([row[2] for row in rows])),
                 version=rows[0][3] if rows else None,
             )
         )

@@ -152,29 +152,48 @@ def _check_org(values: dict[str, str], seen: set[str]) -> dict[str, Any]:
     return {**cleaned, "slug": slug, "kind": kind, "focus": values["focus"][:500] or None}
 
 
+BATCH = 200
+
+
 def _run(
     data: bytes,
     columns: tuple[str, ...],
     check: Callable[[dict[str, str], set[str]], dict[str, Any]],
     key: str,
-    create: Callable[[dict[str, Any]], object],
+    create: Callable[[list[dict[str, Any]]], object],
     describe: Callable[[dict[str, Any]], str],
     dry_run: bool,
     echo: Callable[[str], object] | None,
 ) -> Report:
-    """Check every row; create the good ones (unless a dry run); report each in plain words."""
+    """Check every row; create the good ones (unless a dry run); report each in plain words.
+
+    Good rows are created `BATCH` at a time, in one transaction each; a batch's report lines
+    are printed once it is committed, in the file's order."""
     report = Report()
     seen: set[str] = set()
+    waiting: list[tuple[int, bool, str]] = []
+    batch: list[dict[str, Any]] = []
+
+    def commit_batch() -> None:
+        if batch and not dry_run:
+            create(batch)
+        for line, ok, message in waiting:
+            _note(report, echo, line, ok, message)
+        batch.clear()
+        waiting.clear()
+
     for line, values in read_csv(data, columns):
         try:
             checked = check(values, seen)
         except ProfileError as exc:
-            _note(report, echo, line, False, f"{exc.field}: {exc}")
+            waiting.append((line, False, f"{exc.field}: {exc}"))
             continue
         seen.add(checked[key])
-        if not dry_run:
-            create(checked)
-        _note(report, echo, line, True, describe(checked))
+        batch.append(checked)
+        waiting.append((line, True, describe(checked)))
+        if len(batch) >= BATCH:
+            commit_batch()
+    commit_batch()
     return report
 
 
@@ -187,16 +206,20 @@ def import_orgs(
 ) -> Report:
     """Create organisations from CSV rows."""
 
-    def create(checked: dict[str, Any]) -> None:
-        organization = Organization(
-            **{
-                k: checked[k]
-                for k in ("name", "slug", "kind", "website", "headquarters_country", "focus")
-            }
-        )
-        db.session.add(organization)
+    def create(batch: list[dict[str, Any]]) -> None:
+        made = []
+        for checked in batch:
+            organization = Organization(
+                **{
+                    k: checked[k]
+                    for k in ("name", "slug", "kind", "website", "headquarters_country", "focus")
+                }
+            )
+            db.session.add(organization)
+            made.append(organization)
         db.session.flush()
-        audit.record("organization_created", actor=actor, target=organization, via="import")
+        for organization in made:
+            audit.record("organization_created", actor=actor, target=organization, via="import")
         db.session.commit()
 
     def describe(checked: dict[str, Any]) -> str:
@@ -205,25 +228,62 @@ def import_orgs(
     return _run(data, ORG_COLUMNS, _check_org, "slug", create, describe, dry_run, echo)
 
 
-def close_name(name: str, organization: Organization) -> User | None:
-    """A member of the organisation whose name is the same or nearly (typos, accents)."""
-    wanted = normalise(name)
-    if not wanted:
+class Directory:
+    """What a people import checks against, read once instead of once a row: the addresses in
+    use, the organisations by slug, and (per organisation, when first needed) the folded names
+    of its members. People created by this import are added as they are made."""
+
+    def __init__(self) -> None:
+        self.emails = set(db.session.scalars(sa.select(User.email)))
+        self.orgs = {org.slug: org for org in db.session.scalars(sa.select(Organization))}
+        self._members: dict[int, list[tuple[str, str, int | User]]] = {}
+
+    def members(self, organization: Organization) -> list[tuple[str, str, int | User]]:
+        """(folded name, name, id or not-yet-flushed account) of each member."""
+        if organization.id not in self._members:
+            rows = db.session.execute(
+                sa.select(User.name, User.id).where(User.organization_id == organization.id)
+            )
+            self._members[organization.id] = [(normalise(n), n, i) for n, i in rows]
+        return self._members[organization.id]
+
+    def add(self, user: User) -> None:
+        self.emails.add(user.email)
+        org = user.organization
+        if org is not None and org.id in self._members:  # else read with the others later
+            self._members[org.id].append((normalise(user.name), user.name, user))
+
+    def close_name(self, name: str, organization: Organization) -> tuple[str, int] | None:
+        """(name, id) of a member whose name is the same or nearly (typos, accents)."""
+        wanted = normalise(name)
+        if not wanted:
+            return None
+        for folded, member_name, member in self.members(organization):
+            matcher = SequenceMatcher(None, wanted, folded)
+            # The cheap upper bounds first: most names are far apart.
+            close = (
+                matcher.real_quick_ratio() >= 0.9
+                and matcher.quick_ratio() >= 0.9
+                and matcher.ratio() >= 0.9
+            )
+            if close:
+                if isinstance(member, User):
+                    db.session.flush()  # a person of this file: her id, for the message
+                    member = member.id
+                return member_name, member
         return None
-    members = db.session.scalars(sa.select(User).where(User.organization_id == organization.id))
-    for member in members:
-        if SequenceMatcher(None, wanted, normalise(member.name)).ratio() >= 0.9:
-            return member
-    return None
 
 
-def _check_person(values: dict[str, str], seen: set[str]) -> dict[str, Any]:
+def _check_person(
+    values: dict[str, str], seen: set[str], directory: Directory | None = None
+) -> dict[str, Any]:
+    directory = directory or Directory()
     refuse_formulas(values, ("name", "title", "bio"))
     try:
         email = accounts.normalise_email(values["email"])
     except AccountError as exc:
         raise ProfileError("email", str(exc)) from exc
-    if email in seen or accounts.find_by_email(email) is not None:
+    if email in seen or email in directory.emails:
         raise ProfileError(
             "email", _("a person with the e-mail %(email)s already exists", email=email)
         )
@@ -232,7 +292,7 @@ def _check_person(values: dict[str, str], seen: set[str]) -> dict[str, Any]:
         raise ProfileError("role", _("unknown role %(role)s", role=role))
     organization = None
     if values["organization"]:
-        organization = orgs.find(values["organization"])
+        organization = directory.orgs.get(values["organization"])
         if organization is None:
             raise ProfileError(
                 "organization", _("unknown organisation %(slug)s", slug=values["organization"])
@@ -240,14 +300,14 @@ def _check_person(values: dict[str, str], seen: set[str]) -> dict[str, Any]:
     if role == "manager" and organization is None:
         raise ProfileError("organization", _("a manager must belong to an organisation"))
     if organization is not None:
-        twin = close_name(values["name"], organization)
+        twin = directory.close_name(values["name"], organization)
         if twin is not None:
             raise ProfileError(
                 "name",
                 _(
                     "looks like %(name)s (account %(id)s), already in %(org)s",
-                    name=twin.name,
-                    id=twin.id,
+                    name=twin[0],
+                    id=twin[1],
                     org=organization.name,
                 ),
             )
@@ -287,33 +347,44 @@ def import_people(
     def describe(checked: dict[str, Any]) -> str:
         return _("%(email)s invited", email=checked["account_email"])
 
+    directory = Directory()
     return _run(
         data,
         PEOPLE_COLUMNS,
-        _check_person,
+        lambda values, seen: _check_person(values, seen, directory),
         "account_email",
-        lambda checked: _create_person(checked, actor),
+        lambda batch: _create_people(batch, actor, directory),
         describe,
         dry_run,
         echo,
     )
 
 
-def _create_person(checked: dict[str, Any], actor: User | None) -> None:
-    sent = invitations.invite(
-        checked["account_email"],
-        checked["role"],
-        organization=checked["organization"],
-        name=checked["name"],
-        inviter=actor,
-    )
-    profile = sent.invitation.user.profile
-    for key in ("title", "country", "bio", "email", "phone", "messaging", "city"):
-        setattr(profile, key, checked[key])
-    profile.set_tags(checked["situations"], checked["themes"], checked["languages"])
-    if checked["consent"]:
-        profile.consent_at = utcnow()
-        audit.record("consent_given", actor=actor, target=sent.invitation.user, via="import")
+def _create_people(batch: list[dict[str, Any]], actor: User | None, directory: Directory) -> None:
+    """Create a batch of invited people with their profiles, flushed and committed together;
+    each gets her own invitation e-mail."""
+    prepared = []
+    for checked in batch:
+        item = invitations.prepare(
+            checked["account_email"],
+            checked["role"],
+            organization=checked["organization"],
+            name=checked["name"],
+            inviter=actor,
+        )
+        profile = item.user.profile
+        for key in ("title", "country", "bio", "email", "phone", "messaging", "city"):
+            setattr(profile, key, checked[key])
+        # A profile not yet flushed has no rows to load: setting its tags sends no query.
+        profile.set_tags(checked["situations"], checked["themes"], checked["languages"])
+        if checked["consent"]:
+            profile.consent_at = utcnow()
+        directory.add(item.user)
+        prepared.append(item)
+    invitations.send_prepared(prepared, actor)
+    for item, checked in zip(prepared, batch, strict=True):
+        if checked["consent"]:
+            audit.record("consent_given", actor=actor, target=item.user, via="import")
     db.session.commit()
 
 

@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 
 from .. import audit, mail
 from ..extensions import db
-from ..models import Invitation, Organization, User
+from ..models import ROLES, Invitation, Organization, User
 from ..models._types import utcnow
-from . import accounts
+from . import accounts, profiles
 from .accounts import AccountError
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,85 @@ def invite(
     invitation = Invitation(user=user, invited_by=inviter, token_hash="", expires_at=utcnow())
     db.session.add(invitation)
     return _issue(invitation, inviter, "invitation_sent")
+
+
+@dataclass
+class Prepared:
+    """An invited account and its invitation, added to the session but not yet flushed, so that
+    a bulk import fills the profile of many people and flushes them together."""
+
+    user: User
+    invitation: Invitation
+    token: str
+
+
+def prepare(
+    email: str,
+    role: str,
+    *,
+    organization: Organization | None = None,
+    name: str = "",
+    inviter: User | None = None,
+) -> Prepared:
+    """The account and invitation `invite` makes, for an address already checked (normalised,
+    not in use: the database's unique index still refuses a duplicate); nothing is sent."""
+    check_inviter(inviter, role, organization)
+    if role not in ROLES:
+        raise AccountError(_l("Unknown role %(role)s.", role=role))
+    if role == "manager" and organization is None:
+        raise AccountError(_l("A manager must belong to an organisation."))
+    user = User(email=email, role=role, name=name.strip(), organization=organization)
+    user.profile = profiles.new_profile(user)
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    invitation = Invitation(
+        user=user,
+        invited_by=inviter,
+        token_hash=_digest(token),
+        expires_at=now + timedelta(hours=current_app.config["INVITATION_MAX_AGE_HOURS"]),
+        sent_at=now,
+        send_count=1,
+    )
+    db.session.add(user)
+    db.session.add(invitation)
+    return Prepared(user, invitation, token)
+
+
+def send_prepared(prepared: list[Prepared], inviter: User | None) -> list[SentInvitation]:
+    """Flush prepared invitations in one go, audit them and e-mail every link."""
+    db.session.flush()
+    hours = current_app.config["INVITATION_MAX_AGE_HOURS"]
+    base = current_app.config["BASE_URL"]
+    subject = _l("You are invited to the NGO Working Group directory")
+    sent = []
+    for item in prepared:
+        user = item.user
+        audit.record("user_created", actor=inviter, target=user, role=user.role)
+        link = f"{base}/auth/invite/{item.token}"
+        mailed = True
+        try:
+            mail.send_template(
+                user.email,
+                subject,
+                "invitation",
+                locale=user.locale,
+                link=link,
+                hours=hours,
+                organization=user.organization.name if user.organization else None,
+            )
+        except mail.MailError:
+            mailed = False
+        audit.record(
+            "invitation_sent",
+            actor=inviter,
+            target=user,
+            invitation=item.invitation.id,
+            mailed=mailed,
+        )
+        sent.append(SentInvitation(item.invitation, link, mailed))
+    if prepared:
+        logger.info("%s invited accounts created", len(prepared))
+    return sent
 
 
 def resend(invitation: Invitation, inviter: User | None) -> SentInvitation:
