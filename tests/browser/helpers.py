@@ -25,7 +25,8 @@ from ..conftest import PASSWORD
 
 HERE = Path(__file__).resolve().parent
 AXE_SCRIPT = HERE / "node_modules" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# WCAG 2.1 A and AA, and axe's best practices (heading order, landmarks, one main, ...).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 # Fictional people for the directory: name, role, organisation, country, agenda item,
 # themes, languages, title.
@@ -389,7 +390,7 @@ AXE_RUN = """async (tags) => {
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's WCAG 2.1 A and AA violations on the page (needs a context with bypass_csp)."""
+    """axe-core's violations of AXE_TAGS on the page (needs a context with bypass_csp)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_SCRIPT))
     return page.evaluate(AXE_RUN, AXE_TAGS)

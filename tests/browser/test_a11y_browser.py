@@ -1,4 +1,5 @@
-"""axe-core (WCAG 2.1 A and AA) on every main page, in English and in Arabic.
+"""axe-core (WCAG 2.1 A and AA, and its best practices) on every main page, in English and
+in Arabic; the keyboard path through the search page.
 
 axe is injected from tests/browser/node_modules (npm ci): the pages' CSP rightly refuses
 inline scripts, so only these tests use a browser context that bypasses it."""
