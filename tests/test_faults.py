@@ -582,3 +582,45 @@ def test_two_managers_saving_through_two_servers_never_overwrite(
         assert kept in answers[loser].text, "the refused text is not in the form any more"
         assert stored()[0] == f"{winners[0]} wrote round {round_number}"
     assert stored()[2] == 11
+
+
+# --- the answers themselves, in one process ---------------------------------------------------
+
+
+def test_answers_while_the_database_cannot_be_reached(tmp_path: Path) -> None:
+    """Nothing listens where the database should be: pages answer 503 with the site's page,
+    the API answers its JSON error, the probes tell the load balancer, and nothing hangs."""
+    from .conftest import CSRF_RE, Client, build_app, free_port
+
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere"
+    app = build_app(tmp_path / "instance", normalise_database_url(url))
+    app.test_client_class = Client
+    client = app.test_client()
+
+    assert client.get("/healthz").status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.get_data(as_text=True) == "database unavailable"
+
+    form = client.get("/auth/login")
+    token = CSRF_RE.search(form.get_data(as_text=True))
+    assert form.status_code == 200 and token
+    started = time.monotonic()
+    answer = client.post(
+        "/auth/login",
+        data={"email": "someone@example.org", "password": "a password", "csrf_token": token[1]},
+    )
+    assert time.monotonic() - started < 10
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 503
+    # At least 30 s; Flask-Limiter raises it to the end of the sign-in limit's window.
+    assert int(answer.headers["Retry-After"]) >= 30
+    assert DOWN_MESSAGE in html
+    assert "Traceback" not in html and "OperationalError" not in html
+
+    api = client.get("/api/v1/people", headers={"Authorization": "Bearer ngowg_" + "x" * 40})
+    assert api.status_code == 503
+    assert int(api.headers["Retry-After"]) >= 30
+    error = api.get_json()["error"]
+    assert error["code"] == "service_unavailable"
+    assert DOWN_MESSAGE in error["message"]
