@@ -9,11 +9,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from ngowg_directory.extensions import db
+from ngowg_directory.services import connections
+
 from .conftest import Browser
 from .helpers import (
     AXE_SCRIPT,
     axe_violations,
     describe_violations,
+    make_listed,
     seed_directory,
     sign_in,
     switch_language,
@@ -39,7 +43,21 @@ def test_main_pages_have_no_axe_violations(
 ) -> None:
     assert AXE_SCRIPT.is_file(), "run `npm ci` in tests/browser to install axe-core"
     people = seed_directory(make_user, make_org)
-    viewer, person = people[2], people[0]
+    person = people[0]
+    # A viewer of her own, with a request waiting for her, one she sent, and a connection,
+    # so that /connections shows every kind of row.
+    names = {
+        "en": ("Eva Lindqvist", "Rosa Mwangi", "Noura Fadel"),
+        "ar": ("ريم منصور", "هالة يوسف", "سارة عمر"),
+    }[locale]
+    viewer = make_listed(make_user, "policy_maker", names[0], country="US")
+    incoming = make_listed(make_user, "defender", names[1])
+    connected = make_listed(make_user, "defender", names[2])
+    message = "About the women's protection advisers in the mission, 2026."
+    connections.ask(incoming, viewer, message)
+    connections.ask(viewer, person, message)
+    connections.answer(connections.ask(viewer, connected, message), connected, "accept")
+    db.session.commit()
     admin = make_user("admin", name="Sara Okafor", totp=True)
     found: dict[str, list] = {}
 
@@ -66,6 +84,7 @@ def test_main_pages_have_no_axe_violations(
         f"/people/{person.id}",
         "/orgs/wilpf",
         "/connections",
+        f"/people/{connected.id}",
         "/account/profile",
         "/account/privacy",
         "/account/security",
