@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format install install-dev migrate seed clean bench messages translations
+.PHONY: run test lint format install install-dev migrate seed clean bench load messages translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,11 +63,19 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 test: install-dev translations $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Search benchmark on 100,000 generated people (SQLite; BENCH_DATABASE_URL for PostgreSQL).
-BENCH_DATABASE_URL ?= sqlite:////tmp/ngowg-bench/ngowg.db
+# Benchmarks of issues 9 and 10 on 100,000 generated people (data in /tmp/ngowg-bench), figures
+# into docs/PERFORMANCE.md: SQLite always, PostgreSQL too with BENCH_PG_URL (its own database;
+# BENCH_DATABASE_URL is read as well), then the mixed load for LOAD_SECONDS (default 300, 0 skips).
+BENCH_PG_URL ?= $(BENCH_DATABASE_URL)
+LOAD_SECONDS ?= 300
 bench: install-dev
-	mkdir -p /tmp/ngowg-bench
-	$(BIN)/python bench/search.py --database-url $(BENCH_DATABASE_URL)
+	$(BIN)/python bench/run.py --pg-url "$(BENCH_PG_URL)" --load-seconds $(LOAD_SECONDS)
+
+# The five-minute mixed load alone (issue 10): LOAD_DATABASE_URL, LOAD_SECONDS.
+LOAD_DATABASE_URL ?= sqlite:////tmp/ngowg-load/ngowg.db
+load: install-dev
+	mkdir -p /tmp/ngowg-load
+	$(BIN)/python bench/load.py --database-url $(LOAD_DATABASE_URL) --seconds $(LOAD_SECONDS)
 
 lint: install-dev
 	$(BIN)/ruff check .

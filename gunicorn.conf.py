@@ -1,8 +1,21 @@
-"""gunicorn settings for ngowg-directory (see docs/DEPLOYMENT.md).
+"""gunicorn settings for ngowg-directory (see docs/DEPLOYMENT.md, docs/PERFORMANCE.md).
 
-Sync workers, one per core by default: the app is CPU-bound (templates, argon2), so threads
-would only contend for the GIL. nginx in front buffers slow clients, which is what makes sync
-workers safe on slow field connections.
+Tuned for a 2-core machine behind nginx:
+
+- Sync workers, one per core (WEB_CONCURRENCY, default 2). A page costs CPU (templates,
+  facet counts, argon2 at sign-in: 64 MiB and tens of ms per hash), not waiting: threads would
+  contend for the GIL and each concurrent sign-in would add 64 MiB to one worker. nginx in
+  front buffers slow clients, which is what makes sync workers safe on slow field
+  connections. GUNICORN_THREADS > 1 switches to gthread workers with that many threads, for a
+  database far enough away that waiting on it dominates.
+- timeout 30 s: no page needs more (the slowest measured is far under 1 s); a stuck worker
+  is killed and replaced. graceful_timeout 30 s: on SIGTERM or SIGHUP (`systemctl reload`)
+  each worker finishes its requests before it exits, so a restart drops none.
+- max_requests 2000 with jitter 200: each worker is replaced after 2000 to 2200 requests (not
+  all at once), which bounds any slow growth of memory (figures in PERFORMANCE.md).
+- The access log holds no query string (search terms about people) and no secret part of a
+  reset or invitation link; the worker heartbeat lives in /dev/shm when it exists, so a slow
+  disk cannot make a healthy worker look stuck.
 """
 
 import os
@@ -13,7 +26,11 @@ from ngowg_directory.redaction import loggable_path
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "sync"
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+SHM = "/dev/shm"  # noqa: S108  (gunicorn makes its own unique, unlinked heartbeat file there)
+if os.path.isdir(SHM):
+    worker_tmp_dir = SHM
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
