@@ -8,7 +8,6 @@ never the shared ones.
 
 from __future__ import annotations
 
-import random
 import re
 import shutil
 import time
@@ -34,6 +33,8 @@ from .faults_support import (
     wait_for_workers,
 )
 from .servers import Browser, Server, ServerPool, app_env, create_user, ngowg
+from .test_multiprocess import source_address, unique_email, unique_password
+from .test_orgs import hidden_value
 
 pytestmark = pytest.mark.slow
 
@@ -44,19 +45,6 @@ NO_LIMITS = {
     "RATELIMIT_LOGIN": "100000 per minute",
 }
 DOWN_MESSAGE = "The directory is not available right now"
-
-
-def unique_email(label: str) -> str:
-    return f"{label}-{uuid.uuid4().hex[:10]}@example.org"
-
-
-def unique_password() -> str:
-    return f"pw-{uuid.uuid4().hex}"
-
-
-def source_address() -> str:
-    """A loopback address of this test alone, so the per-address limit starts from zero."""
-    return "127.{}.{}.{}".format(*(random.randint(1, 254) for _ in range(3)))
 
 
 def sign_in(browser: Browser, server: Server, email: str, password: str) -> int:
@@ -82,7 +70,7 @@ def pool(tmp_path: Path) -> Iterator[ServerPool]:
 
 @pytest.fixture(scope="module")
 def private_postgres() -> Iterator[PrivatePostgres]:
-    """A PostgreSQL cluster of this module alone, migrated, that a test may stop and start."""
+    """A PostgreSQL cluster of this module alone, that a test may stop and start."""
     bin_dir = postgres_bin()
     if bin_dir is None:
         pytest.skip("the PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are not installed")
@@ -184,6 +172,14 @@ def outage_under_load(
         time.sleep(0.2)
     workers_after = {answered_by[o.probe] for o in after}
     assert len(workers_after) == 2, f"only workers {workers_after} answered after the restart"
+    spanning = [o for o in outcomes if o.started < down and o.ended > stopping]
+    print(
+        f"\n-m {mode}: {len(outcomes)} requests, {len(while_down)} while down "
+        f"({sum(o.status == 503 for o in while_down)} answered 503), "
+        f"{sum(o.status != 200 for o in spanning)} of {len(spanning)} in flight during the stop "
+        f"failed, {len(after)} after the restart all 200 on {len(workers_after)} workers; "
+        f"slowest answer {max(o.seconds for o in outcomes):.2f} s"
+    )
 
 
 def test_postgres_stopped_and_started_under_load(
@@ -350,14 +346,6 @@ def test_a_killed_worker_is_replaced_and_requests_keep_being_served(
 LOCKED = "database is locked"
 
 
-def hidden_value(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html) or re.search(
-        rf'name="{name}"[^>]*value="([^"]*)"', html
-    )
-    assert match, f"no {name} field"
-    return match.group(1)
-
-
 def profile_fields(html: str, name: str, **changes: str) -> dict[str, str]:
     """The profile edit form as a browser sends it, with some fields changed."""
     fields = {
@@ -380,24 +368,26 @@ def profile_fields(html: str, name: str, **changes: str) -> dict[str, str]:
 Account = tuple[int, str, str, str]
 
 
-def make_account(tmp_path: Path, database_url: str, label: str) -> Account:
-    """A staff account made directly in the database (quicker than one CLI run each):
-    (id, e-mail, password, name)."""
+def make_accounts(tmp_path: Path, database_url: str, labels: list[str]) -> list[Account]:
+    """Staff accounts made directly in the database (quicker than one CLI run each):
+    (id, e-mail, password, name) each."""
     from ngowg_directory.extensions import db
     from ngowg_directory.services import accounts
 
     from .conftest import build_app
 
-    email, password = unique_email("writer"), unique_password()
-    name = f"{label} {uuid.uuid4().hex[:6]}"
+    made = []
     app = build_app(tmp_path / "accounts", normalise_database_url(database_url))
     with app.app_context():
-        user = accounts.create_user(email, "staff", name=name, password=password)
-        db.session.commit()
-        user_id = user.id
+        for label in labels:
+            email, password = unique_email("writer"), unique_password()
+            name = f"{label} {uuid.uuid4().hex[:6]}"
+            user = accounts.create_user(email, "staff", name=name, password=password)
+            db.session.commit()
+            made.append((user.id, email, password, name))
         db.session.remove()
         db.engine.dispose()
-    return user_id, email, password, name
+    return made
 
 
 def test_several_processes_writing_at_once_lose_nothing(
@@ -409,8 +399,8 @@ def test_several_processes_writing_at_once_lose_nothing(
     from ngowg_directory.models import AuditEvent, Profile
 
     env = app_env(tmp_path / "cli", shared_database, **NO_LIMITS)
-    editors = [make_account(tmp_path, shared_database, f"Editor {n}") for n in range(5)]
-    signers = [make_account(tmp_path, shared_database, f"Signer {n}") for n in range(3)]
+    editors = make_accounts(tmp_path, shared_database, [f"Editor {n}" for n in range(5)])
+    signers = make_accounts(tmp_path, shared_database, [f"Signer {n}" for n in range(3)])
     (server,) = pool.start(["a"], env, workers=4)
     # Six seconds of writes, and at least three writes per thread on a slow machine.
     deadline = time.monotonic() + 6
