@@ -89,6 +89,10 @@ class Config:
         self.DATABASE_POOL_RECYCLE = _env_int("DATABASE_POOL_RECYCLE", 1800)
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        # A Redis that hangs (not only one that is down) costs a request half a second at
+        # most, then limits fall back to per-process memory (RATELIMIT_IN_MEMORY_FALLBACK_...
+        # below); without timeouts redis-py would wait forever and gunicorn kill the worker.
+        self.RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
         self.RATELIMIT_SEARCH = os.environ.get("RATELIMIT_SEARCH", "300 per hour")
         self.RATELIMIT_PROFILE_VIEWS = os.environ.get("RATELIMIT_PROFILE_VIEWS", "600 per hour")

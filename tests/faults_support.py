@@ -206,14 +206,25 @@ class PrivateRedis:
         finally:
             client.close()
 
+    def pause(self) -> None:
+        """Hang: the process keeps its port and connections but answers nothing (SIGSTOP)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
             self.process.terminate()
             self.process.wait(15)
         self.process = None
 
     def destroy(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
             self.process.kill()
             self.process.wait(15)
         shutil.rmtree(self.home, ignore_errors=True)
