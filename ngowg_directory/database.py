@@ -8,6 +8,7 @@ not answer, pages answer 503 with Retry-After (never a traceback) and `/readyz` 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from typing import Any
@@ -71,13 +72,28 @@ class DatabaseUnavailable(ServiceUnavailable):
     """The database did not answer (down, restarting, unreachable, or its pool exhausted)."""
 
 
-# Errors that say the database cannot be reached right now, not that a query is wrong: a
-# refused or dropped connection, SQLite's lock wait running out, no free pooled connection.
+# Errors that may say the database cannot be reached right now (is_unavailable decides).
 UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     sa.exc.OperationalError,
     sa.exc.InterfaceError,
     sa.exc.TimeoutError,
 )
+# SQLite reports a missing table with the same class as a lock wait that ran out.
+SQLITE_UNAVAILABLE = ("database is locked", "database is busy", "unable to open", "disk I/O")
+
+
+def is_unavailable(error: Exception) -> bool:
+    """True when the database cannot be reached right now (a refused or dropped connection,
+    SQLite's lock wait running out, no free pooled connection), not when a query is wrong."""
+    if isinstance(error, sa.exc.TimeoutError | sa.exc.InterfaceError):
+        return True
+    if getattr(error, "connection_invalidated", False):
+        return True
+    original = getattr(error, "orig", None)
+    if isinstance(original, sqlite3.Error):
+        return any(text in str(original) for text in SQLITE_UNAVAILABLE)
+    # psycopg raises OperationalError for connection trouble; SQL mistakes have other classes.
+    return isinstance(error, sa.exc.OperationalError)
 
 
 def _reason(error: Exception) -> str:
@@ -87,15 +103,19 @@ def _reason(error: Exception) -> str:
 
 
 def handle_unavailable(error: Exception) -> Response:
-    """Roll back, log one line, and answer 503 with Retry-After in the site's look."""
-    from .errors import render_error
+    """Roll back, log one line, and answer 503 with Retry-After in the site's look (any other
+    database error is a bug: the usual 500, with its traceback in the log)."""
+    from .errors import handle_unexpected, render_error
     from .extensions import db, login_manager
     from .redaction import loggable_path
 
+    if not is_unavailable(error):
+        return handle_unexpected(error)
     try:
         db.session.rollback()
     except sa.exc.SQLAlchemyError:
-        db.session.invalidate()
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            db.session.invalidate()
     logger.warning(
         "database unavailable on %s %s (%s)",
         request.method,

@@ -627,3 +627,26 @@ def test_answers_while_the_database_cannot_be_reached(tmp_path: Path) -> None:
     error = api.get_json()["error"]
     assert error["code"] == "service_unavailable"
     assert DOWN_MESSAGE in error["message"]
+
+
+def test_a_database_error_that_is_a_bug_is_not_called_an_outage(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A missing table (never migrated) is a 500 with its traceback in the log, not a 503."""
+    from .conftest import CSRF_RE, Client, build_app
+
+    app = build_app(tmp_path / "instance", f"sqlite:///{tmp_path / 'empty.db'}")
+    app.test_client_class = Client
+    client = app.test_client()
+    assert client.get("/readyz").status_code == 200  # the database answers
+    token = CSRF_RE.search(client.get("/auth/login").get_data(as_text=True))
+    assert token
+    answer = client.post(
+        "/auth/login",
+        data={"email": "someone@example.org", "password": "a password", "csrf_token": token[1]},
+    )
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 500
+    assert DOWN_MESSAGE not in html and "no such table" not in html
+    logged = [r for r in caplog.records if r.exc_info and "no such table" in str(r.exc_info[1])]
+    assert logged, "the traceback is not in the log"
