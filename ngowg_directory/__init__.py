@@ -28,6 +28,9 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.from_mapping(config.as_dict())
+    from .rawinput import QueryStringGuard
+
+    app.wsgi_app = QueryStringGuard(app.wsgi_app)  # type: ignore[method-assign]
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1

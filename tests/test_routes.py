@@ -225,7 +225,7 @@ def app_overrides() -> dict[str, Any]:
 # --- the world ---------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(repr=False)
 class World:
     own: Organization
     other: Organization

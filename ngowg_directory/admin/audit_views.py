@@ -103,7 +103,9 @@ def audit_csv() -> Response:
             )
         )
         count += 1
-    audit.record("audit_exported", actor=current_user, rows=count, **applied)
+    # The filters go under one key: a filter named like a parameter of record() (`action`)
+    # must not collide with it.
+    audit.record("audit_exported", actor=current_user, rows=count, filters=applied)
     db.session.commit()
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="audit-log.csv"'

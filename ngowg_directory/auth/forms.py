@@ -60,10 +60,17 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
     submit = SubmitField(_l("Set the new password"))
 
 
+def _visible_name(form: FlaskForm, field: StringField) -> None:
+    from ..services.profiles import clean_text
+
+    if not clean_text(field.data or "", len(field.data or ""), "name"):
+        raise ValidationError(_l("Please give a name; a pseudonym is fine."))
+
+
 class AcceptInviteForm(NewPasswordMixin, FlaskForm):
     name = StringField(
         _l("Your name as others will see it"),
-        validators=[DataRequired(), Length(max=120)],
+        validators=[DataRequired(), Length(max=120), _visible_name],
         description=_l("Defenders may use a pseudonym."),
     )
     submit = SubmitField(_l("Create my account"))

@@ -59,7 +59,11 @@ def create_user(
         raise AccountError(_l("An account with this e-mail address already exists."))
     if role == "manager" and organization is None:
         raise AccountError(_l("A manager must belong to an organisation."))
-    user = User(email=email, role=role, name=name.strip(), organization=organization)
+    try:
+        name = profiles.clean_text(name, 120, "name")
+    except profiles.ProfileError as exc:
+        raise AccountError(str(exc)) from exc
+    user = User(email=email, role=role, name=name, organization=organization)
     user.profile = profiles.new_profile(user)
     db.session.add(user)
     if password is not None:

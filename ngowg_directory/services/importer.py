@@ -120,12 +120,18 @@ FORMULA_START = ("=", "+", "-", "@")
 def refuse_formulas(values: dict[str, str], fields: tuple[str, ...]) -> None:
     """A cell a spreadsheet would run (=, +, -, @) has no place in a name or a text."""
     for name in fields:
-        if values.get(name, "").startswith(FORMULA_START):
+        # Judged as it would be stored: "\x01=cmd|..." loses its control character.
+        raw = values.get(name, "")
+        if profiles.clean_text(raw, len(raw), name).startswith(FORMULA_START):
             raise ProfileError(name, _("starts like a spreadsheet formula (=, +, - or @)"))
 
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def _clean_focus(value: str) -> str | None:
+    return profiles.clean_text(value, len(value), "focus")[:500] or None
 
 
 def _check_org(values: dict[str, str], seen: set[str]) -> dict[str, Any]:
@@ -149,7 +155,7 @@ def _check_org(values: dict[str, str], seen: set[str]) -> dict[str, Any]:
             "headquarters_country": values["headquarters_country"],
         }
     )
-    return {**cleaned, "slug": slug, "kind": kind, "focus": values["focus"][:500] or None}
+    return {**cleaned, "slug": slug, "kind": kind, "focus": _clean_focus(values["focus"])}
 
 
 BATCH = 200

@@ -197,7 +197,7 @@ def accept(invitation: Invitation, name: str, password: str) -> User:
     """Set the invited person's name and password and activate the account."""
     user = invitation.user
     accounts.set_password(user, password, event=None)
-    user.name = name.strip()
+    user.name = profiles.clean_text(name, 120, "name")
     user.status = "active"
     invitation.accepted_at = utcnow()
     audit.record("invitation_accepted", actor=user, target=user, invitation=invitation.id)

@@ -13,6 +13,7 @@ from .. import audit
 from ..extensions import db
 from ..models import ApiToken, User
 from ..models._types import utcnow
+from .profiles import clean_text
 
 PREFIX = "ngowg_"
 LIFETIMES = (30, 90, 365)
@@ -29,7 +30,7 @@ def _digest(secret: str) -> str:
 
 def create(user: User, name: str, days: int) -> tuple[ApiToken, str]:
     """A new token and its secret, which is never stored and never shown again."""
-    name = name.strip()
+    name = clean_text(name, len(name), "name")
     if not name or len(name) > 100:
         raise TokenError(_l("Give the token a name of at most 100 characters."))
     if days not in LIFETIMES:
