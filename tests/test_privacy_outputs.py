@@ -19,6 +19,7 @@ server and searches its log. What a viewer should see is restated here
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import json
 import logging
@@ -40,7 +41,8 @@ from ngowg_directory.models._types import utcnow
 from ngowg_directory.models.connections import Block
 from ngowg_directory.services import accounts, tokens
 
-from .conftest import is_postgres
+from .conftest import CSRF_RE, PASSWORD, is_postgres
+from .servers import Browser, ServerPool, app_env
 from .test_connections import result_names
 from .test_privacy import expected_visible
 
@@ -648,3 +650,101 @@ def test_privacy_matrix_over_every_output(app, cast, new_client, runner, mailbox
     # Every output was read for every viewer in every relationship.
     assert cast.cases["profile page"] >= len(RELATIONSHIPS) * 6 * len(cast.persons)
     assert cast.cases["vcard"] >= 4 * 6 * (len(cast.persons) + 5)
+
+
+# --- a real server's log ---------------------------------------------------------------------
+
+
+def api_text(server: Any, path: str, secret: str) -> str:
+    """One API answer from a served app, with a bearer token."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Authorization": f"Bearer {secret}"})
+        return connection.getresponse().read().decode("utf-8", errors="replace")
+    finally:
+        connection.close()
+
+
+def resubmit_profile(browser: Any, server: Any, person: Person, **changes: str) -> Any:
+    """Post her profile form with every contact detail in the body (as a browser would)."""
+    page = browser.get(server, "/account/profile")
+    opened = re.search(r'name="opened" type="hidden" value="([^"]+)"', page.text)
+    token = CSRF_RE.search(page.text)
+    assert opened and token, page.status
+    fields = {
+        "csrf_token": token.group(1),
+        "opened": opened.group(1),
+        "name": person.name,
+        "country": COUNTRY,
+        **person.canaries,
+        **changes,
+    }
+    return browser.request(server, "POST", "/account/profile", fields)
+
+
+@pytest.mark.slow
+def test_no_contact_detail_reaches_a_real_servers_log(
+    app, cast, database_url, smtp_server, tmp_path
+):
+    """gunicorn's access and error log, and the app's own log lines, over signed-in
+    browsing, searches for every canary, API reads, profile saves and a refused save."""
+    _box, smtp_port = smtp_server
+    env = app_env(
+        tmp_path / "instance",
+        database_url,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(smtp_port),
+        RATELIMIT_LOGIN="1000 per minute",
+        RATELIMIT_SEARCH="100000 per hour",
+        RATELIMIT_PROFILE_VIEWS="100000 per hour",
+        RATELIMIT_API="100000 per hour",
+    )
+    with ServerPool(tmp_path / "servers") as pool:
+        (server,) = pool.start(["privacy"], env)
+        for kind in ("defender", "policy_maker", "staff"):
+            browser = Browser()
+            viewer = cast.viewers[kind]
+            signed_in = browser.submit(
+                server, "/auth/login", {"email": viewer.email, "password": PASSWORD}
+            )
+            assert signed_in.status == 302, signed_in
+            for person in cast.persons:
+                browser.get(server, f"/people/{person.user_id}")
+                for value in person.canaries.values():
+                    browser.get(server, f"/directory?{urlencode({'q': value})}")
+        for secret in (cast.secrets[kind] for kind in VIEWER_KINDS):
+            api_text(server, "/api/v1/people?per_page=50", secret)
+            for person in cast.persons:
+                api_text(server, f"/api/v1/people/{person.user_id}", secret)
+                api_text(
+                    server, f"/api/v1/people?{urlencode({'q': person.canaries['phone']})}", secret
+                )
+        asker = Browser()
+        asker.submit(
+            server,
+            "/auth/login",
+            {"email": cast.viewers["policy_maker"].email, "password": PASSWORD},
+        )
+        for person in cast.persons:
+            if person.listed and person.role in ("defender", "staff"):
+                db.session.expire_all()
+                owner = db.session.get(User, person.user_id)
+                browser = Browser()
+                signed_in = browser.submit(
+                    server, "/auth/login", {"email": owner.email, "password": PASSWORD}
+                )
+                assert signed_in.location.endswith("/"), (person.key, signed_in)
+                assert resubmit_profile(browser, server, person).status == 302
+                refused = resubmit_profile(browser, server, person, phone=person.canaries["city"])
+                assert refused.status == 200 and refused.messages(), refused
+                asker.submit(
+                    server,
+                    f"/connections/request/{person.user_id}",
+                    {"message": MESSAGE},
+                    page=f"/people/{person.user_id}",
+                )
+        served = server.log()
+    assert served.count('"GET /people/') >= 3 * len(cast.persons), served[-2000:]
+    assert '"POST /account/profile' in served and "contact_requested" in served
+    scan(cast, served, "gunicorn log", "the log file")
+    assert not cast.leaks, "\n".join(cast.leaks[:80])
