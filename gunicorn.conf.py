@@ -11,8 +11,11 @@ Tuned for a 2-core machine behind nginx:
 - timeout 30 s: no page needs more (the slowest measured is far under 1 s); a stuck worker
   is killed and replaced. graceful_timeout 30 s: on SIGTERM or SIGHUP (`systemctl reload`)
   each worker finishes its requests before it exits, so a restart drops none.
-- max_requests 2000 with jitter 200: each worker is replaced after 2000 to 2200 requests (not
-  all at once), which bounds any slow growth of memory (figures in PERFORMANCE.md).
+- max_requests 10000 with jitter 1000: each worker is replaced after 10,000 to 11,000
+  requests (not all at once), which bounds any slow growth of memory. Not lower: a worker
+  measured about 100 MB after tens of thousands of requests, and at 2,000 a worker was
+  restarted every few seconds under the benchmark's load, when a restart on a busy 2-core
+  machine takes seconds of CPU (PERFORMANCE.md).
 - The access log holds no query string (search terms about people) and no secret part of a
   reset or invitation link; the worker heartbeat lives in /dev/shm when it exists, so a slow
   disk cannot make a healthy worker look stuck.
@@ -34,8 +37,8 @@ if os.path.isdir(SHM):
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
-max_requests = 2000
-max_requests_jitter = 200
+max_requests = 10000
+max_requests_jitter = 1000
 # No query strings in the access log: they can hold search terms about people.
 accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
