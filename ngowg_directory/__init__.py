@@ -28,9 +28,9 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.from_mapping(config.as_dict())
-    from .rawinput import QueryStringGuard
+    from . import rawinput
 
-    app.wsgi_app = QueryStringGuard(app.wsgi_app)  # type: ignore[method-assign]
+    rawinput.init_app(app)  # before any route is added: it sets the default URL converter
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1

@@ -1,4 +1,6 @@
-"""Query strings that are not UTF-8: read as if the odd bytes had been percent-encoded.
+"""Input no field can hold: raw non-UTF-8 query strings and NUL characters.
+
+Query strings that are not UTF-8 are read as if the odd bytes had been percent-encoded.
 
 A browser percent-encodes what it sends, but any client can put raw bytes after the `?`.
 Werkzeug decodes the raw query string strictly, so `GET /directory?q=\\xff` would raise in
@@ -11,6 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from flask import Flask, Request
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.routing import BaseConverter
 
 
 def safe_query_string(value: str) -> str:
@@ -38,3 +44,54 @@ class QueryStringGuard:
         if query:
             environ["QUERY_STRING"] = safe_query_string(query)
         return self.app(environ, start_response)
+
+
+# --- NUL characters ----------------------------------------------------------------------
+# No field of this app can hold a NUL character (PostgreSQL refuses them in text, and stored
+# text drops control characters anyway), yet any client can send one: as `%00` in a query
+# string, in a form field or in a path segment. Dropping it where parameters are read keeps it
+# out of every query; a path segment holding one matches no route (404).
+
+
+def _without_nul(value: Any) -> Any:
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class NulFreeMultiDict(ImmutableMultiDict):
+    """Query and form parameters with NUL characters dropped from names and values."""
+
+    def __init__(self, mapping: Any = None) -> None:
+        if mapping is None:
+            super().__init__()
+            return
+        if isinstance(mapping, MultiDict):
+            pairs = list(mapping.items(multi=True))
+        elif isinstance(mapping, dict):
+            pairs = [
+                (key, item)
+                for key, value in mapping.items()
+                for item in (value if isinstance(value, list | tuple) else [value])
+            ]
+        else:
+            pairs = list(mapping)
+        super().__init__([(_without_nul(k), _without_nul(v)) for k, v in pairs])
+
+
+class InputRequest(Request):
+    """The app's request: parameters without NUL characters."""
+
+    parameter_storage_class = NulFreeMultiDict
+
+
+class SegmentConverter(BaseConverter):
+    """The default URL converter, without control characters in a segment."""
+
+    regex = "[^/\\x00-\\x1f\\x7f]+"
+
+
+def init_app(app: Flask) -> None:
+    """Install the guards: raw query strings, NUL-free parameters, path segments."""
+    app.wsgi_app = QueryStringGuard(app.wsgi_app)  # type: ignore[method-assign]
+    app.request_class = InputRequest
+    app.url_map.converters["default"] = SegmentConverter
+    app.url_map.converters["string"] = SegmentConverter
