@@ -190,6 +190,9 @@ def render(figures: dict) -> str:
     targets = []
     for name, backend in figures["backends"].items():
         lines += ["", f"### {name}: search page and /healthz through gunicorn (wrk)", ""]
+        if backend.get("load_average"):
+            lines += ["Load average before and after (uptime):", "", "```"]
+            lines += [*backend["load_average"].splitlines(), "```", ""]
         lines += [
             "| connections | search req/s | search p50 ms | search p95 ms | /healthz req/s | "
             "/healthz p50 ms | /healthz p95 ms | search / healthz |",
@@ -257,12 +260,16 @@ def render(figures: dict) -> str:
             lines.append(f"| {label} | `{row['path']}` | {row['queries']} |")
     if figures.get("import"):
         lines += ["", "### Import of a 10,000-row people CSV (`ngowg import-people`)", ""]
-        lines += ["| invitations delivered to | rows | seconds | rows a second |"]
-        lines += ["| --- | ---: | ---: | ---: |"]
+        lines += [
+            "| invitations delivered to | rows | seconds | rows a second | CPU seconds | "
+            "rows a CPU second |"
+        ]
+        lines += ["| --- | ---: | ---: | ---: | ---: | ---: |"]
         for result in figures["import"].values():
             lines.append(
                 f"| {result['mail']} | {result['rows']} | {result['seconds']} | "
-                f"{result['rows_per_second']} |"
+                f"{result['rows_per_second']} | {result.get('cpu_seconds', '')} | "
+                f"{result.get('rows_per_cpu_second', '')} |"
             )
             targets.append(
                 (
@@ -285,6 +292,9 @@ def render(figures: dict) -> str:
             "| kind | answers by status | p50 ms | p95 ms | p99 ms |",
             "| --- | --- | ---: | ---: | ---: |",
         ]
+        if load.get("uptime"):
+            lines += ["Load average before and after (uptime):", "", "```"]
+            lines += [*load["uptime"].splitlines(), "```", ""]
         for kind, row in load["by_kind"].items():
             statuses = ", ".join(f"{k}: {v}" for k, v in row["statuses"].items())
             lines.append(
@@ -321,6 +331,36 @@ def write_doc(block: str) -> None:
     DOC.write_text(text, encoding="utf-8")
 
 
+def from_files(commands: str) -> dict:
+    """The figures of steps run one by one (their JSON files in WORK)."""
+    figures: dict = {"machine": machine(), "backends": {}, "load_start": "", "load_end": ""}
+    for name, folder in (("SQLite", "figures-sqlite"), ("PostgreSQL", "figures-postgresql")):
+        base = WORK / folder
+        if (base / "http.json").exists():
+            figures["backends"][name] = {
+                part: json.loads((base / f"{file}.json").read_text())
+                for part, file in (("search", "search"), ("http", "http"), ("queries", "queries"))
+            }
+            notes = base / "load-average.txt"
+            if notes.exists():
+                figures["backends"][name]["load_average"] = notes.read_text().strip()
+    figures["import"] = {
+        label: json.loads((WORK / f"import-{label}.json").read_text())
+        for label in ("outbox", "smtp")
+        if (WORK / f"import-{label}.json").exists()
+    }
+    if (WORK / "load.json").exists():
+        figures["load"] = json.loads((WORK / "load.json").read_text())
+        figures["load_backend"] = (WORK / "load-backend.txt").read_text().strip()
+        uptime = WORK / "load-uptime-start.txt"
+        if uptime.exists():
+            figures["load"]["uptime"] = uptime.read_text().strip()
+    lines = Path(commands).read_text().splitlines()
+    figures["commands"] = [line for line in lines if line.strip()]
+    figures["load_start"] = figures["load_end"] = "see each step"
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL") or "")
@@ -331,7 +371,22 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="short runs, to try the script")
     parser.add_argument("--no-doc", action="store_true", help="do not touch PERFORMANCE.md")
+    parser.add_argument("--render", metavar="FIGURES.json", help="only write the doc from these")
+    parser.add_argument(
+        "--from-files",
+        metavar="COMMANDS.txt",
+        help="write the doc from the JSON files the steps left in the work folder, with the "
+        "commands (one a line) of the file given: for steps run one by one",
+    )
     args = parser.parse_args()
+    if args.render:
+        write_doc(render(json.loads(Path(args.render).read_text())))
+        return
+    if args.from_files:
+        figures = from_files(args.from_files)
+        (WORK / "figures.json").write_text(json.dumps(figures, indent=2))
+        write_doc(render(figures))
+        return
     WORK.mkdir(parents=True, exist_ok=True)
     log: list[str] = []
     figures: dict = {"machine": machine(), "load_start": load_average(), "backends": {}}

@@ -1,0 +1,70 @@
+"""Profile one signed-in page in process with pyinstrument (where a page's time goes).
+
+    .venv/bin/python bench/profile_page.py --database-url sqlite:////tmp/ngowg-bench/ngowg.db \\
+        --path '/directory?q=sudan' --count 10
+
+Signs a staff account in through the sign-in page, loads the page three times to warm up,
+then profiles `--count` more loads and prints the time a page and pyinstrument's tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import BENCH_FIELD_KEY, BENCH_SECRET_KEY, CSRF_RE
+from ngowg_directory import create_app
+from ngowg_directory.extensions import db
+from ngowg_directory.services import accounts
+
+EMAIL = "bench-profiler@bench.example.org"
+PASSWORD = "bench profiler password 2026"  # noqa: S105  (a benchmark account)
+
+
+def main() -> None:
+    from pyinstrument import Profiler
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--path", default="/directory?q=sudan")
+    parser.add_argument("--count", type=int, default=10)
+    args = parser.parse_args()
+    app = create_app(
+        "testing",
+        INSTANCE_PATH=tempfile.mkdtemp(prefix="ngowg-profile-"),
+        SQLALCHEMY_DATABASE_URI=args.database_url,
+        SECRET_KEY=BENCH_SECRET_KEY,
+        FIELD_ENCRYPTION_KEY=BENCH_FIELD_KEY,
+        RATELIMIT_ENABLED=False,
+    )
+    with app.app_context():
+        if accounts.find_by_email(EMAIL) is None:
+            accounts.create_user(EMAIL, "staff", name="Bench Profiler", password=PASSWORD)
+            db.session.commit()
+    client = app.test_client()
+    token = CSRF_RE.search(client.get("/auth/login").get_data(as_text=True)).group(1)
+    answer = client.post(
+        "/auth/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token}
+    )
+    if answer.status_code != 302:
+        raise SystemExit("sign-in failed")
+    for _ in range(3):
+        client.get(args.path)
+    profiler = Profiler()
+    profiler.start()
+    start = time.perf_counter()
+    for _ in range(args.count):
+        client.get(args.path)
+    elapsed = time.perf_counter() - start
+    profiler.stop()
+    print(f"{elapsed / args.count * 1000:.1f} ms a page ({args.path})")
+    print(profiler.output_text(unicode=False, color=False))
+
+
+if __name__ == "__main__":
+    main()
