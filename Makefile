@@ -36,9 +36,11 @@ TRANSLATIONS := ngowg_directory/translations
 PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k ngettext:1,2
+# pybabel skips folders whose names start with "_" unless told otherwise: templates/_macros holds strings.
+BABEL_IGNORE := --ignore-dirs '.*'
 
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) $(BABEL_IGNORE) --no-location --sort-output \
 		-o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-location
 	$(MAKE) translations
