@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from babel import dates as babel_dates
+from babel import lists as babel_lists
 from flask import Flask, has_request_context, request
 from flask_babel import format_number, get_locale
 from flask_login import current_user
@@ -113,6 +114,14 @@ def format_count(value: int | float | None) -> str:
     return format_number(value or 0)
 
 
+def format_listing(values: Iterable[object]) -> str:
+    """Items joined as the page's language joins a list ("a, b" / "a، b")."""
+    items = [str(value) for value in values]
+    if not items:
+        return ""
+    return babel_lists.format_list(items, style="standard", locale=get_locale() or "en")
+
+
 def template_helpers() -> dict[str, Any]:
     """Values every template gets."""
     language = current_language() if has_request_context() else "en"
@@ -130,5 +139,7 @@ def template_helpers() -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     """Register the locale selector's helpers: template filters and context."""
     app.context_processor(template_helpers)
-    app.jinja_env.filters.update(day=format_day, moment=format_moment, count=format_count)
+    app.jinja_env.filters.update(
+        day=format_day, moment=format_moment, count=format_count, listing=format_listing
+    )
     app.jinja_env.globals.update(sorted_by_label=sorted_by_label)

@@ -438,6 +438,21 @@ def test_numbers_follow_the_page_language(app):
             assert i18n.format_count(1234567) == expected, language
 
 
+def test_lists_are_joined_as_the_page_language_joins_them(app):
+    for language, expected in [
+        ("en", "Arabic, French, and Spanish"),
+        ("fr", "Arabic, French et Spanish"),
+        ("es", "Arabic, French y Spanish"),
+        ("ar", "Arabic وFrench وSpanish"),
+    ]:
+        with (
+            app.app_context(),
+            app.test_request_context("/", headers={"Accept-Language": language}),
+        ):
+            assert i18n.format_listing(["Arabic", "French", "Spanish"]) == expected, language
+            assert i18n.format_listing([]) == ""
+
+
 # --- country names ------------------------------------------------------------------------
 
 COUNTRIES = ["DE", "EG", "SD", "US", "ZA", "AE"]
