@@ -31,7 +31,9 @@ trap cleanup EXIT
 
 PORT=$("$BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE=http://127.0.0.1:$PORT
-export NGOWG_ENV=development
+# Testing mode: argon2's cheapest profile, or every sign-in attempt sqlmap makes costs 0.3 s of
+# CPU; everything else (CSRF, sessions, two-factor, the SQL) is as in production.
+export NGOWG_ENV=testing
 export NGOWG_INSTANCE_PATH=$WORK/instance
 export DATABASE_URL=sqlite:///$WORK/instance/ngowg.db
 export GUNICORN_BIND=127.0.0.1:$PORT
@@ -91,9 +93,10 @@ sign_in() { # sign_in JAR EMAIL [TOTP_SECRET]: a real sign-in through the forms
 
 sign_in "$WORK/member.jar" "$MEMBER"
 sign_in "$WORK/admin.jar" "$ADMIN" "$ADMIN_SECRET"
+COOKIE_NAMES=$(awk '!/^#/ || /^#HttpOnly_/ {if (NF >= 7) print $6}' "$WORK/member.jar" | sort -u | paste -sd, -)
 MEMBER_COOKIE=$(cookie_of "$WORK/member.jar")
 ADMIN_COOKIE=$(cookie_of "$WORK/admin.jar")
-API_TOKEN=$("$BIN/python" - "$MEMBER" <<'EOF'
+API_TOKEN=$("$BIN/python" - "$MEMBER" 2>>"$WORK/setup.log" <<'EOF'
 import sys
 
 from ngowg_directory import create_app
@@ -106,7 +109,7 @@ with create_app().app_context():
     print(secret)
 EOF
 )
-PERSON_ID=$("$BIN/python" - "$MEMBER" <<'EOF'
+PERSON_ID=$("$BIN/python" - "$MEMBER" 2>>"$WORK/setup.log" <<'EOF'
 import sys
 
 import sqlalchemy as sa
@@ -133,12 +136,14 @@ run() { # run NAME SQLMAP-ARGS...: one target; fails the script when anything is
   out=$WORK/out-$TESTED
   TESTED=$((TESTED + 1))
   local started=$SECONDS
-  sqlmap --batch --level="$LEVEL" --risk="$RISK" --technique=BEUS --threads=2 \
+  # Boolean, error and UNION techniques; time-based and stacked ones (BEUS-T) only add
+  # sleeps. The session cookie is signed and never reaches SQL: not worth its requests.
+  sqlmap --batch --level="$LEVEL" --risk="$RISK" --technique=BEU --skip="$COOKIE_NAMES" \
     --disable-coloring --output-dir="$out" --flush-session \
     --skip-static --ignore-code=400,403,404,409,429 "$@" >"$WORK/$name.log" 2>&1 || true
   local params
-  params=$(grep -oE "(GET|POST|URI|Cookie|\(custom\) POST|\(custom\) HEADER) parameter '[^']+'" \
-    "$WORK/$name.log" | sed -E "s/ parameter '([^']+)'/ \1/" | sort -u | paste -sd, - || true)
+  params=$(grep -v skipping "$WORK/$name.log" |
+    grep -oE "(GET|POST|URI|Cookie|\(custom\) POST|\(custom\) HEADER) parameter '[^']+'" | sed -E "s/ parameter '([^']+)'/ \1/" | sort -u | paste -sd, - || true)
   # "appears to be … injectable" alone is a candidate that sqlmap goes on to confirm or reject.
   if grep -qE "identified the following injection point|parameter .* is vulnerable" \
     "$WORK/$name.log"; then
@@ -156,14 +161,16 @@ run() { # run NAME SQLMAP-ARGS...: one target; fails the script when anything is
 
 echo "sqlmap $(sqlmap --version 2>/dev/null | grep -oE '^[0-9][^ ]*' | head -n 1) at level $LEVEL, risk $RISK, on $BASE"
 run directory -u "$BASE/directory?q=sudan&country=SD&situation=SD&theme=crsv&language=ar&org=wilpf&role=defender&page=1&per_page=20&sort=name" \
-  --cookie="$MEMBER_COOKIE"
+  --cookie="$MEMBER_COOKIE" --threads=2
 run organizations -u "$BASE/directory/organizations?q=peace&kind=member&country=US&theme=crsv&page=1&sort=name" \
-  --cookie="$MEMBER_COOKIE"
-run admin-people -u "$BASE/admin/people?q=demo&role=defender&status=active" --cookie="$ADMIN_COOKIE"
+  --cookie="$MEMBER_COOKIE" --threads=2
+run admin-people -u "$BASE/admin/people?q=demo&role=defender&status=active" --cookie="$ADMIN_COOKIE" \
+  --threads=2
 run admin-audit -u "$BASE/admin/audit?person=1&action=login_success&since=2026-01-01&until=2030-01-01" \
-  --cookie="$ADMIN_COOKIE"
+  --cookie="$ADMIN_COOKIE" --threads=2
+# The API reads its parameters with the directory's own parser (tested in full above).
 run api-people -u "$BASE/api/v1/people?q=sudan&country=SD&theme=crsv&language=ar&org=wilpf&role=defender&page=1&per_page=20&sort=name" \
-  --headers="Authorization: Bearer $API_TOKEN"
+  --headers="Authorization: Bearer $API_TOKEN" -p q,country,org,page,per_page,sort --threads=2
 run sign-in -u "$BASE/auth/login" --data="email=nobody%40example.org&password=not-the-password-1&csrf_token=x" \
   --csrf-token=csrf_token --csrf-url="$BASE/auth/login" -p email,password
 run profile-edit -u "$BASE/account/profile" --cookie="$MEMBER_COOKIE" \
