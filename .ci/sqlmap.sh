@@ -12,10 +12,10 @@ BIN=$ROOT/.venv/bin
 LEVEL=${SQLMAP_LEVEL:-2}
 RISK=${SQLMAP_RISK:-1}
 
-if ! command -v sqlmap >/dev/null; then
+if ! command -v sqlmap >/dev/null || ! command -v curl >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq sqlmap
+  apt-get install -y -qq sqlmap curl
 fi
 
 WORK=$(mktemp -d /tmp/ngowg-sqlmap.XXXXXX)
