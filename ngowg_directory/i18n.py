@@ -5,13 +5,15 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from babel import dates as babel_dates
 from babel import lists as babel_lists
+from babel import numbers as babel_numbers
 from flask import Flask, has_request_context, request
-from flask_babel import format_number, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
 # The directory speaks these; English is the source language.
@@ -111,7 +113,15 @@ def format_moment(value: datetime | None, seconds: bool = False) -> str:
 
 def format_count(value: int | float | None) -> str:
     """A count with the page language's grouping (1,234 or 1 234)."""
-    return format_number(value or 0)
+    locale = get_locale()
+    return _format_count(str(locale or "en"), value or 0)
+
+
+@lru_cache(maxsize=8192)
+def _format_count(locale: str, value: int | float) -> str:
+    # Babel parses the locale's number pattern on every call; a search page shows hundreds of
+    # counts, most of them small and repeated.
+    return babel_numbers.format_decimal(value, locale=locale)
 
 
 def format_listing(values: Iterable[object]) -> str:

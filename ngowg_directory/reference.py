@@ -56,9 +56,28 @@ def language_codes() -> frozenset[str]:
 
 def _locale() -> Locale:
     try:
-        return Locale.parse(str(get_locale() or "en"))
-    except (ValueError, TypeError, RuntimeError):
-        return Locale("en")
+        locale = get_locale()
+    except RuntimeError:  # outside a request or app context
+        return ENGLISH
+    if isinstance(locale, Locale):
+        return locale
+    try:
+        return Locale.parse(str(locale or "en"))
+    except (ValueError, TypeError):
+        return ENGLISH
+
+
+# Translated labels by (language, key): the catalogues do not change while a process runs, and
+# a search page asks for the same few dozen labels hundreds of times.
+_LABELS: dict[tuple[str, str, str], str] = {}
+
+
+def _translated(kind: str, key: str, lazy: object) -> str:
+    cache_key = (_locale().language, kind, key)
+    label = _LABELS.get(cache_key)
+    if label is None:
+        label = _LABELS[cache_key] = str(lazy)
+    return label
 
 
 def country_name(code: str | None, locale: Locale | None = None) -> str:
@@ -79,7 +98,7 @@ def situation_name(code: str) -> str:
     from .labels import SITUATION_LABELS
 
     if code in SITUATION_LABELS:
-        return str(SITUATION_LABELS[code])
+        return _translated("situation", code, SITUATION_LABELS[code])
     label = situations().get(code, code)
     if _locale().language == "en":
         return label
@@ -91,7 +110,7 @@ def theme_name(slug: str) -> str:
     from .labels import THEME_NAMES
 
     if slug in THEME_NAMES:
-        return str(THEME_NAMES[slug])
+        return _translated("theme", slug, THEME_NAMES[slug])
     theme = themes().get(slug)
     return theme.name if theme else slug
 
