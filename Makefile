@@ -42,7 +42,7 @@ BABEL_IGNORE := --ignore-dirs '.*'
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) $(BABEL_IGNORE) --no-location --sort-output \
 		-o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-location
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 	$(MAKE) translations
 
 translations: $(MO_FILES)
