@@ -616,14 +616,15 @@ def test_answers_while_the_database_cannot_be_reached(tmp_path: Path) -> None:
     assert time.monotonic() - started < 10
     html = answer.get_data(as_text=True)
     assert answer.status_code == 503
-    # At least 30 s; Flask-Limiter raises it to the end of the sign-in limit's window.
-    assert int(answer.headers["Retry-After"]) >= 30
+    # 30 s, or the end of the sign-in limit's window when later: Flask-Limiter rewrites the
+    # header as int(reset - now) a moment after the app set it, so 30 can read as 29.
+    assert int(answer.headers["Retry-After"]) >= 29
     assert DOWN_MESSAGE in html
     assert "Traceback" not in html and "OperationalError" not in html
 
     api = client.get("/api/v1/people", headers={"Authorization": "Bearer ngowg_" + "x" * 40})
     assert api.status_code == 503
-    assert int(api.headers["Retry-After"]) >= 30
+    assert int(api.headers["Retry-After"]) >= 29
     error = api.get_json()["error"]
     assert error["code"] == "service_unavailable"
     assert DOWN_MESSAGE in error["message"]
