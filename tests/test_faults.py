@@ -9,7 +9,6 @@ never the shared ones.
 from __future__ import annotations
 
 import re
-import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ import sqlalchemy as sa
 
 from ngowg_directory.config import normalise_database_url
 
-from .conftest import TEST_DATABASE_URL
+from . import test_multiprocess
 from .faults_support import (
     Outcome,
     PrivatePostgres,
@@ -91,34 +90,11 @@ def outage_database(
     return url
 
 
-@pytest.fixture(scope="module")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
-    """Migrate once with `ngowg db upgrade`: a template SQLite file, or TEST_DATABASE_URL."""
-    directory = tmp_path_factory.mktemp("faults-template")
-    if TEST_DATABASE_URL:
-        ngowg(app_env(directory, TEST_DATABASE_URL), "db", "upgrade")
-        return None
-    path = directory / "template.db"
-    ngowg(app_env(directory, f"sqlite:///{path}"), "db", "upgrade")
-    return path
-
-
-@pytest.fixture
-def shared_database(migrated_template: Path | None, tmp_path: Path) -> str:
-    """The database of this pass (a fresh SQLite copy, or TEST_DATABASE_URL)."""
-    if migrated_template is None:
-        assert TEST_DATABASE_URL
-        return TEST_DATABASE_URL
-    path = tmp_path / "shared.db"
-    shutil.copyfile(migrated_template, path)
-    return f"sqlite:///{path}"
-
-
-@pytest.fixture
-def engine(shared_database: str) -> Iterator[sa.Engine]:
-    database = sa.create_engine(normalise_database_url(shared_database))
-    yield database
-    database.dispose()
+# The multi-process tests' fixtures: a database migrated once by `ngowg db upgrade`, a fresh
+# copy of it (or TEST_DATABASE_URL) per test, and an engine on it.
+migrated_template = test_multiprocess.migrated_template
+shared_database = test_multiprocess.shared_database
+engine = test_multiprocess.engine
 
 
 # --- 1. PostgreSQL stopped and started under load --------------------------------------------
