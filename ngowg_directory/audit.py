@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from flask import has_request_context, request
 
 from .extensions import db
 from .models import AuditEvent
+from .models._types import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +42,36 @@ def record(
     db.session.add(event)
     logger.info("audit %s actor=%s target=%s:%s", action, event.actor_id, target_type, target_id)
     return event
+
+
+def record_many(
+    action: str,
+    targets: list[tuple[str, int, dict[str, Any] | None]],
+    *,
+    actor: Any = None,
+) -> None:
+    """Write many audit rows of one action at once (a bulk import): (target type, target id,
+    details) each. One multi-row INSERT instead of an object a row; same rows as `record`."""
+    if not targets:
+        return
+    actor_id = getattr(actor, "id", actor)
+    ip = request.remote_addr if has_request_context() else None
+    now = utcnow()
+    db.session.execute(
+        sa.insert(AuditEvent.__table__),
+        [
+            {
+                "created_at": now,
+                "actor_id": actor_id,
+                "action": action,
+                "target_type": target_type,
+                "target_id": target_id,
+                "ip": ip,
+                "details": details or None,
+            }
+            for target_type, target_id, details in targets
+        ],
+    )
+    if logger.isEnabledFor(logging.INFO):
+        for target_type, target_id, _details in targets:
+            logger.info("audit %s actor=%s target=%s:%s", action, actor_id, target_type, target_id)

@@ -135,6 +135,13 @@ def _run_import(kind: str, path: str, dry_run: bool) -> None:
         return
     verb = "would be added" if dry_run else "added"
     click.echo(f"{report.added} {verb}, {report.failed} refused.")
+    click.echo(f"Time: {report.timing()}.", err=True)
+    if report.unsent:
+        click.echo(
+            f"{report.unsent} invitation e-mails could not be sent: check MAIL_SERVER, then "
+            "resend them from the Invitations page.",
+            err=True,
+        )
     if report.failed:
         raise SystemExit(1)
 

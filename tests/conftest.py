@@ -58,11 +58,13 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.raw: list[bytes] = []
+        self.peers: list[Any] = []  # the client's address of each message's connection
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self._lock:
             self.raw.append(envelope.content)
+            self.peers.append(session.peer)
             self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 
@@ -70,6 +72,7 @@ class Mailbox:
         with self._lock:
             self.messages.clear()
             self.raw.clear()
+            self.peers.clear()
 
     def to(self, address: str) -> list[Message]:
         """Messages addressed to one recipient."""
@@ -94,7 +97,7 @@ class Mailbox:
 def smtp_server() -> Iterator[tuple[Mailbox, int]]:
     mailbox = Mailbox()
     port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True)
     controller.start()
     yield mailbox, port
     controller.stop()

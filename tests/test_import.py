@@ -11,7 +11,9 @@ import sqlalchemy as sa
 
 from ngowg_directory.extensions import db
 from ngowg_directory.models import AuditEvent, Invitation, Organization, Profile, User
-from ngowg_directory.services import accounts
+from ngowg_directory.services import accounts, invitations
+
+from .conftest import free_port
 
 ORG_HEADER = "name,slug,kind,website,headquarters_country,focus"
 PEOPLE_HEADER = (
@@ -568,3 +570,76 @@ def test_a_close_name_in_the_same_organisation_is_reported_as_a_duplicate(
     assert result.exit_code == 1
     assert result.output.count("looks like Aïssata Traoré") == 2
     assert person("other@example.org") is None and person("fourth@example.org") is not None
+
+
+def test_close_names_within_one_file_are_caught_too(app, runner, tmp_path, wilpf):
+    path = csv_file(
+        tmp_path,
+        PEOPLE_HEADER,
+        row(email="a@example.org", name="Aïssata Traoré"),
+        row(email="b@example.org", name="Someone Else Entirely"),
+        row(email="c@example.org", name="Aissata Traore"),
+    )
+    for dry_run in (["--dry-run"], []):
+        result = runner.invoke(args=["import-people", *dry_run, path])
+        assert result.exit_code == 1, result.output
+        assert report(result.output)[4] == (
+            "line 4: error: name: looks like Aïssata Traoré on line 2 of this file, also in "
+            f"{wilpf.name}"
+        )
+    assert person("a@example.org") is not None and person("c@example.org") is None
+
+
+def test_invitations_of_an_import_go_out_over_one_smtp_connection(
+    app, runner, tmp_path, wilpf, mailbox
+):
+    rng = random.Random(25)
+    names = [
+        "".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(5))
+        for _ in range(250)
+    ]
+    rows = [
+        row(email=f"p{i}@example.org", name=f"{name.title()} Amina") for i, name in enumerate(names)
+    ]
+    result = runner.invoke(args=["import-people", csv_file(tmp_path, PEOPLE_HEADER, *rows)])
+    assert result.exit_code == 0, result.output
+    assert len(mailbox.messages) == 250  # two batches of the importer
+    assert len(set(mailbox.peers)) == 1, "one SMTP connection for the whole file"
+    # Each e-mail holds its own working link.
+    for index in (0, 249):
+        (link,) = mailbox.links(f"p{index}@example.org")
+        token = link.rsplit("/", 1)[1]
+        assert invitations.find_open(token).user.email == f"p{index}@example.org"
+    sent = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "invitation_sent")
+    ).all()
+    assert len(sent) == 250 and all(event.details["mailed"] for event in sent)
+
+
+def test_an_import_while_the_mail_server_is_down_keeps_the_people_and_says_so(
+    app, runner, tmp_path, wilpf, mailbox
+):
+    app.config["MAIL_PORT"] = free_port()
+    path = csv_file(
+        tmp_path,
+        PEOPLE_HEADER,
+        row(email="p1@example.org", name="First Person"),
+        row(email="p2@example.org", name="Second Person"),
+    )
+    result = runner.invoke(args=["import-people", path])
+    assert result.exit_code == 0, result.output  # every row was added
+    lines = report(result.output)
+    assert lines[2] == (
+        "line 2: ok: p1@example.org invited; the invitation e-mail could not be sent"
+    )
+    assert "2 invitation e-mails could not be sent" in result.output
+    for email in ("p1@example.org", "p2@example.org"):
+        user = person(email)
+        assert user is not None and user.status == "invited"
+        events = db.session.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.action == "invitation_sent", AuditEvent.target_id == user.id
+            )
+        ).all()
+        assert [event.details["mailed"] for event in events] == [False]
+    assert mailbox.messages == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from email import message_from_bytes, policy
+
 import pytest
 
 from ngowg_directory import mail
@@ -46,3 +48,19 @@ def test_an_invitation_survives_a_mail_failure_and_says_so(app, client, make_use
     assert response.status_code == 302
     page = client.get("/admin/invitations").get_data(as_text=True)
     assert "could not be sent" in page and "x@example.org" in page
+
+
+def test_an_address_in_another_script_goes_out_under_smtputf8(app, mailbox):
+    mail.send_template("zoë@example.org", "Réinitialisation — مرحبا", "lockout", locale="ar")
+    (raw,) = mailbox.raw
+    message = message_from_bytes(raw, policy=policy.default)
+    assert message["To"] == "zoë@example.org"
+    assert message["Subject"] == "Réinitialisation — مرحبا"
+    assert message.get_content_type() == "text/plain"
+    assert "http://directory.test/auth/reset" in message.get_content()
+
+
+def test_a_header_with_a_line_break_is_refused(app, mailbox):
+    with pytest.raises(ValueError, match="line break"):
+        mail.send_template("a@example.org\r\nBcc: b@example.org", "Subject", "lockout")
+    assert mailbox.messages == []

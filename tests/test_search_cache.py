@@ -145,6 +145,64 @@ def test_nothing_viewer_specific_is_cached(app, corpus, new_client, login, make_
             assert secret not in value
 
 
+def stored_sections(app) -> list[str]:
+    """Every rendered results section this process holds right now."""
+    where = app.extensions.get("search_sections")
+    return [value for _expiry, value in where._items.values()] if where else []
+
+
+def test_rendered_sections_are_the_same_for_every_viewer_and_hold_nothing_of_theirs(
+    app,
+    corpus,  # noqa: F811
+    new_client,
+    login,
+    make_user,
+):
+    viewers = [
+        make_user("policy_maker", name="Viewing Policy Maker"),
+        make_user("admin", name="Viewing Admin"),
+        corpus["Amina Núñez"],
+    ]
+    sections = []
+    for viewer in viewers:
+        browser = new_client()
+        login(browser, viewer)
+        html = browser.get("/directory?q=sudan").get_data(as_text=True)
+        start = html.index("<h1>")
+        sections.append(html[start : html.index("</main>", start)])
+    assert sections[0] == sections[1] == sections[2]
+    stored = stored_sections(app)
+    assert len(stored) == 1 and stored[0].strip() in sections[0]
+    for secret in (CANARY_EMAIL, CANARY_PHONE, "Viewing", "csrf_token"):
+        assert secret not in stored[0]
+
+
+def test_a_repeated_search_page_reads_the_account_and_the_index_version_only(
+    app,
+    corpus,  # noqa: F811
+    searcher,  # noqa: F811
+):
+    first, _ = statements_during(lambda: searcher.client.get("/directory?q=sudan&country=SD"))
+    again, statements = statements_during(
+        lambda: searcher.client.get("/directory?q=sudan&country=SD")
+    )
+    assert first.status_code == again.status_code == 200
+    assert again.get_data(as_text=True).count('<li class="result">') == first.get_data(
+        as_text=True
+    ).count('<li class="result">')
+    assert len(statements) == 2, statements
+    assert "FROM users" in statements[0] and "search_state" in statements[1]
+
+
+def test_a_section_is_kept_per_language(app, corpus, searcher):  # noqa: F811
+    english = searcher.client.get("/directory?q=sudan").get_data(as_text=True)
+    searcher.client.set_cookie("ngowg_locale", "fr")
+    french = searcher.client.get("/directory?q=sudan").get_data(as_text=True)
+    assert "people found" in english or "person found" in english
+    assert "trouvée" in french and "people found" not in french
+    assert len(stored_sections(app)) == 2
+
+
 def test_cache_keys_hold_no_search_terms(app, corpus):  # noqa: F811
     search_people(Query(text="amina nunez"))
     key = cache.cache_key("people", Query(text="amina nunez"))

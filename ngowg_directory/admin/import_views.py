@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -86,4 +87,13 @@ def import_confirm() -> Response:
         _("%(added)s added, %(failed)s refused.", added=report.added, failed=report.failed),
         "success" if not report.failed else "info",
     )
+    if report.unsent:
+        flash(
+            ngettext(
+                "%(num)s invitation e-mail could not be sent. Resend it from Invitations.",
+                "%(num)s invitation e-mails could not be sent. Resend them from Invitations.",
+                report.unsent,
+            ),
+            "error",
+        )
     return redirect(url_for("admin.people" if kind == "people" else "admin.organizations"))

@@ -14,6 +14,7 @@ from ..forms import ROLE_LABELS
 from ..models import Organization, User
 from ..ratelimits import search_limit
 from ..search import Result, search_organizations, search_people
+from ..search.cache import cached_section
 from . import bp
 from .params import ORG_FILTERS, PEOPLE_FILTERS, Parsed, parse
 
@@ -111,14 +112,22 @@ def _paging(parsed: Parsed, result: Result) -> dict[str, int]:
 def people() -> str:
     """Find people by text, role, country, agenda situation, theme, language, organisation."""
     parsed = parse(request.args, PEOPLE_FILTERS)
+
     result = search_people(parsed.query)
+
+    def section() -> str:
+        return render_template(
+            "directory/_people_section.html",
+            parsed=parsed,
+            result=result,
+            hits=people_hits(result.ids),
+            paging=_paging(parsed, result),
+            **_labels(result.org_names),
+        )
+
     return render_template(
         "directory/people.html",
-        parsed=parsed,
-        result=result,
-        hits=people_hits(result.ids),
-        paging=_paging(parsed, result),
-        **_labels(result.org_names),
+        section=cached_section("people", parsed.query, result, section),
     )
 
 
@@ -127,22 +136,32 @@ def people() -> str:
 def organizations() -> str:
     """Find organisations by text, kind, country and theme."""
     parsed = parse(request.args, ORG_FILTERS)
+
     result = search_organizations(parsed.query)
-    found = {}
-    if result.ids:
-        found = {
-            o.id: o
-            for o in db.session.scalars(
-                sa.select(Organization)
-                .options(selectinload(Organization.countries), selectinload(Organization.themes))
-                .where(Organization.id.in_(result.ids))
-            )
-        }
+
+    def section() -> str:
+        found = {}
+        if result.ids:
+            found = {
+                o.id: o
+                for o in db.session.scalars(
+                    sa.select(Organization)
+                    .options(
+                        selectinload(Organization.countries), selectinload(Organization.themes)
+                    )
+                    .where(Organization.id.in_(result.ids))
+                )
+            }
+        return render_template(
+            "directory/_organizations_section.html",
+            parsed=parsed,
+            result=result,
+            hits=[found[i] for i in result.ids if i in found],
+            paging=_paging(parsed, result),
+            **_labels({}),
+        )
+
     return render_template(
         "directory/organizations.html",
-        parsed=parsed,
-        result=result,
-        hits=[found[i] for i in result.ids if i in found],
-        paging=_paging(parsed, result),
-        **_labels({}),
+        section=cached_section("organizations", parsed.query, result, section),
     )

@@ -34,6 +34,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import current_app
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -279,3 +280,44 @@ def cached(kind: str, query: Query, compute: Callable[[Query], Result]) -> Resul
         seconds = int(current_app.config.get("SEARCH_CACHE_SECONDS", DEFAULT_SECONDS))
         where.set(key, dumps(result), seconds)
     return result
+
+
+# --- rendered result sections ----------------------------------------------------------------
+
+PAGE_ENTRIES = 256
+
+
+def cached_section(kind: str, query: Query, result: Result, render: Callable[[], str]) -> Markup:
+    """The rendered results section of a search page (form, facets, results, pager), from this
+    process's memory while the answer's index version, the language and the query string are
+    the same.
+
+    Like the answers, the section does not depend on who looks: it shows only what every member
+    may see of listed people and live organisations; the page around it (menu, language switch,
+    CSRF tokens) is rendered for each request. It is kept per process: rendering, not finding,
+    was most of a cached search's time (docs/PERFORMANCE.md)."""
+    from flask import request
+    from flask_babel import get_locale
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if store() is None or query.sort == "updated" or result.version is None:
+        return _rendered(render())
+    sections = app.extensions.get("search_sections")
+    if sections is None:
+        sections = app.extensions["search_sections"] = LocalStore(PAGE_ENTRIES)
+    described = b"\0".join(
+        [kind.encode(), str(get_locale()).encode(), result.version.encode(), request.query_string]
+    )
+    key = hashlib.sha256(described).hexdigest()
+    hit = sections.get(key)
+    if hit is not None:
+        return _rendered(hit)
+    html = render()
+    seconds = int(current_app.config.get("SEARCH_CACHE_SECONDS", DEFAULT_SECONDS))
+    sections.set(key, html, seconds)
+    return _rendered(html)
+
+
+def _rendered(html: str) -> Markup:
+    """Template output (Jinja escaped every value in it) marked as such for the page around."""
+    return Markup(html)  # noqa: S704  # nosec B704  (rendered by render_template, autoescaped)

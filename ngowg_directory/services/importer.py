@@ -6,18 +6,18 @@ import csv
 import io
 import logging
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from rapidfuzz import fuzz, process
 
-from .. import audit
+from .. import audit, mail
 from ..extensions import db
 from ..models import ORG_KINDS, ROLES, Organization, User
-from ..models._types import utcnow
 from ..search.text import normalise
 from . import accounts, invitations, orgs, profiles
 from .accounts import AccountError
@@ -60,6 +60,17 @@ class RowResult:
 @dataclass
 class Report:
     rows: list[RowResult] = field(default_factory=list)
+    unsent: int = 0  # rows added whose invitation e-mail could not be sent
+    # Seconds spent checking rows, writing them, and sending e-mails (people only).
+    seconds: dict[str, float] = field(
+        default_factory=lambda: {"checking": 0.0, "writing": 0.0, "e-mails": 0.0}
+    )
+
+    def timing(self) -> str:
+        """ "checking 1.2 s, writing 1.6 s, e-mails 5.1 s" (phases that took any time)."""
+        return ", ".join(
+            f"{name} {seconds:.1f} s" for name, seconds in self.seconds.items() if seconds >= 0.05
+        )
 
     @property
     def added(self) -> int:
@@ -134,7 +145,7 @@ def _clean_focus(value: str) -> str | None:
     return profiles.clean_text(value, len(value), "focus")[:500] or None
 
 
-def _check_org(values: dict[str, str], seen: set[str]) -> dict[str, Any]:
+def _check_org(values: dict[str, str], seen: set[str], line: int) -> dict[str, Any]:
     refuse_formulas(values, ("name", "focus"))
     slug = values["slug"].lower()
     if not values["name"]:
@@ -164,39 +175,47 @@ BATCH = 200
 def _run(
     data: bytes,
     columns: tuple[str, ...],
-    check: Callable[[dict[str, str], set[str]], dict[str, Any]],
+    check: Callable[[dict[str, str], set[str], int], dict[str, Any]],
     key: str,
-    create: Callable[[list[dict[str, Any]]], object],
+    create: Callable[[list[dict[str, Any]]], dict[int, str] | None],
     describe: Callable[[dict[str, Any]], str],
     dry_run: bool,
     echo: Callable[[str], object] | None,
+    report: Report | None = None,
 ) -> Report:
     """Check every row; create the good ones (unless a dry run); report each in plain words.
 
     Good rows are created `BATCH` at a time, in one transaction each; a batch's report lines
-    are printed once it is committed, in the file's order."""
-    report = Report()
+    are printed once it is committed, in the file's order. `create` may return words to add
+    to some rows' lines, by their place in the batch (an e-mail that could not be sent)."""
+    report = report if report is not None else Report()
     seen: set[str] = set()
-    waiting: list[tuple[int, bool, str]] = []
+    waiting: list[tuple[int, bool, str, int | None]] = []
     batch: list[dict[str, Any]] = []
 
     def commit_batch() -> None:
-        if batch and not dry_run:
-            create(batch)
-        for line, ok, message in waiting:
-            _note(report, echo, line, ok, message)
+        start = time.perf_counter()
+        notes = create(batch) if batch and not dry_run else None
+        report.seconds["writing"] += time.perf_counter() - start
+        report.unsent += len(notes or ())
+        for line, ok, message, place in waiting:
+            note = notes.get(place) if notes and place is not None else None
+            _note(report, echo, line, ok, f"{message}; {note}" if note else message)
         batch.clear()
         waiting.clear()
 
     for line, values in read_csv(data, columns):
         try:
-            checked = check(values, seen)
+            start = time.perf_counter()
+            checked = check(values, seen, line)
         except ProfileError as exc:
-            waiting.append((line, False, f"{exc.field}: {exc}"))
+            waiting.append((line, False, f"{exc.field}: {exc}", None))
             continue
+        finally:
+            report.seconds["checking"] += time.perf_counter() - start
         seen.add(checked[key])
+        waiting.append((line, True, describe(checked), len(batch)))
         batch.append(checked)
-        waiting.append((line, True, describe(checked)))
         if len(batch) >= BATCH:
             commit_batch()
     commit_batch()
@@ -213,7 +232,7 @@ def import_orgs(
     """Create organisations from CSV rows."""
 
     def create(batch: list[dict[str, Any]]) -> None:
-        made = []
+        made: list[Organization] = []
         for checked in batch:
             organization = Organization(
                 **{
@@ -237,53 +256,54 @@ def import_orgs(
 class Directory:
     """What a people import checks against, read once instead of once a row: the addresses in
     use, the organisations by slug, and (per organisation, when first needed) the folded names
-    of its members. People created by this import are added as they are made."""
+    of its members. Rows of the file that passed are added as they are checked, so that two
+    near-identical names in one file are caught too."""
 
     def __init__(self) -> None:
         self.emails = set(db.session.scalars(sa.select(User.email)))
         self.orgs = {org.slug: org for org in db.session.scalars(sa.select(Organization))}
-        self._members: dict[int, list[tuple[str, str, int | User]]] = {}
+        self._members: dict[int, tuple[list[str], list[tuple[str, int | None]]]] = {}
 
-    def members(self, organization: Organization) -> list[tuple[str, str, int | User]]:
-        """(folded name, name, id or not-yet-flushed account) of each member."""
+    def members(self, organization: Organization) -> tuple[list[str], list[tuple[str, int | None]]]:
+        """The folded names of an organisation's members, and (name, account id or, for a
+        row of this file, its line) of each."""
         if organization.id not in self._members:
             rows = db.session.execute(
                 sa.select(User.name, User.id).where(User.organization_id == organization.id)
+            ).all()
+            self._members[organization.id] = (
+                [normalise(name) for name, _id in rows],
+                [(name, user_id) for name, user_id in rows],
             )
-            self._members[organization.id] = [(normalise(n), n, i) for n, i in rows]
         return self._members[organization.id]
 
-    def add(self, user: User) -> None:
-        self.emails.add(user.email)
-        org = user.organization
-        if org is not None and org.id in self._members:  # else read with the others later
-            self._members[org.id].append((normalise(user.name), user.name, user))
+    def add_row(self, name: str, organization: Organization | None, line: int) -> None:
+        """A row of this file that passed its checks."""
+        if organization is not None:
+            folded, members = self.members(organization)
+            folded.append(normalise(name))
+            members.append((name, -line))  # a negative number: a line of the file, not an id
 
     def close_name(self, name: str, organization: Organization) -> tuple[str, int] | None:
-        """(name, id) of a member whose name is the same or nearly (typos, accents)."""
+        """(name, id) of a member whose name is the same or nearly (typos, accents), or
+        (name, -line) of such a row earlier in this file.
+
+        "Nearly": an Indel similarity of at least 90% between the folded names (rapidfuzz's
+        `fuzz.ratio`, in C++: with hundreds of members per organisation, difflib in Python was
+        the slowest part of checking a row)."""
         wanted = normalise(name)
         if not wanted:
             return None
-        for folded, member_name, member in self.members(organization):
-            matcher = SequenceMatcher(None, wanted, folded)
-            # The cheap upper bounds first: most names are far apart.
-            close = (
-                matcher.real_quick_ratio() >= 0.9
-                and matcher.quick_ratio() >= 0.9
-                and matcher.ratio() >= 0.9
-            )
-            if close:
-                if isinstance(member, User):
-                    db.session.flush()  # a person of this file: her id, for the message
-                    member = member.id
-                return member_name, member
-        return None
+        folded, members = self.members(organization)
+        match = process.extractOne(wanted, folded, scorer=fuzz.ratio, score_cutoff=90)
+        if match is None:
+            return None
+        return members[match[2]]
 
 
 def _check_person(
-    values: dict[str, str], seen: set[str], directory: Directory | None = None
+    values: dict[str, str], seen: set[str], directory: Directory, line: int
 ) -> dict[str, Any]:
-    directory = directory or Directory()
     refuse_formulas(values, ("name", "title", "bio"))
     try:
         email = accounts.normalise_email(values["email"])
@@ -307,6 +327,16 @@ def _check_person(
         raise ProfileError("organization", _("a manager must belong to an organisation"))
     if organization is not None:
         twin = directory.close_name(values["name"], organization)
+        if twin is not None and twin[1] < 0:
+            raise ProfileError(
+                "name",
+                _(
+                    "looks like %(name)s on line %(line)s of this file, also in %(org)s",
+                    name=twin[0],
+                    line=-twin[1],
+                    org=organization.name,
+                ),
+            )
         if twin is not None:
             raise ProfileError(
                 "name",
@@ -326,14 +356,16 @@ def _check_person(
                 key: values[key]
                 for key in ("name", "title", "country", "bio", "phone", "messaging", "city")
             },
-            "email": email,
+            "email": "",  # already checked and normalised above
             "situations": _split(values["situations"]),
             "themes": _split(values["themes"]),
             "languages": _split(values["languages"]),
         }
     )
+    directory.add_row(cleaned["name"], organization, line)
     return {
         **cleaned,
+        "email": email,
         "account_email": email,
         "role": role,
         "organization": organization,
@@ -348,50 +380,69 @@ def import_people(
     actor: User | None = None,
     echo: Callable[[str], object] | None = None,
 ) -> Report:
-    """Create invited people with their profiles from CSV rows, and send their invitations."""
+    """Create invited people with their profiles from CSV rows, and send their invitations
+    (a batch's e-mails once its accounts are committed, all over one SMTP connection)."""
 
     def describe(checked: dict[str, Any]) -> str:
         return _("%(email)s invited", email=checked["account_email"])
 
     directory = Directory()
-    return _run(
-        data,
-        PEOPLE_COLUMNS,
-        lambda values, seen: _check_person(values, seen, directory),
-        "account_email",
-        lambda batch: _create_people(batch, actor, directory),
-        describe,
-        dry_run,
-        echo,
-    )
-
-
-def _create_people(batch: list[dict[str, Any]], actor: User | None, directory: Directory) -> None:
-    """Create a batch of invited people with their profiles, flushed and committed together;
-    each gets her own invitation e-mail."""
-    prepared = []
-    for checked in batch:
-        item = invitations.prepare(
-            checked["account_email"],
-            checked["role"],
-            organization=checked["organization"],
-            name=checked["name"],
-            inviter=actor,
+    report = Report()
+    with mail.Connection() as connection:
+        _run(
+            data,
+            PEOPLE_COLUMNS,
+            lambda values, seen, line: _check_person(values, seen, directory, line),
+            "account_email",
+            lambda batch: _create_people(batch, actor, connection, report),
+            describe,
+            dry_run,
+            echo,
+            report,
         )
-        profile = item.user.profile
-        for key in ("title", "country", "bio", "email", "phone", "messaging", "city"):
-            setattr(profile, key, checked[key])
-        # A profile not yet flushed has no rows to load: setting its tags sends no query.
-        profile.set_tags(checked["situations"], checked["themes"], checked["languages"])
-        if checked["consent"]:
-            profile.consent_at = utcnow()
-        directory.add(item.user)
-        prepared.append(item)
-    invitations.send_prepared(prepared, actor)
-    for item, checked in zip(prepared, batch, strict=True):
-        if checked["consent"]:
-            audit.record("consent_given", actor=actor, target=item.user, via="import")
+    if report.unsent:
+        logger.warning("%s invitation e-mails could not be sent", report.unsent)
+    return report
+
+
+def _create_people(
+    batch: list[dict[str, Any]],
+    actor: User | None,
+    connection: mail.Connection,
+    report: Report,
+) -> dict[int, str]:
+    """Create a batch of invited people with their profiles and commit them together; then
+    e-mail each her invitation. Returns a note for each row whose e-mail failed."""
+    people = [
+        invitations.NewPerson(
+            email=checked["account_email"],
+            role=checked["role"],
+            name=checked["name"],
+            organization=checked["organization"],
+            profile={
+                key: checked[key]
+                for key in ("title", "country", "bio", "email", "phone", "messaging", "city")
+            },
+            situations=checked["situations"],
+            themes=checked["themes"],
+            languages=checked["languages"],
+            consent=checked["consent"],
+        )
+        for checked in batch
+    ]
+    outgoing = invitations.invite_many(people, actor)
     db.session.commit()
+    start = time.perf_counter()
+    mailed = invitations.mail_many(outgoing, actor, connection)
+    db.session.commit()
+    spent = time.perf_counter() - start
+    report.seconds["e-mails"] += spent
+    report.seconds["writing"] -= spent  # counted by the caller as writing
+    return {
+        place: _("the invitation e-mail could not be sent")
+        for place, went in enumerate(mailed)
+        if not went
+    }
 
 
 def _note(
