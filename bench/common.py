@@ -60,13 +60,26 @@ def app_env(instance: Path, database_url: str, **settings: str) -> dict[str, str
 
 
 def empty_postgres(url: str) -> None:
-    """Drop every table of a benchmark's own PostgreSQL database (never a shared one)."""
+    """Drop every table of a benchmark's own PostgreSQL database (never a shared one); create
+    the database first when the server does not have it."""
     import sqlalchemy as sa
 
     sys.path.insert(0, str(ROOT))
     from ngowg_directory.config import normalise_database_url
 
-    engine = sa.create_engine(normalise_database_url(url))
+    normalised = normalise_database_url(url)
+    name = sa.engine.make_url(normalised).database
+    server = sa.create_engine(
+        sa.engine.make_url(normalised).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with server.connect() as conn:
+        exists = conn.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).scalar()
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    engine = sa.create_engine(normalised)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA public CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA public"))

@@ -132,7 +132,15 @@ def run_backend(name: str, url: str, args: argparse.Namespace, log: list[str]) -
 def run_import(args: argparse.Namespace, log: list[str]) -> dict:
     results = {}
     rows = "2000" if args.quick else "10000"
-    for label, extra in (("outbox", []), ("smtp", ["--smtp"])):
+    runs = [("outbox", []), ("smtp", ["--smtp"])]
+    if args.pg_url:
+        runs.append(
+            (
+                "outbox-postgresql",
+                ["--database-url", args.pg_url.rsplit("/", 1)[0] + "/ngowg_import"],
+            )
+        )
+    for label, extra in runs:
         path = WORK / f"import-{label}.json"
         sh([PY, "bench/importspeed.py", "--rows", rows, "--json", str(path), *extra], log)
         results[label] = json.loads(path.read_text())
@@ -261,19 +269,29 @@ def render(figures: dict) -> str:
     if figures.get("import"):
         lines += ["", "### Import of a 10,000-row people CSV (`ngowg import-people`)", ""]
         lines += [
-            "| invitations delivered to | rows | seconds | rows a second | CPU seconds | "
-            "rows a CPU second |"
+            "| database | invitations delivered to | rows | seconds, end to end | rows a second "
+            "| checking s | writing s | e-mails s | rows a second checked and written |"
         ]
-        lines += ["| --- | ---: | ---: | ---: | ---: | ---: |"]
+        lines += ["| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for result in figures["import"].values():
+            phases = result.get("phases_seconds", {})
             lines.append(
-                f"| {result['mail']} | {result['rows']} | {result['seconds']} | "
-                f"{result['rows_per_second']} | {result.get('cpu_seconds', '')} | "
-                f"{result.get('rows_per_cpu_second', '')} |"
+                f"| {result['database']} | {result['mail']} | {result['rows']} | "
+                f"{result['seconds']} | {result['rows_per_second']} | "
+                f"{phases.get('checking', '')} | {phases.get('writing', '')} | "
+                f"{phases.get('e-mails', '')} | {result.get('rows_per_second_without_mail', '')} |"
+            )
+            where = f"{result['database']}, {result['mail'].split(',')[0]}"
+            targets.append(
+                (
+                    f"import ({where}): rows checked and written ≥ 2,000 a second",
+                    (result.get("rows_per_second_without_mail") or 0) >= 2000,
+                    f"{result.get('rows_per_second_without_mail')} rows/s",
+                )
             )
             targets.append(
                 (
-                    f"import ({result['mail'].split(',')[0]}) ≥ 2,000 rows a second",
+                    f"import ({where}) end to end, with the invitation e-mails, ≥ 2,000 a second",
                     result["rows_per_second"] >= 2000,
                     f"{result['rows_per_second']} rows/s",
                 )

@@ -66,6 +66,9 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    from .ratelimits import add_limit_headers
+
+    app.after_request(add_limit_headers)
     from .i18n import select_locale
 
     babel.init_app(app, locale_selector=select_locale)

@@ -144,7 +144,10 @@ class Config:
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = 4 * 60 * 60
     SQLALCHEMY_TRACK_MODIFICATIONS = False
-    RATELIMIT_HEADERS_ENABLED = True
+    # Flask-Limiter's X-RateLimit-* headers cost one more Redis round trip a request (the
+    # window's state): ratelimits.add_limit_headers sends them only where someone reads them
+    # (the API and the sign-in form). Refusals carry Retry-After everywhere (errors.py).
+    RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_KEY_PREFIX = "ngowg"

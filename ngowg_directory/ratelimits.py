@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask_login import current_user
 
 logger = logging.getLogger(__name__)
@@ -20,6 +20,32 @@ def user_key() -> str:
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     return f"addr:{client_address()}"
+
+
+HEADER_ENDPOINTS = ("auth.login",)
+
+
+def add_limit_headers(response: Response) -> Response:
+    """X-RateLimit-Limit, -Remaining and -Reset on API answers and the sign-in form.
+
+    Tools reading the API pace themselves by them, and people signing in are told how many
+    attempts are left; pages do without, since reading the window is a round trip to Redis
+    (a fifth of a cached search page's time through gunicorn, docs/PERFORMANCE.md)."""
+    endpoint = request.endpoint or ""
+    if not (endpoint.startswith("api.") or endpoint in HEADER_ENDPOINTS):
+        return response
+    from .extensions import limiter
+
+    current = limiter.current_limit
+    if current is None:
+        return response
+    try:
+        response.headers["X-RateLimit-Limit"] = str(current.limit.amount)
+        response.headers["X-RateLimit-Remaining"] = str(current.remaining)
+        response.headers["X-RateLimit-Reset"] = str(current.reset_at)
+    except Exception as exc:  # the limiter's storage is unreachable: the answer goes without
+        logger.warning("rate limit headers left out: %s", type(exc).__name__)
+    return response
 
 
 def login_limit() -> str:

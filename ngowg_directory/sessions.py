@@ -8,6 +8,7 @@ import time
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
+from sqlalchemy.orm import lazyload
 from werkzeug.wrappers import Response
 
 from .extensions import db
@@ -56,7 +57,8 @@ def init_login_manager(login_manager: LoginManager) -> None:
             user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()
         ):
             return None
-        user = db.session.get(User, int(user_id))
+        # The profile (and its encrypted contact details) loads only where a page uses it.
+        user = db.session.get(User, int(user_id), options=[lazyload(User.profile)])
         if user is None or not user.is_active or user.session_version != int(version):
             return None
         return user

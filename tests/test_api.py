@@ -172,6 +172,20 @@ class TestTokenLimit:
         assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
         assert response.get_json()["error"]["code"] == "too_many_requests"
 
+    def test_api_answers_say_how_many_requests_are_left_and_pages_do_not(self, client, pm, world):
+        token = create_token(client)
+        left = []
+        for _ in range(3):
+            answer = client.get("/api/v1/people", headers=bearer(token))
+            assert answer.headers["X-RateLimit-Limit"] == "3"
+            assert int(answer.headers["X-RateLimit-Reset"]) > 0
+            left.append(answer.headers["X-RateLimit-Remaining"])
+        assert left == ["2", "1", "0"]
+        # A page reads no limit window: no header (a round trip to Redis saved).
+        page = client.get("/directory")
+        assert page.status_code == 200
+        assert not [name for name, _value in page.headers.items() if name.startswith("X-Rate")]
+
 
 def test_token_form_refuses_bad_input(client, pm):
     for data in (

@@ -270,16 +270,64 @@ def cached(kind: str, query: Query, compute: Callable[[Query], Result]) -> Resul
     if where is None or query.sort == "updated":
         return compute(query)
     key = cache_key(kind, query)
+    version: str | None = None  # read once, and only when there is an answer to check
+    # This process's copy first (no round trip to Redis, no decoding): like the shared one, it
+    # is used only while its version is the current one.
+    near = _near(where)
+    stored = near.get(key) if near is not None else None
+    if stored is not None:
+        version = current_version()
+        if stored.version == version:
+            return stored
     hit = where.get(key)
     if hit is not None:
         stored = loads(hit)
-        if stored.version is not None and stored.version == current_version():
+        if stored.version is not None and stored.version == (version or current_version()):
+            if near is not None:
+                near.set(key, stored)
             return stored
     result = compute(query)
     if result.version is not None:  # nothing matched: cheap to compute, nothing to key it by
         seconds = int(current_app.config.get("SEARCH_CACHE_SECONDS", DEFAULT_SECONDS))
         where.set(key, dumps(result), seconds)
+        if near is not None:
+            near.set(key, result)
     return result
+
+
+class NearCopies:
+    """Answers this process has already read from Redis, decoded (a small LRU). Read-only for
+    the pages; an old copy is never served (its version is checked), only evicted."""
+
+    def __init__(self, size: int = LOCAL_ENTRIES) -> None:
+        self.size = size
+        self._items: OrderedDict[str, Result] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Result | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def set(self, key: str, result: Result) -> None:
+        with self._lock:
+            self._items[key] = result
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+def _near(where: Store) -> NearCopies | None:
+    """This process's copies in front of a shared store (none in front of the local one)."""
+    if not isinstance(where, RedisStore):
+        return None
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    near = app.extensions.get("search_near")
+    if near is None:
+        near = app.extensions["search_near"] = NearCopies()
+    return near
 
 
 # --- rendered result sections ----------------------------------------------------------------
