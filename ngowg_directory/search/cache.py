@@ -64,7 +64,7 @@ INDEXED_TABLES = frozenset(
 )
 USER_INDEX_COLUMNS = frozenset({"name", "role", "status", "organization_id"})
 _INDEX_COLUMNS = ("search_name", "search_text", "search_filters")
-LOCAL_ENTRIES = 256
+LOCAL_ENTRIES = 64
 DEFAULT_SECONDS = 600
 
 
@@ -332,7 +332,7 @@ def _near(where: Store) -> NearCopies | None:
 
 # --- rendered result sections ----------------------------------------------------------------
 
-PAGE_ENTRIES = 256
+PAGE_ENTRIES = 64
 
 
 def cached_section(kind: str, query: Query, result: Result, render: Callable[[], str]) -> Markup:
