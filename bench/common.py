@@ -59,9 +59,9 @@ def app_env(instance: Path, database_url: str, **settings: str) -> dict[str, str
     return env
 
 
-def empty_postgres(url: str) -> None:
-    """Drop every table of a benchmark's own PostgreSQL database (never a shared one); create
-    the database first when the server does not have it."""
+def create_postgres(url: str) -> str:
+    """Create a benchmark's own PostgreSQL database when the server does not have it yet;
+    answer the URL as SQLAlchemy takes it."""
     import sqlalchemy as sa
 
     sys.path.insert(0, str(ROOT))
@@ -77,9 +77,18 @@ def empty_postgres(url: str) -> None:
             sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
         ).scalar()
         if not exists:
+            print(f"creating the PostgreSQL database {name}", flush=True)
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     server.dispose()
-    engine = sa.create_engine(normalised)
+    return normalised
+
+
+def empty_postgres(url: str) -> None:
+    """Drop every table of a benchmark's own PostgreSQL database (never a shared one); create
+    the database first when the server does not have it."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(create_postgres(url))
     with engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA public CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA public"))

@@ -36,7 +36,15 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Client, app_env, make_account, ngowg, rss_mb, start_server
+from bench.common import (
+    Client,
+    app_env,
+    create_postgres,
+    make_account,
+    ngowg,
+    rss_mb,
+    start_server,
+)
 
 WORDS = ["sudan", "women", "peace", "amina", "mediator", "garcia", "soudan", "journalist", ""]
 COUNTRIES = ["", "", "SD", "ML", "CO", "YE", "UA"]
@@ -230,6 +238,8 @@ class Person(threading.Thread):
 
 
 def ensure_data(env: dict[str, str], url: str, people: int) -> None:
+    if url.startswith("postgres"):
+        create_postgres(url)
     ngowg(env, "db", "upgrade")
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from ngowg_directory.config import normalise_database_url

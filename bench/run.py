@@ -38,7 +38,7 @@ WORK = Path(os.environ.get("BENCH_DIR", "/tmp/ngowg-bench"))  # noqa: S108  (out
 SQLITE_URL = f"sqlite:///{WORK / 'ngowg.db'}"
 sys.path.insert(0, str(ROOT))
 
-from bench.common import app_env, ngowg  # noqa: E402
+from bench.common import app_env, create_postgres, ngowg  # noqa: E402
 
 
 def sh(command: list[str], log: list[str]) -> None:
@@ -87,6 +87,8 @@ def ensure_data(url: str, people: int, orgs: int, log: list[str]) -> None:
 
     from ngowg_directory.config import normalise_database_url
 
+    if url.startswith("postgres"):
+        create_postgres(url)
     env = app_env(WORK / "cli", url)
     ngowg(env, "db", "upgrade")
     engine = sa.create_engine(normalise_database_url(url))
