@@ -82,6 +82,19 @@ def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def cpu_reference() -> float:
+    """Milliseconds for a fixed pure-Python loop (median of 7): the machine's speed at the
+    time, so that runs on the same shared machine on different days can be compared."""
+    times = []
+    for _ in range(7):
+        start = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i * i % 7
+        times.append((time.perf_counter() - start) * 1000)
+    return round(sorted(times)[3], 1)
+
+
 def ensure_data(url: str, people: int, orgs: int, log: list[str]) -> None:
     import sqlalchemy as sa
 
@@ -187,6 +200,15 @@ def render(figures: dict) -> str:
         f"Python {m['python']}, SQLite {m['sqlite']}.",
         f"- Load average (1, 5, 15 min) at the start: {figures['load_start']}; "
         f"at the end: {figures['load_end']}. The machine is shared: read the figures against it.",
+        *(
+            [
+                "- Speed reference (bench/run.py `cpu_reference`, a fixed pure-Python loop): "
+                f"{figures['cpu_reference_start']} ms at the start, "
+                f"{figures['cpu_reference_end']} ms at the end; lower is faster."
+            ]
+            if "cpu_reference_start" in figures
+            else []
+        ),
         "- Data: 100,000 generated people, 2,000 organisations (`ngowg generate-data`).",
         "- gunicorn: `gunicorn -c gunicorn.conf.py wsgi:app` with NGOWG_ENV=production, "
         "Redis for limits, limits raised (bench/common.py `RAISED_LIMITS`).",
@@ -409,7 +431,12 @@ def main() -> None:
         return
     WORK.mkdir(parents=True, exist_ok=True)
     log: list[str] = []
-    figures: dict = {"machine": machine(), "load_start": load_average(), "backends": {}}
+    figures: dict = {
+        "machine": machine(),
+        "load_start": load_average(),
+        "cpu_reference_start": cpu_reference(),
+        "backends": {},
+    }
     figures["backends"]["SQLite"] = run_backend("sqlite", SQLITE_URL, args, log)
     if args.pg_url:
         figures["backends"]["PostgreSQL"] = run_backend("postgresql", args.pg_url, args, log)
@@ -419,6 +446,7 @@ def main() -> None:
         figures["load_backend"] = "PostgreSQL" if args.pg_url else "SQLite"
         figures["load"] = run_load(url, args.load_seconds, log)
     figures["load_end"] = load_average()
+    figures["cpu_reference_end"] = cpu_reference()
     figures["commands"] = log
     (WORK / "figures.json").write_text(json.dumps(figures, indent=2))
     block = render(figures)

@@ -346,3 +346,33 @@ def test_unicode_digits_in_paging_get_a_message_not_a_500(searcher):
         response = searcher.client.get(f"/directory?page={value}&per_page={value}")
         assert response.status_code == 200
         assert "must be a number" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("sort", ["relevance", "name"])
+def test_reading_matches_in_batches_gives_the_same_answer(app, runner, monkeypatch, sort):
+    """Broad searches read their matches a batch at a time (so that a worker never holds
+    30,000 rows at once); the answer must be the one a single read gives, whatever the batch."""
+    from ngowg_directory.search import Query, base
+
+    result = runner.invoke(args=["generate-data", "--people", "300", "--orgs", "8"])
+    assert result.exit_code == 0, result.output
+    queries = [
+        Query(text="sudan", sort=sort),
+        Query(text="ma", sort=sort, page=2),
+        Query(filters={"t": "crsv"}, sort=sort),
+        Query(text="peace", filters={"l": "fr"}, sort=sort, page=2, per_page=7),
+    ]
+    answers = {}
+    for batch in (1_000_000, 7, 1):
+        monkeypatch.setattr(base, "SCAN_BATCH", batch)
+        answers[batch] = [base_search(query) for query in queries]
+    assert answers[7] == answers[1_000_000] and answers[1] == answers[1_000_000]
+    assert all(answer.total > 14 for answer in answers[7]), [a.total for a in answers[7]]
+    assert all(len(answer.ids) > 0 and answer.facets for answer in answers[7])
+
+
+def base_search(query):
+    """The back end's answer itself, never one kept by the cache."""
+    from ngowg_directory.search import _backend
+
+    return _backend("people").search(query)

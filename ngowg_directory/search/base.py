@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -61,12 +62,11 @@ def trim_orgs(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     return facets
 
 
-def count_tokens(rows: list[str | None]) -> dict[str, dict[str, int]]:
-    """Facet counts from the filter tokens of every matching row.
+def facets_from(counter: Counter) -> dict[str, dict[str, int]]:
+    """Facet counts from the filter tokens counted over every matching row.
 
     Organisations are counted by their compact token ("o" facet keys are slugs without
     dashes); with_org_slugs turns them back into slugs."""
-    counter = Counter(" ".join(filter(None, rows)).split())
     known = _token_values()
     facets: dict[str, dict[str, int]] = {}
     for tok, count in counter.items():
@@ -76,6 +76,21 @@ def count_tokens(rows: list[str | None]) -> dict[str, dict[str, int]]:
         elif tok.startswith("xo"):
             facets.setdefault("o", {})[tok[2:]] = count
     return facets
+
+
+# Matching rows are read and counted this many at a time: a broad search (30,000 matches)
+# never holds every row and every token at once, which kept a worker's memory high long after
+# the answer was sent (the allocator keeps what a peak took).
+SCAN_BATCH = 2_000
+
+
+def scan(sql: str, params: dict[str, Any], counter: Counter, filters_at: int) -> Iterator[sa.Row]:
+    """Rows of `sql`, a batch at a time, counting the filter tokens in column `filters_at`
+    into `counter` as they pass."""
+    result = db.session.execute(sa.text(sql).execution_options(yield_per=SCAN_BATCH), params)
+    for batch in result.partitions(SCAN_BATCH):
+        counter.update(" ".join(filter(None, (row[filters_at] for row in batch))).split())
+        yield from batch
 
 
 # The search index's version token (search/cache.py), read in the same statement as the
@@ -118,12 +133,13 @@ class Index:
         ).all()
         # Facets come from the matching rows' filter tokens: one narrow read, counted here.
         facet_sql = f"SELECT t.search_filters FROM ({matched}) m {self.filter_join}"  # nosec B608
-        rows = list(db.session.scalars(sa.text(facet_sql), params))
+        counter: Counter = Counter()
+        total = sum(1 for _ in scan(facet_sql, params, counter, 0))
         return with_org_slugs(
             Result(
                 ids=[row[0] for row in page],
-                total=len(rows),
-                facets=trim_orgs(count_tokens(rows)),
+                total=total,
+                facets=trim_orgs(facets_from(counter)),
                 version=page[0][1] if page else None,
             )
         )
@@ -131,7 +147,12 @@ class Index:
     def _by_relevance(self, query: Query, matched: str, params: dict[str, Any]) -> Result:
         # One pass over the matches gives the ranking, the total and the facets together.
         rows_sql = f"SELECT r.*, {VERSION_SQL} FROM ({self.rows_sql(matched)}) r"  # nosec B608
-        rows = db.session.execute(sa.text(rows_sql), params).all()
+        counter: Counter = Counter()
+        version = None
+        rows = []
+        for row in scan(rows_sql, params, counter, 2):
+            rows.append((row[0], row[1]))  # only what the ranking needs is kept
+            version = row[3]
         words = query.words
         rows.sort(key=lambda row: (relevance(words, row[1]), row[1] or "", row[0]))
         page = rows[query.offset : query.offset + query.per_page]
@@ -139,8 +160,8 @@ class Index:
             Result(
                 ids=[row[0] for row in page],
                 total=len(rows),
-                facets=trim_orgs(count_tokens([row[2] for row in rows])),
-                version=rows[0][3] if rows else None,
+                facets=trim_orgs(facets_from(counter)),
+                version=version,
             )
         )
 
