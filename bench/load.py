@@ -259,6 +259,28 @@ def ensure_data(env: dict[str, str], url: str, people: int) -> None:
         )
 
 
+def load_accounts(
+    env: dict[str, str], url: str, users: int
+) -> tuple[list[tuple[str, str]], list[int]]:
+    """The simulated people's accounts (made or given a new password): (e-mail, password)
+    each, and their ids."""
+    from ngowg_directory.config import normalise_database_url
+
+    accounts = []
+    for index in range(users):
+        email = f"load-{index}@bench.example.org"
+        accounts.append((email, make_account(env, email, "staff", f"Load Person {index}")))
+    engine = sa.create_engine(normalise_database_url(url))
+    with engine.connect() as conn:
+        ids = list(
+            conn.execute(
+                sa.text("SELECT id FROM users WHERE email LIKE 'load-%@bench.example.org'")
+            ).scalars()
+        )
+    engine.dispose()
+    return accounts, ids
+
+
 def percentile(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, max(0, round(q * len(values)) - 1))]
@@ -275,22 +297,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ngowg-load-"))
     env = app_env(work / "instance", args.database_url)
     ensure_data(env, args.database_url, args.people)
-    accounts = []
-    for index in range(args.users):
-        email = f"load-{index}@bench.example.org"
-        accounts.append((email, make_account(env, email, "staff", f"Load Person {index}")))
-    engine = sa.create_engine(
-        __import__("ngowg_directory.config", fromlist=["x"]).normalise_database_url(
-            args.database_url
-        )
-    )
-    with engine.connect() as conn:
-        ids = list(
-            conn.execute(
-                sa.text("SELECT id FROM users WHERE email LIKE 'load-%@bench.example.org'")
-            ).scalars()
-        )
-    engine.dispose()
+    accounts, ids = load_accounts(env, args.database_url, args.users)
     server = start_server(env, work / "server.log")
     stats = Stats()
     started = time.monotonic()

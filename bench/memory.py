@@ -26,37 +26,23 @@ import time
 import tracemalloc
 from pathlib import Path
 
-import sqlalchemy as sa
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import load as mixed
-from bench.common import app_env, make_account, rss_mb
+from bench.common import app_env, rss_mb
 
 BROAD = [("women", {}), ("sudan", {}), ("peace", {}), ("", {"c": "SD"}), ("women", {})]
 
 
 def serve(args: argparse.Namespace) -> None:
     env = app_env(Path("/tmp/ngowg-memory/instance"), args.database_url)  # noqa: S108
-    accounts = []
-    for index in range(args.users):
-        email = f"load-{index}@bench.example.org"
-        accounts.append((email, make_account(env, email, "staff", f"Load Person {index}")))
+    accounts, ids = mixed.load_accounts(env, args.database_url, args.users)
     os.environ.update(env)
     from werkzeug.serving import make_server
 
     from ngowg_directory import create_app
-    from ngowg_directory.config import normalise_database_url
 
     app = create_app()
-    engine = sa.create_engine(normalise_database_url(args.database_url))
-    with engine.connect() as conn:
-        ids = list(
-            conn.execute(
-                sa.text("SELECT id FROM users WHERE email LIKE 'load-%@bench.example.org'")
-            ).scalars()
-        )
-    engine.dispose()
     server = make_server("127.0.0.1", 0, app, threaded=False)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     me = os.getpid()
