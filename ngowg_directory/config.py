@@ -34,6 +34,15 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from exc
 
 
+def _env_int_from(name: str, default: int, low: int, high: int | None = None) -> int:
+    """A whole number within bounds, else a ConfigError that names the setting."""
+    value = _env_int(name, default)
+    if value < low or (high is not None and value > high):
+        bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise ConfigError(f"{name} must be a whole number {bounds}, not {value}")
+    return value
+
+
 def _env_list(name: str, default: str) -> list[str]:
     value = os.environ.get(name, default)
     return [item.strip() for item in value.split(",") if item.strip()]
@@ -119,6 +128,10 @@ class Config:
             "VERIFIED_EMAIL_DOMAINS", "un.org,unwomen.org,undp.org,unfpa.org,ohchr.org,unhcr.org"
         )
         self.ADMIN_FRESH_SECONDS = _env_int("ADMIN_FRESH_SECONDS", 600)
+        # Contact requests: days before an unanswered one expires (ten years at most: more is
+        # a typo, not a policy), and how many new ones a person may send a day.
+        self.CONNECTION_REQUEST_DAYS = _env_int_from("CONNECTION_REQUEST_DAYS", 30, 1, 3650)
+        self.CONNECTION_REQUESTS_PER_DAY = _env_int_from("CONNECTION_REQUESTS_PER_DAY", 20, 1)
 
     # Sessions: signed cookie, renewed at sign-in, ended by a per-user version.
     SESSION_COOKIE_NAME = "ngowg_session"
@@ -132,8 +145,6 @@ class Config:
 
     PASSWORD_RESET_MAX_AGE = 60 * 60
     PROFILE_STALE_DAYS = 365
-    CONNECTION_REQUEST_DAYS = 30
-    CONNECTION_REQUESTS_PER_DAY = 20
     LOGO_MAX_BYTES = 512 * 1024
     TWO_FACTOR_PENDING_SECONDS = 5 * 60
     LOCKOUT_THRESHOLD = 5

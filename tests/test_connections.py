@@ -495,6 +495,13 @@ def test_declined_and_blocked_look_exactly_like_pending_to_the_requester(app, pa
     seen = {}
     for state, action in (("pending", None), ("declined", "decline"), ("blocked", "block")):
         if action:
+            # An answer is final: the same request is put back to pending for the next one.
+            db.session.execute(
+                sa.update(ContactRequest)
+                .where(ContactRequest.id == request_id)
+                .values(status="pending", responded_at=None, answered_by_id=None)
+            )
+            db.session.commit()
             act(rc, request_id, action)
             assert only_request().status == state
         again = ask(rq, rc_id, "A second request about the same briefing in March, please.")
@@ -545,7 +552,9 @@ def test_requests_expire_after_the_configured_days(app, pair):
     assert any(c == "success" for c, _t in flashes(page.get_data(as_text=True)))
 
 
-def test_a_block_survives_expiry_and_is_not_named(app, pair):
+def test_a_block_survives_expiry_and_is_never_told(app, pair, mailbox):
+    """After expiry a blocked sender may ask again and is told "sent", as anyone would be;
+    the request goes nowhere (tests/test_request_states.py compares it with a decline)."""
     rq, rc = pair["clients"]["requester"], pair["clients"]["recipient"]
     rc_id = pair["ids"]["recipient"]
     ask(rq, rc_id)
@@ -553,12 +562,19 @@ def test_a_block_survives_expiry_and_is_not_named(app, pair):
     act(rc, request_id, "block")
     assert [r.actor_id for r in audit_rows("contact_blocked")] == [pair["ids"]["recipient"]]
     backdate(request_id, app.config["CONNECTION_REQUEST_DAYS"] + 1)
-    before = snapshot()
+    mails = len(mailbox.messages)
     page = ask(rq, rc_id, "Asking again after a month: may we talk about the briefing?")
     messages = flashes(page.get_data(as_text=True))
-    assert len(messages) == 1 and messages[0][0] == "error", messages
+    assert len(messages) == 1 and messages[0][0] == "success", messages
+    assert "Your request has been sent" in messages[0][1]
     assert "block" not in messages[0][1].lower()
-    assert snapshot() == before
+    assert "A request between you is waiting for an answer." in page.get_data(as_text=True)
+    # The block still holds: she is not asked, not told, and the sender sees nothing more.
+    blocks = [tuple(b) for b in db.session.execute(sa.select(Block.blocker_id, Block.blocked_id))]
+    assert blocks == [(rc_id, pair["ids"]["requester"])]
+    assert len(mailbox.messages) == mails
+    assert "Asking again after a month" not in rc.get("/connections").get_data(as_text=True)
+    assert shown_canaries(rq.get(f"/people/{rc_id}").get_data(as_text=True), "recipient") == set()
 
 
 # --- the managers of her organisation --------------------------------------------------------
@@ -901,3 +917,55 @@ class TestDailyLimit:
         # Someone else's limit is her own.
         page = ask(pair["clients"]["recipient"], people[3].id).get_data(as_text=True)
         assert any(c == "success" for c, _t in flashes(page)), flashes(page)
+
+
+# --- the two settings, from the environment --------------------------------------------------
+
+
+class TestSettingsFromTheEnvironment:
+    """README: CONNECTION_REQUEST_DAYS and CONNECTION_REQUESTS_PER_DAY are environment
+    variables. The app fixture builds its app after this fixture sets them."""
+
+    @pytest.fixture
+    def app_overrides(self, monkeypatch):
+        monkeypatch.setenv("CONNECTION_REQUEST_DAYS", "7")
+        monkeypatch.setenv("CONNECTION_REQUESTS_PER_DAY", "1")
+        return {}
+
+    def test_requests_expire_and_are_limited_as_the_environment_says(self, app, pair, make_user):
+        rq, rc = pair["clients"]["requester"], pair["clients"]["recipient"]
+        ask(rq, pair["ids"]["recipient"])
+        request_id = only_request().id
+        backdate(request_id, 6)
+        assert MESSAGE in rc.get("/connections").get_data(as_text=True)
+        backdate(request_id, 7.1)
+        assert MESSAGE not in rc.get("/connections").get_data(as_text=True)
+        assert "Expired without an answer" in rq.get("/connections").get_data(as_text=True)
+        # One a day: the next one, to someone else, waits until tomorrow.
+        backdate(request_id, 0)
+        other = make_user("staff", name="Another Staffer")
+        page = ask(rq, other.id).get_data(as_text=True)
+        messages = flashes(page)
+        assert len(messages) == 1 and "at most 1 requests a day" in messages[0][1], messages
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("CONNECTION_REQUEST_DAYS", "thirty", "must be a whole number, not 'thirty'"),
+        ("CONNECTION_REQUEST_DAYS", "2.5", "must be a whole number, not '2.5'"),
+        ("CONNECTION_REQUEST_DAYS", "0", "must be a whole number from 1 to 3650, not 0"),
+        ("CONNECTION_REQUEST_DAYS", "-3", "must be a whole number from 1 to 3650, not -3"),
+        ("CONNECTION_REQUEST_DAYS", "99999999", "from 1 to 3650, not 99999999"),
+        ("CONNECTION_REQUESTS_PER_DAY", "many", "must be a whole number, not 'many'"),
+        ("CONNECTION_REQUESTS_PER_DAY", "0", "must be a whole number of at least 1, not 0"),
+    ],
+)
+def test_bad_settings_are_refused_at_start(monkeypatch, tmp_path, name, value, says):
+    from ngowg_directory import create_app
+    from ngowg_directory.config import ConfigError
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as refused:
+        create_app("testing", INSTANCE_PATH=str(tmp_path))
+    assert str(refused.value).startswith(f"{name} ") and says in str(refused.value)

@@ -12,7 +12,7 @@ from .. import audit, privacy
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import ContactRequest, User
-from ..services import connections, export
+from ..services import connections, export, request_states
 from ..services.connections import RequestError
 from . import bp
 from .forms import RequestForm
@@ -20,19 +20,11 @@ from .forms import RequestForm
 
 @bp.get("/connections")
 def index() -> str:
-    """Requests received, requests sent, and connections."""
-    overview = connections.overview(current_user)
+    """Requests waiting for her (and for those she answers for), sent, and connections."""
     return render_template(
         "connections/index.html",
-        overview=overview,
+        overview=connections.overview(current_user),
         confirm=ConfirmForm(),
-        seen_state=lambda r: connections.seen_state(r, current_user),
-        views={r.id: privacy.view_of(current_user, r.requester) for r in overview.received},
-        visible={
-            other.id
-            for r in overview.sent + overview.connections
-            if privacy.may_view(current_user, other := r.other(current_user.id))
-        },
     )
 
 
@@ -46,12 +38,14 @@ def ask(person_id: int) -> WerkzeugResponse:
     if not form.validate_on_submit():
         abort(400)
     try:
-        connections.ask(current_user, person, form.message.data)
+        request = connections.ask(current_user, person, form.message.data)
     except RequestError as exc:
         flash(str(exc), "error")
         return redirect(url_for("people.show", person_id=person.id))
     db.session.commit()
-    connections.notify(person, "request_received", _l("A contact request is waiting for you"))
+    # A request to someone who blocked the sender goes nowhere; the sender is told the same.
+    if connections.delivered(request):
+        connections.notify(person, "request_received", _l("A contact request is waiting for you"))
     flash(
         _("Your request has been sent. You will see her contact details if she accepts."), "success"
     )
@@ -130,9 +124,7 @@ def end(request_id: int) -> WerkzeugResponse:
 def vcard(request_id: int) -> Response:
     """The other side's vCard (RFC 6350) with only what the downloader may see."""
     request = db.session.get(ContactRequest, request_id)
-    if request is None or request.status != "accepted":
-        abort(404)
-    if current_user.id not in (request.requester_id, request.recipient_id):
+    if request is None or not request_states.is_connection(current_user, request):
         abort(404)
     other = request.other(current_user.id)
     view = privacy.view_of(current_user, other, connected=True)

@@ -23,8 +23,8 @@ def show(person_id: int) -> str:
         abort(404)
     # The newest request between the two also says whether they are connected: one query.
     request = None if person.id == current_user.id else connections.between(current_user, person)
-    connected = request is not None and request.status == "accepted"
-    view = privacy.view_of(current_user, person, connected=connected)
+    seen = connections.view_for(current_user, request, people=False) if request else None
+    view = privacy.view_of(current_user, person, connected=seen is not None and seen.connected)
     if view is None:
         abort(404)
     if privacy.record_reveal(current_user, view):
@@ -32,7 +32,6 @@ def show(person_id: int) -> str:
     return render_template(
         "people/profile.html",
         view=view,
-        request=request,
-        request_state=connections.seen_state(request, current_user) if request else None,
+        request=seen,
         form=RequestForm(),
     )

@@ -1,7 +1,9 @@
 """Contact requests: ask, accept, decline, block, end; what each side sees of a request.
 
-A declined or blocked request looks exactly like a pending one to the person who sent it,
-until it expires. Only an accepted request reveals `connections`-audience details.
+Which moves exist and who may make them: services/request_states.py. What each side may know
+of a request: privacy.request_state_for (a decline or block looks exactly like a pending
+request to its sender, until it expires). Only an accepted request reveals
+`connections`-audience details.
 """
 
 from __future__ import annotations
@@ -9,57 +11,49 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit, mail, privacy
 from ..extensions import db
-from ..models import Block, ContactRequest, User
+from ..models import Block, ContactRequest, Profile, User
 from ..models._types import utcnow
+from . import request_states as states
 
 logger = logging.getLogger(__name__)
 
 MESSAGE_MIN, MESSAGE_MAX = 20, 1000
-OPEN_STATES = ("pending", "declined", "blocked")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CANNOT_RECEIVE = _l("This person cannot receive contact requests from you.")
+NO_LONGER = _l("This request can no longer be answered.")
 
 
 class RequestError(ValueError):
     """A request that cannot be made or answered; str() is for the person."""
 
 
-def _expiry_cutoff():
-    return utcnow() - timedelta(days=current_app.config["CONNECTION_REQUEST_DAYS"])
-
-
-def is_expired(request: ContactRequest) -> bool:
-    """Unanswered (or declined, or blocked) requests expire after CONNECTION_REQUEST_DAYS."""
-    return request.status in OPEN_STATES and request.created_at < _expiry_cutoff()
-
-
-def seen_state(request: ContactRequest, viewer: User) -> str:
-    """The state as this viewer may know it: the sender never learns of a decline or block."""
-    if is_expired(request):
-        return "expired"
-    if request.status in OPEN_STATES and viewer.id == request.requester_id:
-        return "pending"
-    return request.status
-
-
-def between(a: User, b: User) -> ContactRequest | None:
-    """The newest request between two people, in either direction."""
+def between(viewer: User, other: User) -> ContactRequest | None:
+    """The newest request between two people, in either direction, that the viewer may know
+    of (a request dropped because she had blocked its sender does not exist for her)."""
     return db.session.scalar(
         sa.select(ContactRequest)
         .where(
             sa.or_(
-                sa.and_(ContactRequest.requester_id == a.id, ContactRequest.recipient_id == b.id),
-                sa.and_(ContactRequest.requester_id == b.id, ContactRequest.recipient_id == a.id),
+                sa.and_(
+                    ContactRequest.requester_id == viewer.id,
+                    ContactRequest.recipient_id == other.id,
+                ),
+                sa.and_(
+                    ContactRequest.requester_id == other.id,
+                    ContactRequest.recipient_id == viewer.id,
+                    sa.not_(states.dropped_clause()),
+                ),
             )
         )
         .order_by(ContactRequest.id.desc())
@@ -80,35 +74,49 @@ def clean_message(message: str | None) -> str:
 
 
 def ask(requester: User, recipient: User, message: str | None) -> ContactRequest:
-    """Send a request; every refusal has a message, and a block is never revealed."""
+    """Send a request; every refusal has a message, the same whether or not she blocked him.
+
+    To someone who blocked the sender, the request is stored dropped (the machine's `blocked`
+    without an answer): the sender sees it wait and expire like any other, the recipient never
+    sees it, and no notice goes out (the caller asks `delivered`)."""
     if requester.id == recipient.id:
         raise RequestError(_("You cannot ask yourself for contact."))
     if not privacy.is_listed(recipient):
         raise RequestError(str(CANNOT_RECEIVE))
     text = clean_message(message)
     existing = between(requester, recipient)
-    # Open requests first: a blocked request must get the same answer as a pending one.
-    if existing is not None and not is_expired(existing):
-        if existing.status == "accepted":
-            raise RequestError(_("You are already connected."))
-        if existing.status in OPEN_STATES:
-            raise RequestError(_("There is already an open request between you."))
-    if _blocked(recipient, requester):
-        raise RequestError(str(CANNOT_RECEIVE))
+    state = privacy.request_state_for(requester, existing) if existing is not None else None
+    if state == states.ACCEPTED:
+        raise RequestError(_("You are already connected."))
+    if state in states.EXPIRING:
+        raise RequestError(_("There is already an open request between you."))
     limit = current_app.config["CONNECTION_REQUESTS_PER_DAY"]
     if sent_today(requester) >= limit:
         raise RequestError(
             _("You can send at most %(n)s requests a day. Please try again tomorrow.", n=limit)
         )
-    request = ContactRequest(requester=requester, recipient=recipient, message=text)
+    request = ContactRequest(
+        requester=requester,
+        recipient=recipient,
+        message=text,
+        status=states.initial_state(_blocked(recipient, requester)),
+    )
     db.session.add(request)
     db.session.flush()
-    audit.record("contact_requested", actor=requester, target=recipient, request=request.id)
+    details = {"dropped": True} if states.is_dropped(request) else {}
+    audit.record(
+        "contact_requested", actor=requester, target=recipient, request=request.id, **details
+    )
     return request
 
 
+def delivered(request: ContactRequest) -> bool:
+    """Whether the recipient is to hear of the request (a dropped one goes nowhere)."""
+    return not states.is_dropped(request)
+
+
 def sent_today(user: User) -> int:
-    """Requests the user sent in the last 24 hours."""
+    """Requests the user sent in the last 24 hours (dropped ones too: no oracle)."""
     return (
         db.session.scalar(
             sa.select(sa.func.count(ContactRequest.id)).where(
@@ -124,34 +132,26 @@ def _blocked(blocker: User, blocked: User) -> bool:
     return db.session.get(Block, (blocker.id, blocked.id)) is not None
 
 
-def may_answer(user: User, request: ContactRequest) -> bool:
-    """The recipient, or a manager of her organisation when she allowed it."""
-    if user.id == request.recipient_id:
-        return True
-    recipient = request.recipient
-    return (
-        user.role == "manager"
-        and recipient.organization_id is not None
-        and user.organization_id == recipient.organization_id
-        and recipient.profile is not None
-        and recipient.profile.managers_may_answer
+def _add_block(blocker_id: int, blocked_id: int) -> None:
+    """Record the block; already there (an earlier request) is fine, even at the same moment."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(Block)
+        .values(blocker_id=blocker_id, blocked_id=blocked_id, created_at=utcnow())
+        .on_conflict_do_nothing()
     )
 
 
 def answer(request: ContactRequest, actor: User, decision: str) -> None:
-    """Accept, decline or block an open request."""
-    if not may_answer(actor, request):
+    """Accept, decline or block a pending request, once: LookupError when it is not the
+    actor's to answer, RequestError when it was answered (or expired) already."""
+    if decision not in states.ANSWERS or not states.may_try(actor, decision, request):
         raise LookupError("not yours to answer")
-    if request.status not in OPEN_STATES or is_expired(request):
-        raise RequestError(_("This request can no longer be answered."))
+    if not states.move(request, actor, decision):
+        raise RequestError(str(NO_LONGER))
     if decision == "block":
-        request.status = "blocked"
-        if not _blocked(request.recipient, request.requester):
-            db.session.add(Block(blocker_id=request.recipient_id, blocked_id=request.requester_id))
-    else:
-        request.status = {"accept": "accepted", "decline": "declined"}[decision]
-    request.responded_at = utcnow()
-    request.answered_by_id = actor.id
+        _add_block(request.recipient_id, request.requester_id)
     audit.record(
         {"accept": "contact_accepted", "decline": "contact_declined", "block": "contact_blocked"}[
             decision
@@ -165,60 +165,119 @@ def answer(request: ContactRequest, actor: User, decision: str) -> None:
 
 def end(request: ContactRequest, actor: User) -> None:
     """Either side ends a connection: the connections-audience details are hidden again."""
-    if actor.id not in (request.requester_id, request.recipient_id):
+    if not states.may_try(actor, "end", request):
         raise LookupError("not a side of this connection")
-    if request.status != "accepted":
+    if not states.move(request, actor, "end"):
         raise RequestError(_("This is not an active connection."))
-    request.status = "ended"
-    request.ended_at = utcnow()
     audit.record(
         "connection_ended", actor=actor, target_type="contact_request", target_id=request.id
     )
 
 
+@dataclass(frozen=True)
+class RequestView:
+    """What one viewer may know of one request; templates get this, never the model."""
+
+    id: int
+    state: str  # privacy.request_state_for
+    created_at: datetime
+    actions: tuple[str, ...]  # the moves she may make now (the machine's answer)
+    connected: bool  # an accepted connection of which she is a side
+    other: privacy.PersonView | None = None  # the other side as she may see her; None: unlisted
+    for_name: str | None = None  # whom a delegated manager answers for
+    message: str | None = None  # only for those who may answer it
+
+    @property
+    def answerable(self) -> bool:
+        return any(action in states.ANSWERS for action in self.actions)
+
+
+def view_for(viewer: User, request: ContactRequest, *, people: bool = True) -> RequestView | None:
+    """The request as this viewer may know it, or None when it is not hers to know."""
+    state = privacy.request_state_for(viewer, request)
+    if state is None:
+        return None
+    actions = states.actions_for(viewer, request)
+    connected = states.is_connection(viewer, request)
+    is_side = viewer.id in (request.requester_id, request.recipient_id)
+    other = None
+    if people:
+        person = request.other(viewer.id) if is_side else request.requester
+        other = privacy.view_of(viewer, person, connected=connected)
+    return RequestView(
+        id=request.id,
+        state=state,
+        created_at=request.created_at,
+        actions=actions,
+        connected=connected,
+        other=other,
+        for_name=None if is_side else request.recipient.name,
+        message=request.message if any(a in states.ANSWERS for a in actions) else None,
+    )
+
+
+@dataclass
+class Delegated:
+    """The requests a manager may answer for one person who lets managers answer for her."""
+
+    person_id: int
+    name: str
+    requests: list[RequestView] = field(default_factory=list)
+
+
 @dataclass
 class Overview:
-    received: list[ContactRequest]
-    sent: list[ContactRequest]
-    connections: list[ContactRequest]
+    received: list[RequestView] = field(default_factory=list)  # waiting for her answer
+    delegated: list[Delegated] = field(default_factory=list)
+    sent: list[RequestView] = field(default_factory=list)
+    connections: list[RequestView] = field(default_factory=list)
 
 
 def overview(user: User) -> Overview:
-    """What /connections lists for a user (received includes those she answers for others)."""
-    cutoff = _expiry_cutoff()
-    delegated = []
+    """What /connections lists for a user; the machine decides what goes where."""
+    delegators: list[int] = []
     if user.role == "manager" and user.organization_id is not None:
-        from ..models import Profile
-
-        delegated = list(
+        delegators = list(
             db.session.scalars(
                 sa.select(User.id)
                 .join(Profile)
                 .where(User.organization_id == user.organization_id, Profile.managers_may_answer)
             )
         )
-    rows = list(
-        db.session.scalars(
-            sa.select(ContactRequest)
-            .where(
-                sa.or_(
-                    ContactRequest.requester_id == user.id,
-                    ContactRequest.recipient_id.in_([user.id, *delegated]),
-                )
+    rows = db.session.scalars(
+        sa.select(ContactRequest)
+        .where(
+            sa.or_(
+                ContactRequest.requester_id == user.id,
+                ContactRequest.recipient_id == user.id,
+                # Only pending ones could be hers to answer (the machine still decides).
+                sa.and_(
+                    ContactRequest.recipient_id.in_(delegators),
+                    ContactRequest.status == states.PENDING,
+                ),
             )
-            .order_by(ContactRequest.created_at.desc())
         )
+        .order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc())
     )
-    received = [
-        r
-        for r in rows
-        if r.requester_id != user.id and r.status == "pending" and r.created_at >= cutoff
-    ]
-    sent = [r for r in rows if r.requester_id == user.id and r.status != "accepted"]
-    connections = [
-        r for r in rows if r.status == "accepted" and user.id in (r.requester_id, r.recipient_id)
-    ]
-    return Overview(received, sent, connections)
+    result = Overview()
+    groups: dict[int, Delegated] = {}
+    for request in rows:
+        view = view_for(user, request)
+        if view is None:
+            continue
+        if view.answerable and request.recipient_id == user.id:
+            result.received.append(view)
+        elif view.answerable:
+            group = groups.setdefault(
+                request.recipient_id, Delegated(request.recipient_id, request.recipient.name)
+            )
+            group.requests.append(view)
+        if view.connected:
+            result.connections.append(view)
+        elif request.requester_id == user.id:
+            result.sent.append(view)
+    result.delegated = sorted(groups.values(), key=lambda group: (group.name, group.person_id))
+    return result
 
 
 def notify(recipient: User, template: str, subject: object) -> None:
