@@ -616,3 +616,56 @@ def test_both_sides_ending_at_once_end_it_once(
     assert len(won) == 1 and len(lost) == 3, answers
     assert only_request().status == "ended"
     assert len(audit_rows("connection_ended")) == 1
+
+
+def _ask_call(client, token: str, person_id: int, message: str = MESSAGE):
+    def call():
+        response = client.post(
+            f"/connections/request/{person_id}", data={"csrf_token": token, "message": message}
+        )
+        return response.status_code
+
+    return call
+
+
+def test_asks_at_once_between_two_people_make_one_request(
+    app,
+    pair,  # noqa: F811
+    new_client,
+    login,
+):
+    """Both of them, in several browsers each, ask each other at the same moment: one open
+    request between them, never two (a second would be a second pending answer)."""
+    clients, targets = [], []
+    for side, other in (("requester", "recipient"), ("recipient", "requester")):
+        for _ in range(3):
+            client = new_client()
+            login(client, pair[side])
+            clients.append(client)
+            targets.append(pair["ids"][other])
+    tokens = [client.csrf_token("/connections") for client in clients]
+    answers = _race(
+        app, [_ask_call(c, t, p) for c, t, p in zip(clients, tokens, targets, strict=True)]
+    )
+    assert all(a == 302 for a in answers), answers
+    only_request()
+
+
+def test_asks_at_once_keep_the_daily_limit(app, make_user, new_client, login):
+    """Six requests sent at the same moment by one person whose daily limit is two: two go."""
+    app.config["CONNECTION_REQUESTS_PER_DAY"] = 2
+    sender = make_user("policy_maker", name="Hasty Sender")
+    people = [make_user("defender", name=f"Listed Defender {i}") for i in range(6)]
+    for person in people:
+        person.profile.consent_at = utcnow()
+    db.session.commit()
+    clients = [new_client() for _ in people]
+    for client in clients:
+        login(client, sender)
+    tokens = [client.csrf_token("/connections") for client in clients]
+    calls = [_ask_call(c, t, p.id) for c, t, p in zip(clients, tokens, people, strict=True)]
+    answers = _race(app, calls)
+    assert all(a == 302 for a in answers), answers
+    db.session.expire_all()
+    sent = db.session.scalar(sa.select(sa.func.count()).select_from(ContactRequest))
+    assert sent == 2

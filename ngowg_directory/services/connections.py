@@ -84,6 +84,7 @@ def ask(requester: User, recipient: User, message: str | None) -> ContactRequest
     if not privacy.is_listed(recipient):
         raise RequestError(str(CANNOT_RECEIVE))
     text = clean_message(message)
+    _lock_people(requester.id, recipient.id)
     existing = between(requester, recipient)
     state = privacy.request_state_for(requester, existing) if existing is not None else None
     if state == states.ACCEPTED:
@@ -108,6 +109,25 @@ def ask(requester: User, recipient: User, message: str | None) -> ContactRequest
         "contact_requested", actor=requester, target=recipient, request=request.id, **details
     )
     return request
+
+
+def _lock_people(*ids: int) -> None:
+    """Serialise asks that involve these people until the transaction ends.
+
+    Without it, two asks at once both find no open request between the pair (or both stay
+    under the daily limit) and both insert. PostgreSQL: the two account rows, locked in id
+    order so crossing asks cannot deadlock. SQLite: any write takes the database's single
+    write lock, and reads before it hold no snapshot (pysqlite begins at the first write)."""
+    ordered = sorted(set(ids))
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.select(User.id).where(User.id.in_(ordered)).order_by(User.id).with_for_update()
+        )
+    else:
+        db.session.execute(
+            sa.update(User).where(User.id == ordered[0]).values(id=User.id),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def delivered(request: ContactRequest) -> bool:
