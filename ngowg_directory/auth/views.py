@@ -191,7 +191,8 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
     form = ResetPasswordForm()
     form._email = user.email
     if form.validate_on_submit():
-        accounts.set_password(user, form.password.data, event="password_reset")
+        if not accounts.reset_password(user, form.password.data):
+            return render_template("auth/link_invalid.html", kind="reset"), 400
         db.session.commit()
         flash(_("Your password has been changed. Please sign in."), "success")
         return redirect(url_for("auth.login"))
@@ -211,6 +212,8 @@ def accept_invite(token: str) -> str | Response | tuple[str, int]:
         if current_user.is_authenticated:
             end_session()
         user = invitations.accept(invitation, form.name.data or "", form.password.data)
+        if user is None:
+            return render_template("auth/link_invalid.html", kind="invite"), 400
         start_session(user)
         db.session.commit()
         flash(_("Welcome. Your account is ready."), "success")
