@@ -18,6 +18,7 @@ from ..models._types import utcnow
 from ..ratelimits import login_limit
 from ..services import accounts, invitations, passwords, twofactor
 from ..sessions import end_session, start_session
+from ..urls import safe_local_path
 from . import bp
 from .forms import (
     AcceptInviteForm,
@@ -38,10 +39,8 @@ SIGN_IN_FAILED = _l(
 
 
 def safe_next(target: str | None) -> str:
-    """A local path to continue to after sign-in; anything else goes home."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.index")
+    """A path on this site to continue to after sign-in; anything else goes home."""
+    return safe_local_path(target) or url_for("main.index")
 
 
 def _notify_lockout(user: User) -> None:
