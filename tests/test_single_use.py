@@ -44,10 +44,10 @@ def at_once(browsers: list[Any], send: Callable[[Any], Any]) -> list[Any]:
     """Send one request from every browser at the same moment; their responses, in order.
 
     The requests start together (a barrier), and each one's first write waits until every
-    request has reached its own first write (or one second has passed): by then each has
-    read and checked what it is about to spend. That is the interleaving a check made in
-    Python cannot survive, made certain instead of left to the thread scheduler; an atomic
-    claim (the first write) lets exactly one through.
+    request has reached its own first write: by then each has read and checked what it is
+    about to spend. That is the interleaving a check made in Python cannot survive, made
+    certain instead of left to the thread scheduler; an atomic claim (the first write) lets
+    exactly one through.
     """
     start = threading.Barrier(len(browsers))
     writes = threading.Barrier(len(browsers))
@@ -60,9 +60,9 @@ def at_once(browsers: list[Any], send: Callable[[Any], Any]) -> list[Any]:
             return
         if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
             local.wrote = True
-            # A request that never writes breaks the barrier: the others go on a second later.
+            # Every request here writes (its claim); a broken barrier fails the test below.
             with contextlib.suppress(threading.BrokenBarrierError):
-                writes.wait(timeout=1)
+                writes.wait(timeout=20)
 
     def run(index: int) -> None:
         local.browser = True
@@ -83,6 +83,7 @@ def at_once(browsers: list[Any], send: Callable[[Any], Any]) -> list[Any]:
     finally:
         sa.event.remove(engine, "before_cursor_execute", hold_first_write)
     assert not errors, errors
+    assert not writes.broken, "every request reaches its first write before any writes"
     assert all(response is not None for response in responses)
     return responses
 
