@@ -18,6 +18,7 @@ from ..models._types import utcnow
 from ..ratelimits import login_limit
 from ..services import accounts, invitations, passwords, twofactor
 from ..sessions import end_session, start_session
+from ..urls import safe_local_path
 from . import bp
 from .forms import (
     AcceptInviteForm,
@@ -38,10 +39,8 @@ SIGN_IN_FAILED = _l(
 
 
 def safe_next(target: str | None) -> str:
-    """A local path to continue to after sign-in; anything else goes home."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.index")
+    """A path on this site to continue to after sign-in; anything else goes home."""
+    return safe_local_path(target) or url_for("main.index")
 
 
 def _notify_lockout(user: User) -> None:
@@ -191,7 +190,8 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
     form = ResetPasswordForm()
     form._email = user.email
     if form.validate_on_submit():
-        accounts.set_password(user, form.password.data, event="password_reset")
+        if not accounts.reset_password(user, form.password.data):
+            return render_template("auth/link_invalid.html", kind="reset"), 400
         db.session.commit()
         flash(_("Your password has been changed. Please sign in."), "success")
         return redirect(url_for("auth.login"))
@@ -211,6 +211,8 @@ def accept_invite(token: str) -> str | Response | tuple[str, int]:
         if current_user.is_authenticated:
             end_session()
         user = invitations.accept(invitation, form.name.data or "", form.password.data)
+        if user is None:
+            return render_template("auth/link_invalid.html", kind="invite"), 400
         start_session(user)
         db.session.commit()
         flash(_("Welcome. Your account is ready."), "success")

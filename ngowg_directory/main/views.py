@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from .. import i18n
 from ..extensions import db, limiter
 from ..ratelimits import search_limit
+from ..urls import safe_local_path
 from . import bp
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def set_language() -> BaseResponse:
     if current_user.is_authenticated and current_user.locale != locale:
         current_user.locale = locale
         db.session.commit()
-    response = redirect(i18n.safe_next(request.form.get("next")) or "/")
+    response = redirect(safe_local_path(request.form.get("next")) or "/")
     response.set_cookie(
         i18n.COOKIE_NAME,
         locale,

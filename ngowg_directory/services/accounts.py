@@ -205,6 +205,25 @@ def user_for_reset_token(token: str) -> User | None:
     return user
 
 
+def reset_password(user: User, password: str) -> bool:
+    """Spend a reset link: set the new password, or False when the link was spent meanwhile.
+
+    A link is bound to the password it was made for (its fingerprint). One UPDATE claims the
+    row while that password is still in place, so of several browsers sending the same link
+    at once exactly one sets a password: the others wait for its commit, then match nothing.
+    """
+    claimed = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id, User.password_hash == user.password_hash)
+        .values(password_changed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return False
+    set_password(user, password, event="password_reset")
+    return True
+
+
 def suspend(user: User, actor: User | None) -> None:
     """Suspend an account: it cannot sign in and every session ends at once."""
     user.status = "suspended"

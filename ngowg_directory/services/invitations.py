@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit, mail, privacy
 from ..extensions import db
@@ -316,15 +317,41 @@ def find_open(token: str) -> Invitation | None:
     return invitation
 
 
-def accept(invitation: Invitation, name: str, password: str) -> User:
-    """Set the invited person's name and password and activate the account."""
+def accept(invitation: Invitation, name: str, password: str) -> User | None:
+    """Set the invited person's name and password and activate the account; None when the
+    link was spent, sent again or expired meanwhile."""
+    if not _claim(invitation):
+        return None
     user = invitation.user
     accounts.set_password(user, password, event=None)
     user.name = profiles.clean_text(name, 120, "name")
     user.status = "active"
-    invitation.accepted_at = utcnow()
     audit.record("invitation_accepted", actor=user, target=user, invitation=invitation.id)
     return user
+
+
+def _claim(invitation: Invitation) -> bool:
+    """Mark the invitation accepted in one statement, only while its link still works.
+
+    Of several browsers sending the same link at once, exactly one claims it: PostgreSQL
+    re-checks the row after the winner's commit and SQLite serialises the writes."""
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.token_hash == invitation.token_hash,
+            Invitation.expires_at > now,
+            Invitation.user_id.in_(sa.select(User.id).where(User.status == "invited")),
+        )
+        .values(accepted_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return False
+    set_committed_value(invitation, "accepted_at", now)
+    return True
 
 
 def pending_for(organization: Organization | None = None) -> list[Invitation]:

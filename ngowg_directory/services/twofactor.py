@@ -11,6 +11,7 @@ import pyotp
 import segno
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..extensions import db
@@ -56,13 +57,29 @@ def matching_step(secret: str, code: str, at: float | None = None) -> int | None
 
 
 def verify_totp(user: User, code: str, at: float | None = None) -> bool:
-    """Check a code for an enrolled user and refuse any code of a step already used."""
+    """Check a code for an enrolled user and spend its step: a step already used is refused."""
     if not user.totp_secret:
         return False
     step = matching_step(user.totp_secret, code, at)
-    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+    if step is None:
         return False
-    user.totp_last_step = step
+    # One statement checks and spends the step, so the same code sent from several pending
+    # sign-ins at once lets exactly one in (PostgreSQL re-checks the row after a concurrent
+    # update; SQLite serialises the writes).
+    spent = db.session.execute(
+        sa.update(User)
+        .where(
+            User.id == user.id,
+            User.totp_enabled.is_(True),
+            sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if spent != 1:
+        db.session.expire(user, ["totp_last_step"])
+        return False
+    set_committed_value(user, "totp_last_step", step)
     return True
 
 
@@ -113,24 +130,30 @@ def regenerate_recovery_codes(
 
 
 def use_recovery_code(user: User, code: str) -> bool:
-    """Spend a recovery code; each works once."""
+    """Spend a recovery code; each works once, however many sign-ins send it at once."""
     digest = _code_digest(code)
     if len(digest) != 64 or not code.strip():
         return False
-    row = db.session.scalar(
-        sa.select(RecoveryCode).where(
+    spent = db.session.execute(
+        sa.update(RecoveryCode)
+        .where(
             RecoveryCode.user_id == user.id,
             RecoveryCode.code_hash == digest,
             RecoveryCode.used_at.is_(None),
         )
-    )
-    if row is None:
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if spent != 1:
         return False
-    row.used_at = utcnow()
     audit.record("recovery_code_used", actor=user, target=user, remaining=remaining_codes(user))
     return True
 
 
 def remaining_codes(user: User) -> int:
-    """How many unused recovery codes the user has left."""
-    return sum(1 for code in user.recovery_codes if code.used_at is None)
+    """How many unused recovery codes the user has left (counted in the database)."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+        )
+    )
