@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from .. import audit, privacy
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..models import ContactRequest, User
+from ..models import ContactRequest
 from ..services import connections, export
 from ..services.connections import RequestError
 from . import bp
@@ -39,9 +39,7 @@ def index() -> str:
 @bp.post("/connections/request/<int:person_id>")
 def ask(person_id: int) -> WerkzeugResponse:
     """Ask a person for contact; a hidden or unknown person is a 404 alike."""
-    person = db.session.get(User, person_id)
-    if person is None or privacy.view_of(current_user, person) is None:
-        abort(404)
+    person = privacy.person_or_404(current_user, person_id, tags=False)
     form = RequestForm()
     if not form.validate_on_submit():
         abort(400)
@@ -134,7 +132,10 @@ def vcard(request_id: int) -> Response:
         abort(404)
     if current_user.id not in (request.requester_id, request.recipient_id):
         abort(404)
-    other = request.other(current_user.id)
+    mine = request.requester_id == current_user.id
+    other = privacy.person_or_404(
+        current_user, request.recipient_id if mine else request.requester_id
+    )
     view = privacy.view_of(current_user, other, connected=True)
     if view is None:
         abort(404)
