@@ -38,7 +38,7 @@ MEMBERS_FIELDS = {
     "themes",
     "languages",
 }
-UNLISTED_STATES = ("hidden", "unconsented", "suspended", "deleted")
+UNLISTED_STATES = ("hidden", "unconsented", "suspended", "invited", "deleted")
 
 
 def listed(user: User) -> User:
@@ -55,6 +55,8 @@ def make_unlisted(user: User, state: str) -> None:
         profiles.set_consent(user, False)
     elif state == "suspended":
         accounts.suspend(user, actor=None)
+    elif state == "invited":
+        user.status = "invited"
     else:
         profiles.delete_account(user, actor=user)
     db.session.commit()
@@ -143,7 +145,7 @@ def test_a_listed_profile_still_loads_and_hidden_ones_stay_for_admins(
     assert "Shown Defender" in client.get(f"/people/{shown.id}").get_data(as_text=True)
     admin = new_client()
     login(admin, make_user("admin"))
-    for state in ("hidden", "unconsented", "suspended"):
+    for state in ("hidden", "unconsented", "suspended", "invited"):
         assert admin.get(f"/people/{ids[state]}").status_code == 200, state
     assert admin.get(f"/people/{ids['deleted']}").status_code == 404
 
@@ -263,6 +265,16 @@ def test_an_archived_organisation_is_shown_to_no_member(
     assert "Archie Member" in page and name not in page and "/orgs/oldorg" not in page
     assert client.get("/orgs/oldorg").status_code == 404
     assert client.get("/api/v1/organizations/oldorg", headers=bearer(secret)).status_code == 404
+
+
+def test_the_manager_of_an_archived_organisation_is_not_offered_its_pages(
+    app, client, login, make_user, archived
+):
+    manager = make_user("manager", org="oldorg")
+    login(client, manager)
+    html = client.get("/directory").get_data(as_text=True)
+    assert "/orgs/oldorg" not in html and "Oldfield Sisters Collective" not in html
+    assert client.get("/orgs/oldorg/people").status_code == 404
 
 
 def test_the_secretariat_sees_an_archived_organisation_next_to_its_people(
