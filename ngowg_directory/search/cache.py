@@ -2,7 +2,7 @@
 
 What is cached is a `Result`: a page of ids, the total, the facet counts and the names of the
 organisations in the facet. None of it depends on who searches: the index holds only listed
-people and live organisations, and only what every member may see (privacy.py decides what
+people and live organisations, and only what every member may see (privacy/ decides what
 enters it, index.py builds it), so one answer serves every viewer. The page then loads the
 people of the page afresh for each request.
 
