@@ -23,7 +23,7 @@ from ngowg_directory.services import accounts, profiles, tokens
 
 from .conftest import CSRF_RE
 
-CSRF_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')
+CSRF_VALUE = re.compile(r'(?<=name="csrf_token")[^>]*value="[^"]*"')
 MISSING_ID = 987654
 # What every signed-in member may see of a listed person, and nothing else (CONTRACT.md).
 MEMBERS_FIELDS = {
