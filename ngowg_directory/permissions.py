@@ -7,12 +7,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .extensions import db
+from . import privacy
 from .models import Organization
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,10 +61,9 @@ def may_manage(organization: Organization) -> bool:
 
 
 def get_managed_org_or_404(slug: str) -> Organization:
-    """The organisation if the current user may manage it; 404 if unknown, 403 if not hers."""
-    organization = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
-    if organization is None or (organization.archived_at and not current_user.is_admin):
-        abort(404)
+    """The organisation if the current user may manage it; 404 if she may not see it (unknown,
+    or archived: privacy.org_or_404), 403 if she may see it but it is not hers."""
+    organization = privacy.org_or_404(current_user, slug)
     if not may_manage(organization):
         abort(403)
     return organization

@@ -8,7 +8,7 @@ from flask import Flask, has_request_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from . import reference
+from . import privacy, reference
 from .forms import ROLE_LABELS
 from .labels import audit_action_label
 from .models._types import utcnow
@@ -31,7 +31,9 @@ def navigation() -> list[tuple[str, Any, dict[str, str]]]:
         ("main.index", _l("Directory"), {}),
         ("connections.index", _l("Connections"), {}),
     ]
-    if current_user.role == "manager" and current_user.organization is not None:
+    if current_user.role == "manager" and privacy.org_visible(
+        current_user, current_user.organization
+    ):
         items.append(
             ("orgs.people", _l("My organisation"), {"slug": current_user.organization.slug})
         )

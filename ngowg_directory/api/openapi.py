@@ -247,6 +247,7 @@ def document() -> dict[str, Any]:
                         "focus": NULLABLE_STRING,
                         "contact_email": NULLABLE_STRING,
                         "member_since": NULLABLE_STRING,
+                        "archived": {"const": True},
                     },
                 },
                 "OrganizationList": _listing("OrganizationSummary"),

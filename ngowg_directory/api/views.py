@@ -7,15 +7,11 @@ import json
 import math
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, abort, current_app, request, url_for
-from sqlalchemy.orm import selectinload
 
 from .. import privacy
 from ..directory.params import ORG_FILTERS, PEOPLE_FILTERS, parse
-from ..directory.views import people_hits
 from ..extensions import csrf, db, limiter
-from ..models import Organization, User
 from ..search import Result, search_organizations, search_people
 from . import bp
 from .auth import api_user, require_token, token_key
@@ -75,8 +71,24 @@ def _listing(endpoint: str, result: Result, parsed, items: list[dict]) -> dict[s
     }
 
 
-def _org_ref(org: Organization | None) -> dict[str, str] | None:
+def _org_ref(org: privacy.OrgRef | None) -> dict[str, str] | None:
     return {"slug": org.slug, "name": org.name} if org is not None else None
+
+
+def _person_item(hit: privacy.ListingView) -> dict[str, Any]:
+    return {
+        "id": hit.id,
+        "name": hit.name,
+        "role": hit.role,
+        "title": hit.title,
+        "organization": _org_ref(hit.organization),
+        "affiliation": hit.affiliation,
+        "country": hit.country,
+        "situations": hit.situations,
+        "themes": hit.themes,
+        "languages": hit.languages,
+        "url": url_for("api.person", person_id=hit.id),
+    }
 
 
 @bp.get("/people")
@@ -84,22 +96,7 @@ def people() -> Response:
     """Listed people matching the filters (no contact details, as in the directory pages)."""
     parsed = parse(request.args, PEOPLE_FILTERS)
     result = search_people(parsed.query)
-    items = [
-        {
-            "id": hit.id,
-            "name": hit.name,
-            "role": hit.role,
-            "title": hit.title,
-            "organization": _org_ref(hit.organization),
-            "affiliation": hit.affiliation,
-            "country": hit.country,
-            "situations": hit.situations,
-            "themes": hit.themes,
-            "languages": hit.languages,
-            "url": url_for("api.person", person_id=hit.id),
-        }
-        for hit in people_hits(result.ids)
-    ]
+    items = [_person_item(hit) for hit in privacy.listing_views(api_user(), result.ids)]
     return respond(_listing("api.people", result, parsed, items))
 
 
@@ -107,8 +104,7 @@ def people() -> Response:
 def person(person_id: int) -> Response:
     """One person with the contact details the token's owner may see (reveals audited)."""
     viewer = api_user()
-    found = db.session.get(User, person_id, options=User.with_tags())
-    view = privacy.view_of(viewer, found) if found is not None else None
+    view = privacy.view_of(viewer, privacy.person_or_404(viewer, person_id))
     if view is None:
         abort(404)
     if privacy.record_reveal(viewer, view, channel="api"):
@@ -137,15 +133,15 @@ def person(person_id: int) -> Response:
     )
 
 
-def _org_item(org: Organization, *, full: bool = False) -> dict[str, Any]:
+def _org_item(org: privacy.OrgView, *, full: bool = False) -> dict[str, Any]:
     item: dict[str, Any] = {
         "slug": org.slug,
         "name": org.name,
         "acronym": org.acronym,
         "kind": org.kind,
         "headquarters_country": org.headquarters_country,
-        "countries": org.country_codes,
-        "themes": org.theme_slugs,
+        "countries": org.countries,
+        "themes": org.themes,
         "website": org.website,
         "url": url_for("api.organization", slug=org.slug),
     }
@@ -156,6 +152,8 @@ def _org_item(org: Organization, *, full: bool = False) -> dict[str, Any]:
             "contact_email": org.contact_email,
             "member_since": org.member_since.isoformat() if org.member_since else None,
         }
+    if org.archived:  # only the secretariat is shown an archived organisation
+        item["archived"] = True
     return item
 
 
@@ -164,25 +162,17 @@ def organizations() -> Response:
     """Live organisations matching the filters."""
     parsed = parse(request.args, ORG_FILTERS)
     result = search_organizations(parsed.query)
-    found = {
-        o.id: o
-        for o in db.session.scalars(
-            sa.select(Organization)
-            .options(selectinload(Organization.countries), selectinload(Organization.themes))
-            .where(Organization.id.in_(result.ids))
-        )
-    }
-    items = [_org_item(found[i]) for i in result.ids if i in found]
+    items = [_org_item(org) for org in privacy.org_views(api_user(), result.ids)]
     return respond(_listing("api.organizations", result, parsed, items))
 
 
 @bp.get("/organizations/<slug>")
 def organization(slug: str) -> Response:
-    """One organisation (archived ones answer 404)."""
-    org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
-    if org is None or org.archived_at is not None:
-        abort(404)
-    return respond({"data": _org_item(org, full=True)})
+    """One organisation (an archived one answers 404 to everyone but the secretariat)."""
+    viewer = api_user()
+    return respond(
+        {"data": _org_item(privacy.org_view(viewer, privacy.org_or_404(viewer, slug)), full=True)}
+    )
 
 
 @bp.get("/openapi.json")

@@ -31,9 +31,7 @@ def index() -> str:
 @bp.post("/connections/request/<int:person_id>")
 def ask(person_id: int) -> WerkzeugResponse:
     """Ask a person for contact; a hidden or unknown person is a 404 alike."""
-    person = db.session.get(User, person_id)
-    if person is None or privacy.view_of(current_user, person) is None:
-        abort(404)
+    person = privacy.person_or_404(current_user, person_id, tags=False)
     form = RequestForm()
     if not form.validate_on_submit():
         abort(400)
@@ -126,7 +124,10 @@ def vcard(request_id: int) -> Response:
     request = db.session.get(ContactRequest, request_id)
     if request is None or not request_states.is_connection(current_user, request):
         abort(404)
-    other = request.other(current_user.id)
+    mine = request.requester_id == current_user.id
+    other = privacy.person_or_404(
+        current_user, request.recipient_id if mine else request.requester_id
+    )
     view = privacy.view_of(current_user, other, connected=True)
     if view is None:
         abort(404)

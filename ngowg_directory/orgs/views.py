@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from .. import reference
+from .. import privacy, reference
 from ..extensions import db
 from ..forms import ConfirmForm, InviteForm
 from ..invite_views import resend_and_redirect, submit_invite
@@ -21,21 +21,14 @@ from . import bp
 from .forms import LogoForm, OrganizationForm
 
 
-def _visible_org_or_404(slug: str) -> Organization:
-    organization = orgs.find(slug)
-    if organization is None or (organization.archived_at and not current_user.is_admin):
-        abort(404)
-    return organization
-
-
 @bp.get("/<slug>")
 def show(slug: str) -> str:
     """The organisation's profile and its listed people."""
-    organization = _visible_org_or_404(slug)
+    organization = privacy.org_or_404(current_user, slug)
     return render_template(
         "orgs/profile.html",
-        organization=organization,
-        members=orgs.listed_members(organization),
+        organization=privacy.org_view(current_user, organization),
+        members=privacy.org_members(current_user, organization),
         may_manage=may_manage(organization),
     )
 
@@ -43,7 +36,7 @@ def show(slug: str) -> str:
 @bp.get("/<slug>/logo")
 def logo(slug: str) -> Response:
     """The stored logo, re-encoded at upload; cached by the browser until it changes."""
-    organization = _visible_org_or_404(slug)
+    organization = privacy.org_or_404(current_user, slug)
     if not organization.logo:
         abort(404)
     etag = hashlib.sha256(organization.logo).hexdigest()[:32]
@@ -139,12 +132,12 @@ def people(slug: str) -> str | Response:
     del form.organization
     if submit_invite(form, organization):
         return redirect(url_for("orgs.people", slug=slug))
-    members = orgs.listed_members(organization)
+    people = privacy.org_people(current_user, organization)
     return render_template(
         "orgs/people.html",
-        organization=organization,
-        members=members,
-        unlisted=orgs.member_total(organization) - len(members),
+        organization=privacy.org_view(current_user, organization),
+        members=people.members,
+        unlisted=people.unlisted,
         form=form,
         pending=invitations.pending_for(organization),
         confirm=ConfirmForm(),

@@ -8,7 +8,6 @@ from flask_login import current_user
 from .. import privacy
 from ..connections.forms import RequestForm
 from ..extensions import db
-from ..models import User
 from ..ratelimits import profile_view_limit
 from ..services import connections
 from . import bp
@@ -18,9 +17,7 @@ from . import bp
 @profile_view_limit
 def show(person_id: int) -> str:
     """The profile; hidden, unconsented and deleted people look exactly like missing ids."""
-    person = db.session.get(User, person_id, options=User.with_tags())
-    if person is None or not privacy.may_view(current_user, person):
-        abort(404)
+    person = privacy.person_or_404(current_user, person_id)
     # The newest request between the two also says whether they are connected: one query.
     request = None if person.id == current_user.id else connections.between(current_user, person)
     seen = connections.view_for(current_user, request, people=False) if request else None

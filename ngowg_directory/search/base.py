@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from .. import reference
 from ..extensions import db
 from ..models import ORG_KINDS, ROLES, Organization
+from ..privacy import org_listed_clause
 from . import Query, Result
 from .index import token
 
@@ -38,9 +39,11 @@ def with_org_slugs(result: Result) -> Result:
     compact = result.facets.get("o")
     if not compact:
         return result
+    # An archived organisation is named in no facet, even by an entry not yet reindexed.
     rows = db.session.execute(
         sa.select(Organization.slug, Organization.name).where(
-            sa.func.replace(Organization.slug, "-", "").in_(list(compact))
+            sa.func.replace(Organization.slug, "-", "").in_(list(compact)),
+            org_listed_clause(),
         )
     )
     result.org_names = {slug: name for slug, name in rows}

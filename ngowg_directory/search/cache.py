@@ -2,7 +2,7 @@
 
 What is cached is a `Result`: a page of ids, the total, the facet counts and the names of the
 organisations in the facet. None of it depends on who searches: the index holds only listed
-people and live organisations, and only what every member may see (privacy.py decides what
+people and live organisations, and only what every member may see (privacy/ decides what
 enters it, index.py builds it), so one answer serves every viewer. The page then loads the
 people of the page afresh for each request.
 
@@ -335,7 +335,9 @@ def _near(where: Store) -> NearCopies | None:
 PAGE_ENTRIES = 64
 
 
-def cached_section(kind: str, query: Query, result: Result, render: Callable[[], str]) -> Markup:
+def cached_section(
+    kind: str, query: Query, result: Result, render: Callable[[], str], *, shared: bool = True
+) -> Markup:
     """The rendered results section of a search page (form, facets, results, pager), from this
     process's memory while the answer's index version, the language and the query string are
     the same.
@@ -343,12 +345,14 @@ def cached_section(kind: str, query: Query, result: Result, render: Callable[[],
     Like the answers, the section does not depend on who looks: it shows only what every member
     may see of listed people and live organisations; the page around it (menu, language switch,
     CSRF tokens) is rendered for each request. It is kept per process: rendering, not finding,
-    was most of a cached search's time (docs/PERFORMANCE.md)."""
+    was most of a cached search's time (docs/PERFORMANCE.md). A viewer who sees more than
+    every member (`shared=False`, privacy.listing_is_shared) gets a section rendered for her
+    alone, neither read from nor kept in memory."""
     from flask import request
     from flask_babel import get_locale
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if store() is None or query.sort == "updated" or result.version is None:
+    if not shared or store() is None or query.sort == "updated" or result.version is None:
         return _rendered(render())
     sections = app.extensions.get("search_sections")
     if sections is None:

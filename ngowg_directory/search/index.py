@@ -51,13 +51,15 @@ def _theme_words(slug: str) -> str:
 
 
 def person_document(user: User) -> tuple[str | None, str | None]:
-    """(search_text, filters) for a person, or (None, None) when she is not listed."""
-    from ..privacy import is_listed
+    """(search_text, filters) for a person, or (None, None) when she is not listed.
+
+    Her organisation enters only while every member may see it (not archived)."""
+    from ..privacy import is_listed, org_listed
 
     profile = user.profile
     if profile is None or not is_listed(user):
         return None, None
-    org = user.organization
+    org = user.organization if user.organization and org_listed(user.organization) else None
     return person_fields(
         name=user.name,
         role=user.role,
@@ -148,6 +150,21 @@ def refresh_org(org: Organization) -> None:
         org.search_name, org.search_text, org.search_filters = name, text, filters
 
 
+# An organisation's columns that its people's index entries hold (words, token, archived).
+ORG_COLUMNS_IN_PEOPLE = ("name", "acronym", "slug", "archived_at")
+
+
+def _org_people(session: Session, org: Organization) -> list[User]:
+    """Her people, when a change to the organisation changes their entries too."""
+    state = sa.inspect(org)
+    if state.pending or not any(
+        state.attrs[name].history.has_changes() for name in ORG_COLUMNS_IN_PEOPLE
+    ):
+        return []
+    query = sa.select(User).where(User.organization_id == org.id).options(*User.with_tags())
+    return list(session.scalars(query).unique())
+
+
 def _touched(session: Session) -> tuple[set[int], set[int]]:
     people: set[int] = set()
     orgs: set[int] = set()
@@ -183,3 +200,6 @@ def _keep_index_in_step(session: Session, flush_context: Any, instances: Any) ->
             org = session.get(Organization, org_id)
             if org is not None and org not in session.deleted:
                 refresh_org(org)
+                for user in _org_people(session, org):
+                    if user.id not in people and user.profile is not None:
+                        refresh_person(user.profile, user)

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, privacy, reference
 from ..extensions import db
-from ..models import Organization, OrganizationCountry, OrganizationTheme, Profile, User
+from ..models import Organization, OrganizationCountry, OrganizationTheme, User
 from ..models._types import utcnow
 from ..models.profiles import replace_rows
 from .profiles import Conflict, ProfileError, check_opened, clean_text, sign_opened
@@ -182,26 +182,6 @@ def remove_logo(org: Organization, actor: User) -> None:
     """Drop the logo."""
     org.logo = org.logo_mime = org.logo_updated_at = None
     audit.record("organization_logo_removed", actor=actor, target=org)
-
-
-def listed_members(org: Organization) -> list[User]:
-    """Members every signed-in user may see, by name."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Profile)
-            .where(User.organization_id == org.id, privacy.listed_clause())
-            .order_by(User.name)
-        )
-    )
-
-
-def member_total(org: Organization) -> int:
-    """How many accounts belong to the organisation, listed or not."""
-    total = db.session.scalar(
-        sa.select(sa.func.count(User.id)).where(User.organization_id == org.id)
-    )
-    return total or 0
 
 
 def member_or_404(org: Organization, person_id: int) -> User | None:

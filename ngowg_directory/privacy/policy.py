@@ -1,6 +1,6 @@
 """THE privacy policy: what viewer V may see of person P. Nothing else decides it.
 
-Pages, search, the API and exports ask this module; templates render what it hands them.
+Pages, search, the API and exports ask this package; templates render what it hands them.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from . import audit
-from .extensions import db
-from .models import CONTACT_FIELDS, ContactRequest, Organization, Profile, User
+from .. import audit
+from ..extensions import db
+from ..models import CONTACT_FIELDS, ContactRequest, Profile, User
+from .orgs import OrgRef, shown_org
 
 DEFAULT_AUDIENCES = {
     "defender": {
@@ -100,7 +101,7 @@ class PersonView:
     id: int
     name: str
     role: str
-    organization: Organization | None
+    organization: OrgRef | None
     affiliation: str
     title: str
     country: str | None
@@ -139,7 +140,7 @@ def view_of(viewer: User, person: User, *, connected: bool | None = None) -> Per
         id=person.id,
         name=person.name,
         role=person.role,
-        organization=person.organization,
+        organization=shown_org(viewer, person.organization),
         affiliation=profile.affiliation if profile else "",
         title=profile.title if profile else "",
         country=profile.country if profile else None,
@@ -190,7 +191,7 @@ def request_state_for(viewer: User, request: ContactRequest) -> str | None:
     Its sender never learns of a decline or a block: both read as pending until the request
     expires, as an unanswered one does. A request dropped because its recipient had blocked
     the sender does not exist for the recipient or her managers; nobody else knows of any."""
-    from .services import request_states as states
+    from ..services import request_states as states
 
     sides = states.sides_of(viewer, request)
     if not sides:
