@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from .. import audit, privacy
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..models import ContactRequest, User
+from ..models import ContactRequest
 from ..services import connections, export, request_states
 from ..services.connections import RequestError
 from . import bp
