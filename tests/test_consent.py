@@ -421,9 +421,9 @@ def _insert_person(user_id: int, role: str, *, demo: bool, consent: bool, text: 
             "updated_at, version_id, consent_at, search_name, search_text, search_filters) "
             "VALUES (:id, '', '', '', 'members', 'connections', 'connections', 'members', false, "
             "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, "
-            f"{'CURRENT_TIMESTAMP' if consent else 'NULL'}, :text, :text, :filters)"
+            f"{'CURRENT_TIMESTAMP' if consent else 'NULL'}, :name, :text, :filters)"
         ),
-        {"id": user_id, "text": text, "filters": "xrstaff" if text else None},
+        {"id": user_id, "name": text, "text": text, "filters": "xrstaff" if text else None},
     )
 
 
