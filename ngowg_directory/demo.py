@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from .extensions import db
 from .models import Organization, User
 from .models._types import utcnow
-from .services import accounts, twofactor
+from .services import accounts, profiles, twofactor
 
 DEMO_PASSWORD = "demo-directory-2026"  # noqa: S105 - printed for the demo accounts only
 DEMO_DOMAIN = "demo.example.org"
+UNLISTED_DEMO = "defender.myanmar"  # the one demo person who has not agreed to be listed
 
 # Fictional people: (local part, display name, role, organisation slug or None).
 DEMO_PEOPLE: tuple[tuple[str, str, str, str | None], ...] = (
@@ -189,8 +190,12 @@ def _fill_profile(user: User, local: str) -> None:
     split = [part.split(";") if part else [] for part in (situations, themes, languages)]
     profile.set_tags(*split)
     profile.bio = "Fictional demo profile. " + title + "."
-    if user.role == "defender" and local != "defender.myanmar":
-        profile.consent_at = profile.last_confirmed_at
+    if local == UNLISTED_DEMO:
+        # As if imported with consent=yes: the agreement on file lists her nowhere until she
+        # agrees herself (sign in as her to see the consent step).
+        profile.consent_on_file_at = profile.last_confirmed_at
+    else:
+        profiles.set_consent(user, True)  # as if she took the consent step herself
 
 
 # (requester, recipient, state, days ago): contact requests in every state.
@@ -315,7 +320,8 @@ def _print_accounts(echo: Callable[[str], object]) -> None:
     echo("")
     echo(f"Demo accounts (all fictional), password: {DEMO_PASSWORD}")
     for local, name, role, _slug in DEMO_PEOPLE:
-        echo(f"  {role:<13} {demo_email(local):<40} {name}")
+        note = "  (not listed: has not agreed yet)" if local == UNLISTED_DEMO else ""
+        echo(f"  {role:<13} {demo_email(local):<40} {name}{note}")
     echo("")
     echo("Admins and managers sign in with two-factor codes. Add the secret to any")
     echo("authenticator app, or print the current code with the command shown:")

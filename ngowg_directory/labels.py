@@ -45,6 +45,7 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "connection_ended": _l("Connection ended"),
     "connection_settings_changed": _l("Contact request settings changed"),
     "consent_given": _l("Agreed to be listed"),
+    "consent_on_file": _l("Written agreement to be listed recorded as on file"),
     "consent_withdrawn": _l("Consent to be listed withdrawn"),
     "contact_accepted": _l("Contact request accepted"),
     "contact_blocked": _l("Contact request blocked"),

@@ -27,6 +27,7 @@ from flask_migrate import upgrade
 from ngowg_directory import create_app
 from ngowg_directory.extensions import db
 from ngowg_directory.models import Organization, User
+from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts, twofactor
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
@@ -275,7 +276,8 @@ def make_org(app: Flask):
 
 @pytest.fixture
 def make_user(app: Flask, make_org):
-    """Create an active account; `totp=True` enrols it in 2FA."""
+    """Create an active account who has agreed to be listed (a listed person);
+    `consent=False` for one who has not agreed yet; `totp=True` enrols it in 2FA."""
 
     def make(
         role: str = "defender",
@@ -285,6 +287,7 @@ def make_user(app: Flask, make_org):
         password: str = PASSWORD,
         totp: bool | None = None,
         name: str | None = None,
+        consent: bool = True,
     ) -> User:
         organization = make_org(org) if org else None
         if role == "manager" and organization is None:
@@ -293,6 +296,9 @@ def make_user(app: Flask, make_org):
         user = accounts.create_user(
             email, role, name=name or f"Test {role}", organization=organization, password=password
         )
+        if consent:
+            # As if she had taken the consent step herself (no audit row: tests count them).
+            user.profile.consent_at = utcnow()
         needs = role in app.config["TWO_FACTOR_REQUIRED_ROLES"]
         if totp or (totp is None and needs):
             user.totp_secret = twofactor.new_secret()

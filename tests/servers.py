@@ -115,17 +115,49 @@ def ngowg(env: dict[str, str], *args: str, stdin: str = "", timeout: float = 60)
     return result.stdout
 
 
+# She agrees to be listed through the service the consent step calls (as conftest.make_user
+# makes listed people): `create-user` lists nobody, and no command may agree for her.
+AGREE = """
+import sys
+from ngowg_directory import create_app
+from ngowg_directory.extensions import db
+from ngowg_directory.models import User
+from ngowg_directory.services import profiles
+with create_app().app_context():
+    profiles.set_consent(db.session.get(User, int(sys.argv[1])), True)
+    db.session.commit()
+"""
+
+
 def create_user(
-    env: dict[str, str], email: str, password: str, role: str = "defender", *, name: str = ""
+    env: dict[str, str],
+    email: str,
+    password: str,
+    role: str = "defender",
+    *,
+    name: str = "",
+    consent: bool = True,
 ) -> int:
-    """Create an active account through `ngowg create-user` (password on stdin); its id."""
+    """Create an active account through `ngowg create-user` (password on stdin); its id.
+
+    With `consent` (the default) she has then agreed to be listed, as a listed person has."""
     args = ["create-user", email, "--role", role]
     if name:
         args += ["--name", name]
     output = ngowg(env, *args, stdin=password + "\n")
     match = re.search(r"id (\d+)\.", output)
     assert match, output
-    return int(match.group(1))
+    user_id = int(match.group(1))
+    if consent:
+        subprocess.run(
+            [sys.executable, "-c", AGREE, str(user_id)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            timeout=60,
+            check=True,
+        )
+    return user_id
 
 
 # --- servers -------------------------------------------------------------------------------

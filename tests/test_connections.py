@@ -762,7 +762,7 @@ def test_hidden_unconsented_and_unknown_people_answer_the_same_404(
     rq = pair["clients"]["requester"]
     hidden = make_user("staff", name="Hidden Staffer")
     profiles.set_hidden(hidden, True)
-    unconsented = make_user("defender", name="Unconsented Defender")
+    unconsented = make_user("defender", name="Unconsented Defender", consent=False)
     db.session.commit()
     missing = max(hidden.id, unconsented.id) + 1000
     before = snapshot()

@@ -286,20 +286,24 @@ def test_imported_people_get_their_roles_default_audiences(app, runner, tmp_path
         ) == ("members", "connections", "connections", "members"), email
 
 
-def test_consent_is_recorded_for_yes_only(app, runner, tmp_path, wilpf):
+def test_consent_is_recorded_as_on_file_for_yes_only_and_lists_nobody(app, runner, tmp_path, wilpf):
     shouty = "rana@example.org,Rana,defender,,,SY,,,,,,,,YES"  # case does not matter
     path = csv_file(tmp_path, PEOPLE_HEADER, AMINA, SAM, PAT, shouty)
     assert runner.invoke(args=["import-people", path]).exit_code == 0
-    assert person("amina@example.org").profile.consent_at is not None
-    assert person("rana@example.org").profile.consent_at is not None
-    assert person("sam@example.org").profile.consent_at is None
-    assert person("pat@example.org").profile.consent_at is None
-    consents = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "consent_given")
+    assert person("amina@example.org").profile.consent_on_file_at is not None
+    assert person("rana@example.org").profile.consent_on_file_at is not None
+    assert person("sam@example.org").profile.consent_on_file_at is None
+    assert person("pat@example.org").profile.consent_on_file_at is None
+    for email in ("amina@example.org", "rana@example.org", "sam@example.org", "pat@example.org"):
+        assert person(email).profile.consent_at is None, f"{email} is listed by the import"
+    on_file = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "consent_on_file")
     ).all()
-    assert sorted(event.target_id for event in consents) == sorted(
+    assert sorted(event.target_id for event in on_file) == sorted(
         [person("amina@example.org").id, person("rana@example.org").id]
     )
+    given = sa.select(AuditEvent).where(AuditEvent.action == "consent_given")
+    assert db.session.scalars(given).all() == []
 
 
 def test_contact_details_are_stored_encrypted(app, runner, tmp_path, wilpf):

@@ -166,8 +166,8 @@ def test_admin_invites_then_person_accepts_once(app, client, new_client, make_us
     invitee = new_client()
     assert invitee.get(link).status_code == 200
     response = accept(invitee, link)
-    assert response.headers["Location"] == "/"
-    assert "Zainab Hassan" in invitee.get("/").get_data(as_text=True)
+    assert response.headers["Location"] == "/account/consent"  # the first-run consent step
+    assert "Zainab Hassan" in invitee.get("/account/consent").get_data(as_text=True)
     person = accounts.find_by_email("new.person@example.org")
     db.session.refresh(person)
     assert person.status == "active" and person.role == "policy_maker"
@@ -199,7 +199,7 @@ def test_expired_invitation_is_refused_and_can_be_sent_again(
     new_link = path_of(mailbox.links("new.person@example.org")[0])
     assert new_link != old_link
     assert new_client().get(old_link).status_code == 400
-    assert accept(new_client(), new_link).headers["Location"] == "/"
+    assert accept(new_client(), new_link).headers["Location"] == "/account/consent"
 
 
 def test_resending_kills_the_previous_link(app, client, new_client, make_user, login, mailbox):

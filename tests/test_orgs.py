@@ -135,7 +135,8 @@ def test_org_page_shows_the_profile_and_only_listed_people(client, make_user, ma
     make_user("staff", org="wilpf", name="Listed Staffer")
     consenting = make_user("defender", org="wilpf", name="Consenting Defender")
     consenting.profile.consent_at = utcnow()
-    make_user("defender", org="wilpf", name="Unconsented Defender")
+    make_user("defender", org="wilpf", name="Unconsented Defender", consent=False)
+    make_user("staff", org="wilpf", name="Unconsented Staffer", consent=False)
     hidden = make_user("staff", org="wilpf", name="Hidden Staffer")
     hidden.profile.hidden = True
     accounts.create_user("invited@example.org", "staff", name="Invited Staffer", organization=org)
@@ -162,7 +163,13 @@ def test_org_page_shows_the_profile_and_only_listed_people(client, make_user, ma
         "Consenting Defender",
     ):
         assert text in html, text
-    for text in ("Unconsented Defender", "Hidden Staffer", "Invited Staffer", "Other Org Staffer"):
+    for text in (
+        "Unconsented Defender",
+        "Unconsented Staffer",
+        "Hidden Staffer",
+        "Invited Staffer",
+        "Other Org Staffer",
+    ):
         assert text not in html, text
     # A plain member sees no management buttons.
     assert "/orgs/wilpf/edit" not in html

@@ -208,15 +208,15 @@ def build_cast(make_user, make_org) -> tuple[list[Person], dict[str, User]]:
         key = f"{role}@{audience}" if state == "listed" else state
         name = f"Matrix {role.replace('_', ' ')} {letters(n)}"
         in_org = role in ORG_ROLES
-        user = make_user(role, org="wilpf" if in_org else None, name=name)
+        user = make_user(
+            role, org="wilpf" if in_org else None, name=name, consent=state != "unconsented"
+        )
         profile = user.profile
         values = canaries_for(n)
         for field_name, value in values.items():
             setattr(profile, field_name, value)
             setattr(profile, f"{field_name}_audience", audience)
         profile.country = COUNTRY if state == "listed" else UNLISTED_COUNTRY
-        if role == "defender" and state != "unconsented":
-            profile.consent_at = utcnow()
         if state == "hidden":
             profile.hidden = True
         db.session.commit()

@@ -190,17 +190,18 @@ def test_hide_and_show_in_one_click(app, client, new_client, make_user, login):
     assert "profile_hidden" in actions and "profile_shown" in actions
 
 
-def test_defenders_appear_only_after_consent_and_vanish_when_it_is_withdrawn(
-    app, client, new_client, make_user, login
+@pytest.mark.parametrize("role", ["defender", "staff", "policy_maker"])
+def test_people_appear_only_after_consent_and_vanish_when_it_is_withdrawn(
+    app, client, new_client, make_user, login, role
 ):
-    defender = make_user("defender")
+    defender = make_user(role, consent=False)
     viewer = make_user("policy_maker")
     other = new_client()
     login(other, viewer)
     login(client, defender)
     assert other.get(f"/people/{defender.id}").status_code == 404
     assert "You are not listed" in client.get("/account/privacy").get_data(as_text=True)
-    client.form("/account/consent", {}, page="/account/privacy")
+    client.form("/account/consent", {}, page="/account/consent")
     db.session.expire_all()
     assert db.session.get(Profile, defender.id).consent_at is not None
     assert other.get(f"/people/{defender.id}").status_code == 200

@@ -85,7 +85,11 @@ TABLE: dict[str, dict[str, tuple[Any, ...]]] = {
     "auth.logout": {"POST": row(LOGIN, LOGIN)},
     "auth.reset_request": {"GET": row(200, 200), "POST": row(LOGIN, LOGIN)},
     "auth.reset_password": {"GET": row(200, 200), "POST": row(LOGIN, LOGIN)},
-    "auth.accept_invite": {"GET": row(200, 200), "POST": row("302 /", "302 /")},
+    # A new account lands on the consent step (nothing about her is listed before she agrees).
+    "auth.accept_invite": {
+        "GET": row(200, 200),
+        "POST": row("302 /account/consent", "302 /account/consent"),
+    },
     "auth.reauthenticate": {
         "GET": SIGNED_IN_200,
         # Without a second factor the code cannot be right: the form comes back.
@@ -97,7 +101,8 @@ TABLE: dict[str, dict[str, tuple[Any, ...]]] = {
     "account.connection_settings": {"POST": row(LOGIN, "302 /account/privacy")},
     "account.hide": {"POST": row(LOGIN, "302 /account/privacy")},
     "account.show": {"POST": row(LOGIN, "302 /account/privacy")},
-    "account.consent": {"POST": row(LOGIN, "302 /account/privacy")},
+    "account.consent": {"GET": SIGNED_IN_200, "POST": row(LOGIN, "302 /")},
+    "account.consent_later": {"POST": row(LOGIN, "302 /")},
     "account.withdraw_consent": {"POST": row(LOGIN, "302 /account/privacy")},
     "account.reveals": {"GET": SIGNED_IN_200},
     "account.security": {"GET": SIGNED_IN_200, "POST": row(LOGIN, "302 /account/security")},

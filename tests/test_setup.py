@@ -136,7 +136,8 @@ def test_readyz_reports_the_database(app, client, tmp_path):
 
 
 def test_upgrading_a_database_with_people_keeps_the_search_index_sound(tmp_path):
-    """Migrate to 0002, add a person, upgrade to the newest revision, reindex, search."""
+    """Migrate to 0002, add a person who agreed to be listed, upgrade to the newest revision,
+    reindex, search."""
     from flask_migrate import downgrade, upgrade
 
     from ngowg_directory.search import Query, search_people
@@ -163,6 +164,16 @@ def test_upgrading_a_database_with_people_keeps_the_search_index_sound(tmp_path)
                 "phone_audience, messaging_audience, city_audience, hidden, last_confirmed_at, "
                 "updated_at, version_id) VALUES (1, 'Adviser', '', '', 'members', 'connections', "
                 "'connections', 'members', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+            )
+        )
+        # She agreed herself in the app (0008_consent keeps only such agreements).
+        db.session.execute(
+            sa.text("UPDATE profiles SET consent_at = CURRENT_TIMESTAMP WHERE user_id = 1")
+        )
+        db.session.execute(
+            sa.text(
+                "INSERT INTO audit_events (created_at, actor_id, action, target_type, target_id) "
+                "VALUES (CURRENT_TIMESTAMP, 1, 'consent_given', 'user', 1)"
             )
         )
         db.session.commit()

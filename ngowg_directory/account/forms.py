@@ -133,6 +133,12 @@ class PrivacyForm(FlaskForm):
     submit = SubmitField(_l("Save who sees what"))
 
 
+class ConsentForm(FlaskForm):
+    """The consent step's button: she agrees herself, after seeing each audience's view."""
+
+    submit = SubmitField(_l("I agree to be listed in the directory"))
+
+
 class DeleteAccountForm(FlaskForm):
     current = PasswordField(
         _l("Your password"),

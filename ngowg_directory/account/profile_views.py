@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -11,12 +21,14 @@ from .. import reference
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import CONTACT_FIELDS
+from ..services import consent as consent_step
 from ..services import passwords, profiles, reminders
 from ..sessions import end_session
 from . import bp
 from .forms import (
     FIELD_LABELS,
     ConnectionSettingsForm,
+    ConsentForm,
     DeleteAccountForm,
     PrivacyForm,
     ProfileForm,
@@ -91,7 +103,6 @@ def privacy() -> str | Response:
         confirm=ConfirmForm(),
         profile=profile,
         field_labels=FIELD_LABELS,
-        needs_consent=current_user.role == "defender",
     )
 
 
@@ -105,13 +116,11 @@ def _toggle(action: str) -> Response:
     elif action == "show":
         profiles.set_hidden(current_user, False)
         message = _("Your profile is visible again.")
-    elif action == "consent":
-        profiles.set_consent(current_user, True)
-        message = _("Thank you. You are now listed in the directory.")
     else:
         profiles.set_consent(current_user, False)
         message = _("You are no longer listed. Nobody but you and the secretariat can see you.")
     db.session.commit()
+    consent_step.forget_state()
     flash(message, "success")
     return redirect(url_for("account.privacy"))
 
@@ -142,16 +151,62 @@ def show() -> Response:
     return _toggle("show")
 
 
-@bp.post("/consent")
-def consent() -> Response:
-    """Agree to be listed."""
-    return _toggle("consent")
+@bp.route("/consent", methods=["GET", "POST"])
+def consent() -> str | Response:
+    """The consent step: each audience's view of her, then her own "I agree to be listed"."""
+    form = ConsentForm()
+    if form.validate_on_submit():
+        profiles.set_consent(current_user, True)
+        db.session.commit()
+        consent_step.forget_state()
+        if current_user.profile.hidden:
+            flash(_("Thank you. Your profile stays hidden until you show it again."), "success")
+            return redirect(url_for("account.privacy"))
+        flash(_("Thank you. You are now listed in the directory."), "success")
+        return redirect(url_for("main.index"))
+    if form.is_submitted():
+        abort(400)
+    session["consent_led"] = True  # seen at this sign-in: the start page no longer leads here
+    return render_template(
+        "account/consent.html",
+        form=form,
+        later=ConfirmForm(),
+        profile=current_user.profile,
+        previews=consent_step.preview(current_user),
+        field_labels=FIELD_LABELS,
+    )
+
+
+@bp.post("/consent/later")
+def consent_later() -> Response:
+    """ "Not now": stay unlisted, and stop being led to the step at each sign-in."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    consent_step.defer(current_user)
+    db.session.commit()
+    consent_step.forget_state()
+    flash(_("You are not listed. You can agree at any time from your privacy page."), "info")
+    return redirect(url_for("main.index"))
 
 
 @bp.post("/consent/withdraw")
 def withdraw_consent() -> Response:
-    """Withdraw consent: hidden at once."""
+    """Withdraw consent: unlisted at once, as if hidden, until she agrees again."""
     return _toggle("withdraw")
+
+
+@bp.app_context_processor
+def consent_notice() -> dict[str, object]:
+    """Every page of someone not yet listed by her own agreement says so (cheaply)."""
+
+    def needed() -> bool:
+        if not has_request_context() or not current_user.is_authenticated:
+            return False
+        if request.endpoint in ("account.consent", "account.two_factor_setup"):
+            return False
+        return consent_step.remembered_state(current_user) != consent_step.AGREED
+
+    return {"consent_notice": needed}
 
 
 @bp.get("/reveals")

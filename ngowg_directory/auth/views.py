@@ -216,7 +216,8 @@ def accept_invite(token: str) -> str | Response | tuple[str, int]:
         start_session(user)
         db.session.commit()
         flash(_("Welcome. Your account is ready."), "success")
-        return redirect(url_for("main.index"))
+        # First run: nothing about her is shown until she agrees on the consent step.
+        return redirect(url_for("account.consent"))
     return render_template("auth/accept_invite.html", form=form, invitation=invitation)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, redirect, render_template, request
+from flask import Response, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from .. import i18n
 from ..extensions import db, limiter
 from ..ratelimits import search_limit
+from ..services import consent
 from ..urls import safe_local_path
 from . import bp
 
@@ -21,10 +22,14 @@ logger = logging.getLogger(__name__)
 
 @bp.get("/")
 @search_limit
-def index() -> str:
-    """The directory is the start page of a signed-in user."""
+def index() -> str | BaseResponse:
+    """The directory is the start page of a signed-in user; once a sign-in, until she agrees
+    or says "not now", it leads her to the consent step first."""
     from ..directory.views import people
 
+    if not session.get("consent_led") and consent.remembered_state(current_user) == consent.STEP:
+        session["consent_led"] = True
+        return redirect(url_for("account.consent"))
     return people()
 
 

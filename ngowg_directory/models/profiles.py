@@ -35,7 +35,14 @@ class Profile(db.Model):
     phone_audience: Mapped[str] = mapped_column(sa.String(20), default="connections")
     messaging_audience: Mapped[str] = mapped_column(sa.String(20), default="connections")
     city_audience: Mapped[str] = mapped_column(sa.String(20), default="members")
+    # She agreed to be listed, herself, in the app (the consent step): the only thing that
+    # lists anyone, of any role.
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The secretariat holds her written agreement (an import's `consent` column): shown to
+    # her and to admins, and never enough to list her.
+    consent_on_file_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # She chose "not now" at the consent step, or withdrew: sign-in stops leading her there.
+    consent_deferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden: Mapped[bool] = mapped_column(default=False)
     notify_email: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     managers_may_answer: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

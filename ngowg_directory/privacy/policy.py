@@ -38,11 +38,14 @@ def default_audiences(role: str) -> dict[str, str]:
 
 
 def is_listed(person: User) -> bool:
-    """Whether other members may see the person at all."""
+    """Whether other members may see the person at all: active, not hidden, and agreed herself.
+
+    Every role needs her own agreement in the app (`consent_at`); an agreement the
+    secretariat holds on file (`consent_on_file_at`) lists nobody."""
     profile = person.profile
     if person.status != "active" or profile is None or profile.hidden:
         return False
-    return person.role != "defender" or profile.consent_at is not None
+    return profile.consent_at is not None
 
 
 def may_view(viewer: User, person: User) -> bool:
@@ -177,11 +180,11 @@ def record_reveal(viewer: User, view: PersonView, channel: str = "profile") -> b
 
 
 def listed_clause() -> sa.ColumnElement[bool]:
-    """SQL condition for people every member may see (for search and listings)."""
+    """SQL condition for people every member may see (for search and listings): as is_listed."""
     return sa.and_(
         User.status == "active",
         Profile.hidden.is_(False),
-        sa.or_(User.role != "defender", Profile.consent_at.is_not(None)),
+        Profile.consent_at.is_not(None),
     )
 
 

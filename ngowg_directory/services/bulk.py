@@ -300,6 +300,7 @@ def generate_people(
                     "bio": "",
                     "email": crypto.encrypt(email),
                     "hidden": False,
+                    # Fictional people who took the consent step: listed, every role.
                     "consent_at": now,
                     "last_confirmed_at": now,
                     "updated_at": now,

@@ -369,7 +369,7 @@ def _check_person(
         "account_email": email,
         "role": role,
         "organization": organization,
-        "consent": consent == "yes",
+        "consent": consent == "yes",  # her agreement on file: recorded, it lists nobody
     }
 
 
@@ -426,7 +426,7 @@ def _create_people(
             situations=checked["situations"],
             themes=checked["themes"],
             languages=checked["languages"],
-            consent=checked["consent"],
+            consent_on_file=checked["consent"],
         )
         for checked in batch
     ]

@@ -89,7 +89,8 @@ class NewPerson:
     situations: list[str]
     themes: list[str]
     languages: list[str]
-    consent: bool
+    # The secretariat holds her written agreement: recorded and shown, never listing her.
+    consent_on_file: bool
 
 
 @dataclass
@@ -158,7 +159,10 @@ def invite_many(people: list[NewPerson], inviter: User | None) -> list[Outgoing]
                 "bio": person.profile.get("bio") or "",
                 **{name: person.profile.get(name) for name in CONTACT_FIELDS},
                 **{f"{name}_audience": value for name, value in audiences.items()},
-                "consent_at": now if person.consent else None,
+                # Nobody is listed until she agrees herself, in the app (the consent step).
+                "consent_at": None,
+                "consent_on_file_at": now if person.consent_on_file else None,
+                "consent_deferred_at": None,
                 "hidden": False,
                 "notify_email": True,
                 "managers_may_answer": False,
@@ -200,11 +204,11 @@ def invite_many(people: list[NewPerson], inviter: User | None) -> list[Outgoing]
         actor=inviter,
     )
     audit.record_many(
-        "consent_given",
+        "consent_on_file",
         [
             ("user", user_id, {"via": "import"})
             for user_id, p in zip(user_ids, people, strict=True)
-            if p.consent
+            if p.consent_on_file
         ],
         actor=inviter,
     )

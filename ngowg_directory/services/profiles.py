@@ -234,9 +234,17 @@ def set_hidden(user: User, hidden: bool) -> None:
 
 
 def set_consent(user: User, consent: bool) -> None:
-    """Record or withdraw consent to be listed (withdrawing hides at once)."""
-    user.profile.consent_at = utcnow() if consent else None
-    user.profile.updated_at = utcnow()
+    """She agrees herself to be listed, or withdraws: unlisted at once, as if hidden, until
+    she agrees again (and sign-in stops leading her to the consent step). No-op if unchanged."""
+    profile = user.profile
+    if (profile.consent_at is not None) == consent:
+        return
+    now = utcnow()
+    profile.consent_at = now if consent else None
+    if consent:
+        profile.updated_at = now  # she appears: what members see has changed
+    else:
+        profile.consent_deferred_at = now
     audit.record("consent_given" if consent else "consent_withdrawn", actor=user, target=user)
 
 

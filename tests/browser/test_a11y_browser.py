@@ -87,6 +87,7 @@ def test_main_pages_have_no_axe_violations(
         f"/people/{connected.id}",
         "/account/profile",
         "/account/privacy",
+        "/account/consent",
         "/account/security",
         "/account/tokens",
         "/safety",
