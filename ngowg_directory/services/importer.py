@@ -43,6 +43,7 @@ PEOPLE_COLUMNS = (
     "consent",
 )
 MAX_BYTES = 20 * 1024 * 1024
+PREVIEW_LINES = 1000
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -71,6 +72,13 @@ class Report:
         return ", ".join(
             f"{name} {seconds:.1f} s" for name, seconds in self.seconds.items() if seconds >= 0.05
         )
+
+    def shown(self, limit: int = PREVIEW_LINES) -> list[RowResult]:
+        """The rows a preview lists, in the file's order: every refused row (up to `limit`),
+        then as many good rows from the start as fit (a page of 40,000 rows helps nobody)."""
+        refused = [row for row in self.rows if not row.ok][:limit]
+        good = [row for row in self.rows if row.ok][: limit - len(refused)]
+        return sorted(refused + good, key=lambda row: row.line)
 
     @property
     def added(self) -> int:
