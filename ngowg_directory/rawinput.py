@@ -7,6 +7,8 @@ Werkzeug decodes the raw query string strictly, so `GET /directory?q=\\xff` woul
 every place that reads `request.args` or `request.full_path` (the error page included). This
 middleware percent-encodes the bytes above 0x7f of such a query string; they then decode like
 any other malformed percent-escape, to U+FFFD, and the page explains what it left out.
+
+Uploaded files are read into memory, never spooled to a temporary file.
 """
 
 from __future__ import annotations
