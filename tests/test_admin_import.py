@@ -376,12 +376,12 @@ def test_forty_thousand_rows_of_one_organisation_preview_through_the_page(admin_
     seconds, cpu = time.perf_counter() - start, time.thread_time() - cpu
     html = response.get_data(as_text=True)
     assert response.status_code == 200
+    print(f"40,000-row preview through the page: {seconds:.1f} s, {cpu:.1f} s of CPU")
+    assert cpu < 30, f"the preview took {cpu:.1f} s of CPU"
     added = int(re.search(r"<strong>([\d,]+) rows can be imported", html).group(1).replace(",", ""))
     assert added >= 39_900, added
     assert "Showing 1,000 of 40,000 lines" in html
     assert "ngowg import-people FILE.csv" in html, "the page suggests the command line"
-    print(f"40,000-row preview through the page: {seconds:.1f} s, {cpu:.1f} s of CPU")
-    assert cpu < 30, f"the preview took {cpu:.1f} s of CPU"
     token = re.search(r'name="token" value="([0-9a-f]{32})"', html).group(1)
     admin_client.form(
         "/admin/import/cancel", {"token": token, "kind": "people"}, page="/admin/import"

@@ -71,6 +71,8 @@ def claim(instance_path: str | Path, token: str, kind: str, owner_id: int) -> by
     try:
         fresh = time.time() - claimed.stat().st_mtime <= MAX_AGE
         blob = claimed.read_bytes() if fresh else b""
+    except FileNotFoundError:  # stale, and swept by another worker in between
+        return None
     finally:
         claimed.unlink(missing_ok=True)
     if not fresh:
