@@ -7,12 +7,15 @@ Werkzeug decodes the raw query string strictly, so `GET /directory?q=\\xff` woul
 every place that reads `request.args` or `request.full_path` (the error page included). This
 middleware percent-encodes the bytes above 0x7f of such a query string; they then decode like
 any other malformed percent-escape, to U+FFFD, and the page explains what it left out.
+
+Uploaded files are read into memory, never spooled to a temporary file.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import IO, Any
 
 from flask import Flask, Request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
@@ -81,6 +84,17 @@ class InputRequest(Request):
     """The app's request: parameters without NUL characters."""
 
     parameter_storage_class = NulFreeMultiDict
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        """Uploads stay in memory (MAX_CONTENT_LENGTH bounds them): an import file holds
+        contact details, and Werkzeug's temporary file would put them on disk in clear."""
+        return io.BytesIO()
 
 
 class SegmentConverter(BaseConverter):

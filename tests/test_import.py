@@ -647,3 +647,152 @@ def test_an_import_while_the_mail_server_is_down_keeps_the_people_and_says_so(
         ).all()
         assert [event.details["mailed"] for event in events] == [False]
     assert mailbox.messages == []
+
+
+# --- the close-name check is linear in the rows ------------------------------------------
+
+
+def made_up_names(count: int, seed: int) -> list[str]:
+    """Distinct made-up names like those of a large organisation: given name and surname."""
+    rng = random.Random(seed)
+
+    def word(syllables: int) -> str:
+        return "".join(
+            rng.choice("bdfghklmnprstvz") + rng.choice("aeiou") for _ in range(syllables)
+        )
+
+    names: set[str] = set()
+    while len(names) < count:
+        names.add(f"{word(rng.randint(2, 3)).title()} {word(rng.randint(2, 4)).title()}")
+    return sorted(names, key=lambda _name: rng.random())
+
+
+def one_org_file(names: list[str]) -> bytes:
+    rows = [f"p{i}@example.org,{name},staff,wilpf,,,,,,,,,," for i, name in enumerate(names)]
+    return ("\n".join([PEOPLE_HEADER, *rows]) + "\n").encode()
+
+
+def crowded_names(count: int, seed: int) -> list[str]:
+    """Names of one organisation sharing their last words, as in bench/importspeed.py: a
+    made-up word, then one of ten given names and one of nine family names."""
+    rng = random.Random(seed)
+    given = (
+        "Amina",
+        "Fatima",
+        "Lucía",
+        "Hawa",
+        "Nour",
+        "Grace",
+        "Oksana",
+        "Thida",
+        "Mariam",
+        "Zainab",
+    )
+    family = (
+        "Diallo",
+        "Núñez",
+        "Okafor",
+        "Haddad",
+        "Deng",
+        "Kovalenko",
+        "Aung",
+        "Traoré",
+        "Quispe",
+    )
+    return [
+        "".join(rng.choice("bcdfghjklmnprstvz") + rng.choice("aeiou") for _ in range(6)).title()
+        + f" {rng.choice(given)} {rng.choice(family)}"
+        for _ in range(count)
+    ]
+
+
+@pytest.mark.parametrize("names", [made_up_names, crowded_names])
+def test_the_close_name_check_grows_linearly_with_the_rows(app, wilpf, monkeypatch, names):
+    """Names handed to rapidfuzz for 1,000 and for 10,000 rows of one organisation. Comparing
+    each row with every earlier one hands row n all n - 1 names before it; here no row is
+    compared with more than a fixed number, and ten times the rows cost about ten times the
+    comparisons once names crowd."""
+    from rapidfuzz import process
+
+    from ngowg_directory.services import importer
+
+    compared: list[int] = []
+    extract_one = process.extractOne
+
+    def counting(query, choices, **kwargs):
+        compared.append(len(choices))
+        return extract_one(query, choices, **kwargs)
+
+    monkeypatch.setattr(process, "extractOne", counting)
+    totals = {}
+    for rows in (1_000, 10_000):
+        compared.clear()
+        data = one_org_file(names(rows, seed=rows))
+        report = importer.import_people(data, dry_run=True)
+        db.session.rollback()
+        assert report.added + report.failed == rows
+        assert compared, "the check compared names"
+        assert max(compared) <= 64, f"a row of {rows} was compared with {max(compared)} names"
+        totals[rows] = sum(compared)
+    if names is crowded_names:
+        assert totals[10_000] <= 20 * totals[1_000], totals
+
+
+def test_the_index_finds_what_comparing_every_pair_finds(app):
+    """Typos, accents, a missing or an extra letter, among 3,000 members of one organisation:
+    the indexed check answers exactly what comparing with every name answers."""
+    from rapidfuzz import fuzz, process
+
+    from ngowg_directory.search.text import normalise
+    from ngowg_directory.services.closenames import NameIndex
+
+    rng = random.Random(1325)
+    members = made_up_names(3_000, seed=15)
+    variants = []
+    for name in rng.sample(members, 300):
+        letters = list(name)
+        at = rng.randrange(1, len(letters))
+        change = rng.choice(["drop", "add", "swap", "replace", "accent"])
+        if change == "drop":
+            del letters[at]
+        elif change == "add":
+            letters.insert(at, rng.choice("aeiou"))
+        elif change == "swap":
+            letters[at - 1], letters[at] = letters[at], letters[at - 1]
+        elif change == "replace":
+            letters[at] = "x"
+        else:
+            letters = list(name.replace("a", "á").replace("e", "ë"))
+        variants.append("".join(letters))
+    index = NameIndex()
+    caught = 0
+    for name in [*members, *variants]:
+        folded = normalise(name)
+        expected = process.extractOne(folded, index.names, scorer=fuzz.ratio, score_cutoff=90)
+        found = index.closest(folded)
+        assert found == (None if expected is None else expected[2]), name
+        if found is None:
+            index.add(folded)
+        else:
+            caught += 1
+    assert caught >= 280, f"only {caught} of 300 look-alikes caught"
+
+
+def test_the_command_and_the_page_say_the_same_about_every_row(
+    app, runner, client, tmp_path, wilpf, make_user, login
+):
+    make_user("staff", email="existing@example.org", name="Existing Person", org="wilpf")
+    path = bad_people_file(tmp_path)
+    command = report(runner.invoke(args=["import-people", path, "--dry-run"]).output)
+    login(client, make_user("admin"))
+    from .test_admin_import import upload
+
+    html = upload(client, Path(path).read_bytes()).get_data(as_text=True)
+    page = {
+        int(line): f"line {line}: {result}: {details}"
+        for line, result, details in re.findall(
+            r'<tr><td>(\d+)</td><td><span class="badge[^"]*">(\w+)</span></td><td>([^<]*)</td>',
+            html,
+        )
+    }
+    assert page == {line: text.replace("&#39;", "'") for line, text in command.items()}

@@ -170,6 +170,7 @@ TABLE: dict[str, dict[str, tuple[Any, ...]]] = {
     "admin.import_form": {"GET": ADMIN_ONLY},
     "admin.import_preview": {"POST": admin_post(200)},
     "admin.import_confirm": {"POST": admin_post("302 /admin/organizations")},
+    "admin.import_cancel": {"POST": admin_post("302 /admin/import")},
     "admin.invitations_page": {"GET": ADMIN_ONLY, "POST": admin_post("302 /admin/invitations")},
     "admin.resend_invitation": {"POST": admin_post("302 /admin/invitations")},
     "admin.change_role": {"POST": admin_post("302 /admin/people/{subject}")},
@@ -681,6 +682,7 @@ FORMS: dict[str, FormFn] = {
     "admin.verify": lambda w, v, c: {"verified": "1"},
     "admin.import_preview": lambda w, v, c: _import_file(),
     "admin.import_confirm": _import_confirm_form,
+    "admin.import_cancel": _import_confirm_form,
 }
 
 

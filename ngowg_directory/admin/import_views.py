@@ -1,13 +1,13 @@
-"""CSV import through the pages: a preview of every row first, nothing written until confirmed."""
+"""CSV import through the pages: a preview of every row first, nothing written until confirmed.
+
+The uploaded file waits, encrypted, for its confirmation (`services.staging`); it is deleted on
+confirmation, on cancellation, and within an hour otherwise (swept on every visit of these pages
+and when the app starts)."""
 
 from __future__ import annotations
 
-import re
-import secrets
-import time
-from pathlib import Path
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -16,31 +16,45 @@ from werkzeug.wrappers import Response
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..permissions import fresh_admin_required
-from ..services import importer
+from ..services import importer, staging
 from . import bp
 
 KINDS = {"people": importer.import_people, "orgs": importer.import_orgs}
-TOKEN = re.compile(r"^[0-9a-f]{32}$")
-PENDING_SECONDS = 3600
+# Beyond this, writing the rows and sending the invitations can outlast a worker's 30 s.
+PAGE_ROWS = 5000
 
 
-def _pending_dir() -> Path:
-    folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
+@bp.record_once
+def _sweep_on_start(state: BlueprintSetupState) -> None:
+    staging.sweep(state.app.instance_path)
+
+
+def _swept() -> str:
+    """The instance folder, after deleting the previews that waited too long."""
+    staging.sweep(current_app.instance_path)
+    return current_app.instance_path
+
+
+def _checked_post() -> tuple[str, str]:
+    """The posted preview's token and kind, once the form's CSRF token is checked."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return request.form.get("token", ""), request.form.get("kind", "")
 
 
 @bp.get("/import")
 @fresh_admin_required
 def import_form() -> str:
     """Choose what to import and the file."""
+    _swept()
     return render_template("admin/import.html", confirm=ConfirmForm(), report=None)
 
 
 @bp.post("/import")
 @fresh_admin_required
 def import_preview() -> str | Response:
-    """Check every row (a dry run) and show the result; the file waits for confirmation."""
+    """Check every row (a dry run) and show the result; the file waits, encrypted."""
+    instance = _swept()
     if not ConfirmForm().validate_on_submit():
         abort(400)
     kind = request.form.get("kind", "")
@@ -55,34 +69,29 @@ def import_preview() -> str | Response:
         flash(str(exc), "error")
         return redirect(url_for("admin.import_form"))
     db.session.rollback()
-    token = secrets.token_hex(16)
-    path = _pending_dir() / f"{token}.{kind}.csv"
-    path.write_bytes(data)
-    path.chmod(0o600)
+    # A file with nothing to import is not kept at all.
+    token = staging.stage(instance, data, kind, current_user.id) if report.added else None
     return render_template(
-        "admin/import.html", confirm=ConfirmForm(), report=report, token=token, kind=kind
+        "admin/import.html",
+        confirm=ConfirmForm(),
+        report=report,
+        token=token,
+        kind=kind,
+        page_rows=PAGE_ROWS,
     )
 
 
 @bp.post("/import/confirm")
 @fresh_admin_required
 def import_confirm() -> Response:
-    """Import the previewed file: the good rows are written, the others reported again."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    token, kind = request.form.get("token", ""), request.form.get("kind", "")
-    path = _pending_dir() / f"{token}.{kind}.csv"
-    if not TOKEN.match(token) or kind not in KINDS or not path.is_file():
-        flash(_("This preview has expired. Upload the file again."), "error")
+    """Import the previewed file once: the good rows are written, the others reported again."""
+    instance = _swept()
+    token, kind = _checked_post()
+    data = staging.claim(instance, token, kind, current_user.id)
+    if data is None:
+        flash(_("This preview was already imported or has expired."), "error")
         return redirect(url_for("admin.import_form"))
-    if time.time() - path.stat().st_mtime > PENDING_SECONDS:
-        path.unlink()
-        flash(_("This preview has expired. Upload the file again."), "error")
-        return redirect(url_for("admin.import_form"))
-    try:
-        report = KINDS[kind](path.read_bytes(), actor=current_user)
-    finally:
-        path.unlink(missing_ok=True)
+    report = KINDS[kind](data, actor=current_user)
     flash(
         _("%(added)s added, %(failed)s refused.", added=report.added, failed=report.failed),
         "success" if not report.failed else "info",
@@ -97,3 +106,16 @@ def import_confirm() -> Response:
             "error",
         )
     return redirect(url_for("admin.people" if kind == "people" else "admin.organizations"))
+
+
+@bp.post("/import/cancel")
+@fresh_admin_required
+def import_cancel() -> Response:
+    """Drop a preview: its uploaded file is deleted at once and nothing is imported."""
+    instance = _swept()
+    token, kind = _checked_post()
+    if staging.discard(instance, token, kind, current_user.id):
+        flash(_("Import cancelled: the uploaded file is deleted and nothing was imported."), "info")
+    else:
+        flash(_("This preview was already imported or has expired."), "error")
+    return redirect(url_for("admin.import_form"))

@@ -13,7 +13,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from rapidfuzz import fuzz, process
 
 from .. import audit, mail
 from ..extensions import db
@@ -21,6 +20,7 @@ from ..models import ORG_KINDS, ROLES, Organization, User
 from ..search.text import normalise
 from . import accounts, invitations, orgs, profiles
 from .accounts import AccountError
+from .closenames import NameIndex
 from .profiles import ProfileError
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ PEOPLE_COLUMNS = (
     "consent",
 )
 MAX_BYTES = 20 * 1024 * 1024
+PREVIEW_LINES = 1000
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -71,6 +72,13 @@ class Report:
         return ", ".join(
             f"{name} {seconds:.1f} s" for name, seconds in self.seconds.items() if seconds >= 0.05
         )
+
+    def shown(self, limit: int = PREVIEW_LINES) -> list[RowResult]:
+        """The rows a preview lists, in the file's order: every refused row (up to `limit`),
+        then as many good rows from the start as fit (a page of 40,000 rows helps nobody)."""
+        refused = [row for row in self.rows if not row.ok][:limit]
+        good = [row for row in self.rows if row.ok][: limit - len(refused)]
+        return sorted(refused + good, key=lambda row: row.line)
 
     @property
     def added(self) -> int:
@@ -255,50 +263,43 @@ def import_orgs(
 
 class Directory:
     """What a people import checks against, read once instead of once a row: the addresses in
-    use, the organisations by slug, and (per organisation, when first needed) the folded names
-    of its members. Rows of the file that passed are added as they are checked, so that two
-    near-identical names in one file are caught too."""
+    use, the organisations by slug, and (per organisation, when first needed) the names of its
+    members, indexed for the close-name check. Rows of the file that passed are added as they
+    are checked, so that two near-identical names in one file are caught too."""
 
     def __init__(self) -> None:
         self.emails = set(db.session.scalars(sa.select(User.email)))
         self.orgs = {org.slug: org for org in db.session.scalars(sa.select(Organization))}
-        self._members: dict[int, tuple[list[str], list[tuple[str, int | None]]]] = {}
+        self._members: dict[int, tuple[NameIndex, list[tuple[str, int]]]] = {}
 
-    def members(self, organization: Organization) -> tuple[list[str], list[tuple[str, int | None]]]:
-        """The folded names of an organisation's members, and (name, account id or, for a
-        row of this file, its line) of each."""
+    def members(self, organization: Organization) -> tuple[NameIndex, list[tuple[str, int]]]:
+        """An organisation's members' folded names, and (name, account id or, for a row of
+        this file, minus its line) of each, in the same order."""
         if organization.id not in self._members:
             rows = db.session.execute(
-                sa.select(User.name, User.id).where(User.organization_id == organization.id)
+                sa.select(User.name, User.id)
+                .where(User.organization_id == organization.id)
+                .order_by(User.id)
             ).all()
-            self._members[organization.id] = (
-                [normalise(name) for name, _id in rows],
-                [(name, user_id) for name, user_id in rows],
-            )
+            index = NameIndex()
+            for name, _id in rows:
+                index.add(normalise(name))
+            self._members[organization.id] = (index, [(name, user_id) for name, user_id in rows])
         return self._members[organization.id]
 
     def add_row(self, name: str, organization: Organization | None, line: int) -> None:
         """A row of this file that passed its checks."""
         if organization is not None:
-            folded, members = self.members(organization)
-            folded.append(normalise(name))
+            index, members = self.members(organization)
+            index.add(normalise(name))
             members.append((name, -line))  # a negative number: a line of the file, not an id
 
     def close_name(self, name: str, organization: Organization) -> tuple[str, int] | None:
         """(name, id) of a member whose name is the same or nearly (typos, accents), or
-        (name, -line) of such a row earlier in this file.
-
-        "Nearly": an Indel similarity of at least 90% between the folded names (rapidfuzz's
-        `fuzz.ratio`, in C++: with hundreds of members per organisation, difflib in Python was
-        the slowest part of checking a row)."""
-        wanted = normalise(name)
-        if not wanted:
-            return None
-        folded, members = self.members(organization)
-        match = process.extractOne(wanted, folded, scorer=fuzz.ratio, score_cutoff=90)
-        if match is None:
-            return None
-        return members[match[2]]
+        (name, -line) of such a row earlier in this file (`closenames`: linear in the rows)."""
+        index, members = self.members(organization)
+        place = index.closest(normalise(name))
+        return None if place is None else members[place]
 
 
 def _check_person(
