@@ -13,11 +13,14 @@ from ngowg_directory.models import ApiToken, AuditEvent, ContactRequest
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts
 
+from .conftest import PASSWORD
+
 CANARY_PHONE = "+249912345678"
 
 
 def create_token(client, name: str = "our CRM", days: str = "90") -> str:
-    html = client.form("/account/tokens", {"name": name, "days": days}).get_data(as_text=True)
+    data = {"name": name, "days": days, "password": PASSWORD}
+    html = client.form("/account/tokens", data).get_data(as_text=True)
     match = re.search(r'<code class="secret" dir="ltr">(ngowg_[^<]+)</code>', html)
     assert match, "the new token is shown"
     return match.group(1)
@@ -189,9 +192,9 @@ class TestTokenLimit:
 
 def test_token_form_refuses_bad_input(client, pm):
     for data in (
-        {"name": "", "days": "90"},
-        {"name": "x", "days": "7"},
-        {"name": "y" * 101, "days": "30"},
+        {"name": "", "days": "90", "password": PASSWORD},
+        {"name": "x", "days": "7", "password": PASSWORD},
+        {"name": "y" * 101, "days": "30", "password": PASSWORD},
     ):
         response = client.form("/account/tokens", data)
         assert response.status_code == 200 and "ngowg_" not in response.get_data(as_text=True)
