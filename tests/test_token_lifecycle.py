@@ -19,6 +19,9 @@ from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import tokens
 
 from .conftest import PASSWORD, Mailbox, totp_now
+from .faults_support import worker_pids
+from .servers import Browser, ServerPool, app_env, ngowg
+from .test_multiprocess import source_address
 
 NEW_PASSWORD = "a fresh passphrase nobody guesses"
 SECRET_RE = re.compile(r'<code class="secret" dir="ltr">([^<]+)</code>')
@@ -379,3 +382,53 @@ def test_a_role_that_comes_to_need_two_factor_reaches_nothing_until_she_enrols(
         assert "/account/security/two-factor" in error["message"]
     enrol(o.client, o.user)
     assert api_status(stranger, o.token) == 200, "enrolling does not revoke: the token works"
+
+
+# --- limits are exact however the server runs -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server_env(tmp_path_factory):
+    """The environment of `make run` (testing keys) on a freshly migrated SQLite file."""
+    home = tmp_path_factory.mktemp("served")
+    env = app_env(home / "cli", f"sqlite:///{home / 'served.db'}")
+    ngowg(env, "db", "upgrade")
+    return env
+
+
+def failed_sign_ins(server, count: int) -> list[int]:
+    browser = Browser(source_address=source_address())
+    fields = {"email": "nobody@example.org", "password": "not the password"}
+    return [browser.submit(server, "/auth/login", fields).status for _ in range(count)]
+
+
+@pytest.mark.slow
+def test_with_memory_limits_one_process_serves_and_every_limit_is_exact(tmp_path, server_env):
+    env = {**server_env, "RATELIMIT_LOGIN": "3 per minute"}
+    with ServerPool(tmp_path / "servers") as pool:
+        # WEB_CONCURRENCY=2 as in `make run`; then 3 asked on gunicorn's own command line.
+        (server,) = pool.start(["make-run"], env, workers=2)
+        time.sleep(1)  # time enough for a second worker to boot, were there one
+        assert len(worker_pids(server)) == 1, server.log()
+        assert "1 worker, not 2" in server.log()
+        # Each of two workers would have allowed three: up to six failures before a refusal.
+        assert failed_sign_ins(server, 7) == [200, 200, 200, 429, 429, 429, 429]
+        (flagged,) = pool.start(["flagged"], {**env, "GUNICORN_CMD_ARGS": "--workers 3"})
+        time.sleep(1)
+        assert len(worker_pids(flagged)) == 1 and "1 worker, not 3" in flagged.log()
+
+
+@pytest.mark.slow
+def test_production_refuses_memory_limits_with_several_workers(tmp_path, server_env):
+    env = {**server_env, "NGOWG_ENV": "production"}
+    with ServerPool(tmp_path / "servers") as pool:
+        for name, workers, extra in (
+            ("two", 2, {}),
+            ("flag", 1, {"GUNICORN_CMD_ARGS": "--workers 2"}),
+        ):
+            server = pool.launch(name, {**env, **extra}, workers=workers)
+            assert server.process.wait(30) != 0, f"{name}: production served"
+            log = server.log()
+            assert "refuses to start" in log and "RATELIMIT_STORAGE_URI" in log, log
+        (alone,) = pool.start(["alone"], env, workers=1)  # one process: exact, so allowed
+        assert len(worker_pids(alone)) == 1
