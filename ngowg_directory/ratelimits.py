@@ -109,9 +109,7 @@ def _build() -> tuple:
     profile = limiter.shared_limit(
         profile_limit_value, scope="profile-views", key_func=user_key, on_breach=record_breach
     )
-    # Pages that check the password (making an API token) share the sign-in form's budget.
-    password_check = limiter.shared_limit(login_limit, scope="sign-in", methods=["POST"])
-    return search, profile, password_check
+    return search, profile
 
 
 class _Lazy:
@@ -126,4 +124,3 @@ class _Lazy:
 
 search_limit = _Lazy(0)
 profile_view_limit = _Lazy(1)
-password_check_limit = _Lazy(2)

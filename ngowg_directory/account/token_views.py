@@ -14,7 +14,6 @@ from .. import mail
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import User
-from ..ratelimits import password_check_limit
 from ..services import tokens
 from . import bp
 from .forms import TokenForm
@@ -23,7 +22,6 @@ logger = logging.getLogger(__name__)
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
-@password_check_limit
 def api_tokens() -> str | Response:
     """Create a token (shown once) with the password and a code, and see or revoke the ones
     that work."""
