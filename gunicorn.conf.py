@@ -2,11 +2,12 @@
 
 Tuned for a 2-core machine behind nginx:
 
-- Sync workers, one per core (WEB_CONCURRENCY, default 2). A page costs CPU (templates,
-  facet counts, argon2 at sign-in: 64 MiB and tens of ms per hash), not waiting: threads would
-  contend for the GIL and each concurrent sign-in would add 64 MiB to one worker. nginx in
-  front buffers slow clients, which is what makes sync workers safe on slow field
-  connections. GUNICORN_THREADS > 1 switches to gthread workers with that many threads, for a
+- Sync workers, one per core (WEB_CONCURRENCY, default 2), but only one while the rate
+  limits live in memory:// (make run): production refuses that instead. A page costs CPU
+  (templates, facet counts, argon2 at sign-in: 64 MiB and tens of ms per hash), not waiting:
+  threads would contend for the GIL and each concurrent sign-in would add 64 MiB to one
+  worker. nginx in front buffers slow clients, which is what makes sync workers safe on slow
+  field connections. GUNICORN_THREADS > 1 switches to gthread workers with that many threads, for a
   database far enough away that waiting on it dominates.
 - timeout 30 s: no page needs more (the slowest measured is far under 1 s); a stuck worker
   is killed and replaced. graceful_timeout 30 s: on SIGTERM or SIGHUP (`systemctl reload`)
@@ -25,10 +26,25 @@ import os
 
 from gunicorn.glogging import Logger
 
+from ngowg_directory.config import ConfigError, server_workers
 from ngowg_directory.redaction import loggable_path
 
+ENV_NAME = os.environ.get("NGOWG_ENV", "development")
+LIMITS_STORAGE = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+
+
+def _workers(requested: int) -> int:
+    try:
+        return server_workers(ENV_NAME, LIMITS_STORAGE, requested)
+    except ConfigError as exc:
+        raise SystemExit(f"ngowg-directory refuses to start: {exc}") from None
+
+
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# memory:// rate limits live in each worker apart: one process keeps them exact (make run);
+# production refuses several workers with memory:// (config.server_workers).
+REQUESTED_WORKERS = int(os.environ.get("WEB_CONCURRENCY", "2"))
+workers = _workers(REQUESTED_WORKERS)
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
 SHM = "/dev/shm"  # noqa: S108  (gunicorn makes its own unique, unlinked heartbeat file there)
@@ -61,3 +77,16 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+def on_starting(server):
+    """The same rule for a worker count given on the command line (-w, GUNICORN_CMD_ARGS)."""
+    exact = _workers(server.num_workers)
+    asked = max(server.num_workers, REQUESTED_WORKERS)
+    if exact < asked:
+        server.log.info(
+            "1 worker, not %s: rate limits kept in memory:// are per process "
+            "(RATELIMIT_STORAGE_URI=redis://... lets several workers share them)",
+            asked,
+        )
+    server.num_workers = exact

@@ -69,6 +69,23 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def server_workers(env_name: str, storage_uri: str, workers: int) -> int:
+    """How many worker processes may serve: limits kept in memory:// are counted by each
+    process apart (two workers would allow every limit twice), so with memory:// one process
+    serves, and production refuses more than one (ConfigError) instead of quietly serving less."""
+    if not storage_uri.startswith("memory://") or workers <= 1:
+        return workers
+    if env_name == "production":
+        raise ConfigError(
+            f"RATELIMIT_STORAGE_URI is memory:// but {workers} workers would serve "
+            "(WEB_CONCURRENCY or gunicorn -w): each would keep its own rate limits, and every "
+            "limit would be multiplied. Set "
+            "RATELIMIT_STORAGE_URI=redis://host:6379/0 (shared by every worker), or "
+            "WEB_CONCURRENCY=1."
+        )
+    return 1
+
+
 class Config:
     """Settings shared by every environment; each class below adjusts a few."""
 
@@ -105,7 +122,12 @@ class Config:
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
         self.RATELIMIT_SEARCH = os.environ.get("RATELIMIT_SEARCH", "300 per hour")
         self.RATELIMIT_PROFILE_VIEWS = os.environ.get("RATELIMIT_PROFILE_VIEWS", "600 per hour")
+        # API requests per token owner, over every endpoint; and requests without a working
+        # token (none, mistyped, expired, revoked) per address, counted apart from those.
         self.RATELIMIT_API = os.environ.get("RATELIMIT_API", "1000 per hour")
+        self.RATELIMIT_API_AUTH_FAILURES = os.environ.get(
+            "RATELIMIT_API_AUTH_FAILURES", "20 per minute"
+        )
         # Search answers (search/cache.py): Redis shared by every worker, else per process.
         self.SEARCH_CACHE_URL = os.environ.get("SEARCH_CACHE_URL", "")
         self.SEARCH_CACHE_SECONDS = _env_int("SEARCH_CACHE_SECONDS", 600)
@@ -234,12 +256,7 @@ class ProductionConfig(Config):
                 "(python3 -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())')"
             )
-        if self.RATELIMIT_STORAGE_URI.startswith("memory://") and self.WEB_CONCURRENCY > 1:
-            raise ConfigError(
-                "RATELIMIT_STORAGE_URI is memory:// but WEB_CONCURRENCY is "
-                f"{self.WEB_CONCURRENCY}: each worker would keep its own limits. "
-                "Set RATELIMIT_STORAGE_URI=redis://host:6379/0"
-            )
+        server_workers(self.ENV_NAME, self.RATELIMIT_STORAGE_URI, self.WEB_CONCURRENCY)
 
 
 CONFIGS: dict[str, type[Config]] = {

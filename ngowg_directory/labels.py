@@ -85,6 +85,7 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "role_changed": _l("Role changed"),
     "token_created": _l("Access token created"),
     "token_revoked": _l("Access token revoked"),
+    "tokens_revoked": _l("Every access token revoked"),
     "user_created": _l("Account created"),
     "user_reactivated": _l("Account reactivated"),
     "user_suspended": _l("Account suspended"),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from flask_login import current_user
 
 logger = logging.getLogger(__name__)
@@ -15,10 +16,20 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def request_user() -> Any:
+    """Who the request acts as: under /api/ the token's owner (never the cookie's user, which
+    the API ignores), elsewhere the signed-in user; None for anyone else."""
+    if request.path.startswith("/api/"):
+        return g.get("api_user")
+    return current_user if current_user.is_authenticated else None
+
+
 def user_key() -> str:
-    """Per signed-in user (harvesting guard); per address for anyone else."""
-    if current_user.is_authenticated:
-        return f"user:{current_user.id}"
+    """Per user, whether she reads through the pages or the API (one harvesting budget);
+    per address for anyone else."""
+    user = request_user()
+    if user is not None:
+        return f"user:{user.id}"
     return f"addr:{client_address()}"
 
 
@@ -63,14 +74,25 @@ def profile_limit_value() -> str:
     return current_app.config["RATELIMIT_PROFILE_VIEWS"]
 
 
+def api_limit_value() -> str:
+    """API requests per token owner, from RATELIMIT_API."""
+    return current_app.config["RATELIMIT_API"]
+
+
+def api_auth_failure_limit_value() -> str:
+    """API requests without a working token per address, from RATELIMIT_API_AUTH_FAILURES."""
+    return current_app.config["RATELIMIT_API_AUTH_FAILURES"]
+
+
 def record_breach(limit: object) -> None:
     """Audit a harvesting-guard breach (who, which limit), once per refused request."""
     from . import audit
     from .extensions import db
 
+    user = request_user()
     audit.record(
         "rate_limited",
-        actor=current_user.id if current_user.is_authenticated else None,
+        actor=user.id if user is not None else None,
         endpoint=request.endpoint,
         limit=str(getattr(limit, "limit", "")),
     )

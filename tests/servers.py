@@ -64,6 +64,8 @@ APP_VARIABLES = frozenset(
         "RATELIMIT_LOGIN",
         "RATELIMIT_SEARCH",
         "RATELIMIT_PROFILE_VIEWS",
+        "RATELIMIT_API",
+        "RATELIMIT_API_AUTH_FAILURES",
         "WEB_CONCURRENCY",
         "PORT",
         "GUNICORN_BIND",

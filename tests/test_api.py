@@ -13,11 +13,14 @@ from ngowg_directory.models import ApiToken, AuditEvent, ContactRequest
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts
 
+from .conftest import PASSWORD
+
 CANARY_PHONE = "+249912345678"
 
 
 def create_token(client, name: str = "our CRM", days: str = "90") -> str:
-    html = client.form("/account/tokens", {"name": name, "days": days}).get_data(as_text=True)
+    data = {"name": name, "days": days, "password": PASSWORD}
+    html = client.form("/account/tokens", data).get_data(as_text=True)
     match = re.search(r'<code class="secret" dir="ltr">(ngowg_[^<]+)</code>', html)
     assert match, "the new token is shown"
     return match.group(1)
@@ -189,10 +192,86 @@ class TestTokenLimit:
 
 def test_token_form_refuses_bad_input(client, pm):
     for data in (
-        {"name": "", "days": "90"},
-        {"name": "x", "days": "7"},
-        {"name": "y" * 101, "days": "30"},
+        {"name": "", "days": "90", "password": PASSWORD},
+        {"name": "x", "days": "7", "password": PASSWORD},
+        {"name": "y" * 101, "days": "30", "password": PASSWORD},
     ):
         response = client.form("/account/tokens", data)
         assert response.status_code == 200 and "ngowg_" not in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 0
+
+
+def test_a_bad_token_gets_a_json_401_that_says_what_is_wrong(client, pm, world):
+    token = create_token(client)
+    client.form(f"/account/tokens/{db.session.scalar(sa.select(ApiToken.id))}/revoke", {})
+    for headers, says in (
+        ({}, "This request has no personal access token"),
+        ({"Authorization": "Basic abc"}, "This request has no personal access token"),
+        (bearer("ngowg_mistyped"), "This token does not work"),
+        (bearer(token), "This token does not work"),  # revoked
+    ):
+        answer = client.get("/api/v1/people", headers=headers)
+        assert answer.status_code == 401 and answer.is_json
+        message = answer.get_json()["error"]["message"]
+        assert says in message and "/account/tokens" in message
+        assert "Please sign in" not in message
+        assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+class TestLimitsPerOwner:
+    @pytest.fixture
+    def app_overrides(self):
+        return {"RATELIMIT_API": "3 per hour", "RATELIMIT_API_AUTH_FAILURES": "2 per minute"}
+
+    @pytest.fixture
+    def second(self, make_user, login, new_client):
+        """Another owner, in another browser on the same address (one office, one NAT)."""
+        browser = new_client()
+        login(browser, make_user("staff", name="Second Owner"))
+        return create_token(browser)
+
+    def test_each_owner_has_her_own_budget_over_every_endpoint(self, client, pm, world, second):
+        first = create_token(client)
+        paths = ["/api/v1/people", "/api/v1/organizations", f"/api/v1/people/{world.id}"]
+        assert [client.get(p, headers=bearer(first)).status_code for p in paths] == [200] * 3
+        over = client.get("/api/v1/organizations/wilpf", headers=bearer(first))
+        assert over.status_code == 429, "one budget for every endpoint"
+        for path in paths:
+            assert client.get(path, headers=bearer(second)).status_code == 200, path
+        assert client.get(paths[0], headers=bearer(second)).status_code == 429
+
+    def test_bad_tokens_have_their_own_budget_and_spend_nobody_elses(
+        self, client, pm, world, second
+    ):
+        bad = [client.get("/api/v1/people", headers=bearer(f"ngowg_guess{n}")) for n in range(6)]
+        assert [a.status_code for a in bad] == [401, 401, 429, 429, 429, 429]
+        assert bad[-1].get_json()["error"]["code"] == "too_many_requests"
+        assert client.get("/api/v1/people").status_code == 429, "no token at all counts too"
+        for _ in range(3):
+            answer = client.get("/api/v1/people", headers=bearer(second))
+            assert answer.status_code == 200, "a valid owner at the same address is not refused"
+        assert answer.headers["X-RateLimit-Remaining"] == "0"
+
+
+class TestHarvestingBudget:
+    @pytest.fixture
+    def app_overrides(self):
+        return {"RATELIMIT_PROFILE_VIEWS": "3 per hour"}
+
+    def test_profile_views_through_pages_and_api_share_one_budget(self, client, pm, world):
+        token = create_token(client)
+        page, api = f"/people/{world.id}", f"/api/v1/people/{world.id}"
+        assert client.get(page).status_code == 200
+        assert client.get(api, headers=bearer(token)).status_code == 200
+        assert client.get(page).status_code == 200
+        refused = client.get(api, headers=bearer(token))
+        assert refused.status_code == 429 and refused.is_json
+        assert client.get(page).status_code == 429, "the API's reads spent the page's budget"
+        assert client.get("/api/v1/people", headers=bearer(token)).status_code == 200
+        breaches = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "rate_limited")
+        ).all()
+        assert [(b.actor_id, b.details["endpoint"]) for b in breaches] == [
+            (pm.id, "api.person"),
+            (pm.id, "people.show"),
+        ]

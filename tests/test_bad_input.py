@@ -29,6 +29,7 @@ from ngowg_directory.models import ContactRequest, Organization, User
 from ngowg_directory.services import invitations
 from ngowg_directory.services.importer import ORG_COLUMNS, PEOPLE_COLUMNS
 
+from .conftest import PASSWORD
 from .test_orgs import hidden_value
 from .test_routes import (
     World,
@@ -170,6 +171,7 @@ def app_overrides() -> dict[str, Any]:
         "RATELIMIT_SEARCH": "100000 per hour",
         "RATELIMIT_PROFILE_VIEWS": "100000 per hour",
         "RATELIMIT_API": "100000 per hour",
+        "RATELIMIT_API_AUTH_FAILURES": "100000 per minute",
         "CONNECTION_REQUESTS_PER_DAY": 100000,
     }
 
@@ -314,7 +316,7 @@ def test_api_token_form_with_anything(world, name, days):
     counted("tokens")
     client = world.clients["staff"]
     before = snapshot()
-    response = client.form("/account/tokens", {"name": name, "days": days})
+    response = client.form("/account/tokens", {"name": name, "days": days, "password": PASSWORD})
     body = assert_safe(response, name, days)
     if "ngowg_" in body and 'class="secret"' in body:
         stored = db.session.scalars(
@@ -721,11 +723,13 @@ def test_invited_names_are_stored_without_control_characters(world):
 def test_a_token_named_with_control_characters_only_is_refused(world):
     client = world.clients["staff"]
     before = snapshot()
-    response = client.form("/account/tokens", {"name": "\x00\x01", "days": "30"})
+    response = client.form(
+        "/account/tokens", {"name": "\x00\x01", "days": "30", "password": PASSWORD}
+    )
     assert response.status_code == 200
     assert "Give the token a name of at most 100 characters." in response.get_data(as_text=True)
     assert changed_tables(before, snapshot()) == []
-    client.form("/account/tokens", {"name": "C\x00RM", "days": "30"})
+    client.form("/account/tokens", {"name": "C\x00RM", "days": "30", "password": PASSWORD})
     assert db.session.scalars(sa.text("SELECT name FROM api_tokens ORDER BY id DESC")).first() == (
         "CRM"
     )
@@ -784,5 +788,7 @@ def test_nul_characters_reach_no_query(world):
         assert admin.get(path).status_code == 200, path
     for path in ("/orgs/own%00org", "/api/v1/organizations/own%00org", "/people/1%00"):
         assert admin.get(path).status_code == 404, path
-    response = world.clients["staff"].form("/account/tokens", {"name": "C\x00RM", "days": "30"})
+    response = world.clients["staff"].form(
+        "/account/tokens", {"name": "C\x00RM", "days": "30", "password": PASSWORD}
+    )
     assert response.status_code == 200

@@ -90,6 +90,18 @@ def outage_database(
     return url
 
 
+@pytest.fixture(scope="module")
+def limits_store() -> Iterator[str]:
+    """Rate limits shared by several workers: with memory:// one process alone serves
+    (gunicorn.conf.py), and these tests need more."""
+    server = PrivateRedis()
+    try:
+        server.start()
+        yield server.url
+    finally:
+        server.destroy()
+
+
 # The multi-process tests' fixtures: a database migrated once by `ngowg db upgrade`, a fresh
 # copy of it (or TEST_DATABASE_URL) per test, and an engine on it.
 migrated_template = test_multiprocess.migrated_template
@@ -159,11 +171,19 @@ def outage_under_load(
 
 
 def test_postgres_stopped_and_started_under_load(
-    private_postgres: PrivatePostgres, outage_database: str, pool: ServerPool, tmp_path: Path
+    private_postgres: PrivatePostgres,
+    outage_database: str,
+    pool: ServerPool,
+    tmp_path: Path,
+    limits_store: str,
 ) -> None:
     """Stopped cleanly (`-m fast`), then killed (`-m immediate`), under the same two workers."""
     env = app_env(
-        tmp_path / "cli", outage_database, GUNICORN_CMD_ARGS=probe_log_args(), **NO_LIMITS
+        tmp_path / "cli",
+        outage_database,
+        GUNICORN_CMD_ARGS=probe_log_args(),
+        RATELIMIT_STORAGE_URI=limits_store,
+        **NO_LIMITS,
     )
     email, password = unique_email("outage"), unique_password()
     name = f"Outage Tester {uuid.uuid4().hex[:6]}"
@@ -287,10 +307,14 @@ def test_redis_stopped_sign_in_works_and_limits_fall_back_per_process(
 
 
 def test_a_killed_worker_is_replaced_and_requests_keep_being_served(
-    shared_database: str, pool: ServerPool, tmp_path: Path
+    shared_database: str, pool: ServerPool, tmp_path: Path, limits_store: str
 ) -> None:
     env = app_env(
-        tmp_path / "cli", shared_database, GUNICORN_CMD_ARGS=probe_log_args(), **NO_LIMITS
+        tmp_path / "cli",
+        shared_database,
+        GUNICORN_CMD_ARGS=probe_log_args(),
+        RATELIMIT_STORAGE_URI=limits_store,
+        **NO_LIMITS,
     )
     email, password = unique_email("kill"), unique_password()
     create_user(env, email, password, role="staff", name="Kill Tester")
@@ -380,14 +404,16 @@ def make_accounts(tmp_path: Path, database_url: str, labels: list[str]) -> list[
 
 
 def test_several_processes_writing_at_once_lose_nothing(
-    shared_database: str, pool: ServerPool, tmp_path: Path, engine: sa.Engine
+    shared_database: str, pool: ServerPool, tmp_path: Path, engine: sa.Engine, limits_store: str
 ) -> None:
     """4 gunicorn workers write profiles and sign-ins (audit rows, user rows) for 6 seconds."""
     from concurrent.futures import ThreadPoolExecutor
 
     from ngowg_directory.models import AuditEvent, Profile
 
-    env = app_env(tmp_path / "cli", shared_database, **NO_LIMITS)
+    env = app_env(
+        tmp_path / "cli", shared_database, RATELIMIT_STORAGE_URI=limits_store, **NO_LIMITS
+    )
     editors = make_accounts(tmp_path, shared_database, [f"Editor {n}" for n in range(5)])
     signers = make_accounts(tmp_path, shared_database, [f"Signer {n}" for n in range(3)])
     (server,) = pool.start(["a"], env, workers=4)

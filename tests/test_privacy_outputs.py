@@ -193,6 +193,7 @@ def app_overrides() -> dict[str, Any]:
         "RATELIMIT_SEARCH": "100000 per hour",
         "RATELIMIT_PROFILE_VIEWS": "100000 per hour",
         "RATELIMIT_API": "100000 per hour",
+        "RATELIMIT_API_AUTH_FAILURES": "100000 per minute",
         "ADMIN_FRESH_SECONDS": 86_400,
     }
 
@@ -701,6 +702,7 @@ def test_no_contact_detail_reaches_a_real_servers_log(
         RATELIMIT_SEARCH="100000 per hour",
         RATELIMIT_PROFILE_VIEWS="100000 per hour",
         RATELIMIT_API="100000 per hour",
+        RATELIMIT_API_AUTH_FAILURES="100000 per minute",
     )
     with ServerPool(tmp_path / "servers") as pool:
         (server,) = pool.start(["privacy"], env)

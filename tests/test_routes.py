@@ -225,6 +225,7 @@ def app_overrides() -> dict[str, Any]:
         "RATELIMIT_SEARCH": "100000 per hour",
         "RATELIMIT_PROFILE_VIEWS": "100000 per hour",
         "RATELIMIT_API": "100000 per hour",
+        "RATELIMIT_API_AUTH_FAILURES": "100000 per minute",
     }
 
 

@@ -177,4 +177,16 @@ class TokenForm(FlaskForm):
         ],
         default="90",
     )
+    # A token reads the directory as its owner: making one proves who she is, as a sign-in does.
+    password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired()],
+        description=_l("A token reads the directory as you, so making one needs your password."),
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        _l("6-digit code from your app"),
+        validators=[Optional(), Length(max=10)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
     submit = SubmitField(_l("Create the token"))

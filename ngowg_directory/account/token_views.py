@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from .. import mail
 from ..extensions import db
 from ..forms import ConfirmForm
+from ..models import User
 from ..services import tokens
 from . import bp
 from .forms import TokenForm
 
+logger = logging.getLogger(__name__)
+
 
 @bp.route("/tokens", methods=["GET", "POST"])
 def api_tokens() -> str | Response:
-    """Create a token (shown once) and see or revoke the ones that work."""
+    """Create a token (shown once) with the password and a code, and see or revoke the ones
+    that work."""
+    user = current_user._get_current_object()
     form = TokenForm()
     secret = None
     if form.validate_on_submit():
+        name, days = form.name.data or "", int(form.days.data)
         try:
-            _token, secret = tokens.create(current_user, form.name.data or "", int(form.days.data))
+            tokens.check_request(user, name, days)  # a bad name spends no password attempt
+            tokens.confirm_owner(user, form.password.data or "", form.code.data or "")
+            _token, secret = tokens.create(user, name, days)
+        except tokens.OwnerNotConfirmed as exc:
+            db.session.commit()  # the failed attempt counts toward the lockout
+            if exc.just_locked:
+                _notify_lockout(user)
+            form.password.errors = [*form.password.errors, str(exc)]
         except tokens.TokenError as exc:
             form.name.errors = [*form.name.errors, str(exc)]
         else:
@@ -31,9 +48,21 @@ def api_tokens() -> str | Response:
         "account/tokens.html",
         form=form,
         secret=secret,
-        tokens=tokens.active(current_user),
+        tokens=tokens.active(user),
         confirm=ConfirmForm(),
     )
+
+
+def _notify_lockout(user: User) -> None:
+    try:
+        mail.send_template(
+            user.email,
+            _l("Your directory account was locked for 15 minutes"),
+            "lockout",
+            locale=user.locale,
+        )
+    except mail.MailError:
+        logger.warning("lockout notice for user %s could not be sent", user.id)
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

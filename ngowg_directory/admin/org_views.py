@@ -16,7 +16,7 @@ from ..forms import ConfirmForm
 from ..models import ORG_KINDS, Organization, User
 from ..models._types import utcnow
 from ..permissions import admin_required, fresh_admin_required
-from ..services import accounts, export, orgs
+from ..services import accounts, export, orgs, tokens
 from . import bp
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -98,6 +98,7 @@ def assign_manager(slug: str) -> WerkzeugResponse:
         flash(_("No account (other than an admin's) has that e-mail address."), "error")
         return redirect(url_for("orgs.people", slug=slug))
     person.organization_id = organization.id
+    tokens.revoke_all(person, "role", actor=current_user)
     old, person.role = person.role, "manager"
     person.end_all_sessions()
     audit.record(
@@ -124,6 +125,7 @@ def remove_manager(slug: str, person_id: int) -> WerkzeugResponse:
     if person.role != "manager":
         flash(_("This person is not a manager."), "error")
         return redirect(url_for("orgs.people", slug=slug))
+    tokens.revoke_all(person, "role", actor=current_user)
     person.role = "staff"
     person.end_all_sessions()
     audit.record("manager_removed", actor=current_user, target=person, organization=organization.id)

@@ -1,31 +1,77 @@
-"""Bearer-token authentication for every API request; the session cookie is never used."""
+"""Bearer-token authentication for every API request; the session cookie is never used.
+
+The token is read before any rate limit is counted (a URL value preprocessor runs before
+every before_request, the limiter's included), so the limits can count per token owner and
+failed authentication apart; the 401 and 403 answers come after the limits."""
 
 from __future__ import annotations
 
 from flask import abort, g, request
 from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import Unauthorized
+from werkzeug.exceptions import Forbidden, Unauthorized
 
+from ..extensions import db
 from ..models import User
 from ..services import tokens
+from ..sessions import requires_two_factor
+
+OPEN_ENDPOINTS = frozenset({"api.openapi"})
+# The API answers in English (README): these messages are not translated.
+MISSING = (
+    "This request has no personal access token. Send one in the header "
+    "'Authorization: Bearer TOKEN'; make one at /account/tokens."
+)
+INVALID = (
+    "This token does not work: it is mistyped, expired or revoked (a password change, a "
+    "two-factor change, a change of role or a suspension revokes every token of the account). "
+    "Make a new one at /account/tokens."
+)
+ENROL = (
+    "Your role needs two-factor sign-in, and it is not on for your account: the API answers "
+    "nothing until you turn it on at /account/security/two-factor."
+)
 
 
-class TokenRequired(Unauthorized):
-    description = "Send a personal access token: Authorization: Bearer TOKEN."
+def identify(endpoint: str | None, values: dict | None) -> None:
+    """Find the token's owner (g.api_user) and note how authentication went (g.api_auth)."""
+    g.api_user = None
+    if endpoint in OPEN_ENDPOINTS:
+        g.api_auth = "open"
+        return
+    scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        g.api_auth = "missing"
+        return
+    user, touched = tokens.authenticate(secret.strip())
+    if touched:
+        db.session.commit()  # last use noted at once: no write lock held through the request
+    g.api_user = user
+    g.api_auth = "ok" if user is not None else "invalid"
+
+
+def authenticated() -> bool:
+    """The request carries a working token."""
+    return g.get("api_auth") == "ok"
+
+
+def failed() -> bool:
+    """The request needed a token and brought none that works."""
+    return g.get("api_auth") in ("missing", "invalid")
 
 
 def require_token() -> None:
-    """before_request of the API: find the token's owner or answer 401."""
-    if request.endpoint == "api.openapi":
+    """before_request of the API, after the limits: 401 without a working token, 403 while
+    the owner's role needs two-factor sign-in she has not turned on."""
+    if g.get("api_auth") == "open":
         return
-    header = request.headers.get("Authorization", "")
-    scheme, _sep, secret = header.partition(" ")
-    user = tokens.authenticate(secret.strip()) if scheme.lower() == "bearer" else None
+    user = g.get("api_user")
     if user is None:
-        raise TokenRequired(
-            www_authenticate=WWWAuthenticate("bearer", {"realm": "ngowg-directory"})
+        raise Unauthorized(
+            description=MISSING if g.get("api_auth") == "missing" else INVALID,
+            www_authenticate=WWWAuthenticate("bearer", {"realm": "ngowg-directory"}),
         )
-    g.api_user = user
+    if requires_two_factor(user):
+        raise Forbidden(description=ENROL)
 
 
 def api_user() -> User:
@@ -34,9 +80,3 @@ def api_user() -> User:
     if user is None:
         abort(401)
     return user
-
-
-def token_key() -> str:
-    """Rate limits count per token owner."""
-    user = getattr(g, "api_user", None)
-    return f"api:{user.id}" if user is not None else f"api-addr:{request.remote_addr}"

@@ -62,6 +62,8 @@ def _ok(schema: str) -> dict[str, Any]:
         },
         "304": {"description": "Not modified (If-None-Match matched the ETag)"},
         "401": {"$ref": "#/components/responses/Error"},
+        # The token's owner has a role that needs two-factor sign-in and has not enrolled.
+        "403": {"$ref": "#/components/responses/Error"},
         "404": {"$ref": "#/components/responses/Error"},
         "429": {"$ref": "#/components/responses/Error"},
     }

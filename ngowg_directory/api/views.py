@@ -7,24 +7,46 @@ import json
 import math
 from typing import Any
 
-from flask import Response, abort, current_app, request, url_for
+from flask import Response, abort, request, url_for
 
 from .. import privacy
 from ..directory.params import ORG_FILTERS, PEOPLE_FILTERS, parse
 from ..extensions import csrf, db, limiter
+from ..ratelimits import (
+    api_auth_failure_limit_value,
+    api_limit_value,
+    client_address,
+    profile_limit_value,
+    record_breach,
+    user_key,
+)
 from ..search import Result, search_organizations, search_people
 from . import bp
-from .auth import api_user, require_token, token_key
+from .auth import api_user, authenticated, failed, identify, require_token
 
 csrf.exempt(bp)
+bp.url_value_preprocessor(identify)  # before the limiter: the limits below know the owner
 bp.before_request(require_token)
 
-
-def _api_limit() -> str:
-    return current_app.config["RATELIMIT_API"]
-
-
-limiter.limit(_api_limit, key_func=token_key)(bp)
+# One budget per token owner across every endpoint; requests without a working token count
+# against their address alone, so bad tokens never spend a valid owner's budget; a person read
+# through the API spends the same harvesting budget as her profile page (scope and key).
+limiter.shared_limit(
+    api_limit_value, scope="api", key_func=user_key, exempt_when=lambda: not authenticated()
+)(bp)
+limiter.shared_limit(
+    api_auth_failure_limit_value,
+    scope="api-auth-failures",
+    key_func=client_address,
+    exempt_when=lambda: not failed(),
+)(bp)
+limiter.shared_limit(
+    profile_limit_value,
+    scope="profile-views",
+    key_func=user_key,
+    exempt_when=lambda: not (authenticated() and request.endpoint == "api.person"),
+    on_breach=record_breach,
+)(bp)
 
 
 def respond(payload: dict[str, Any]) -> Response:

@@ -17,7 +17,7 @@ from .. import audit
 from ..extensions import db
 from ..models import ROLES, Organization, User
 from ..models._types import UTCDateTime, utcnow
-from . import passwords, profiles
+from . import passwords, profiles, tokens
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ def create_user(
 def set_password(user: User, password: str, *, event: str | None = "password_changed") -> None:
     """Check the policy, store the new hash and end every other session of the user."""
     passwords.check_policy(password, email=user.email)
+    tokens.revoke_all(user, "password", actor=user)
     user.password_hash = passwords.hash_password(password)
     user.password_changed_at = utcnow()
     user.end_all_sessions()
@@ -226,12 +227,14 @@ def reset_password(user: User, password: str) -> bool:
 
 def suspend(user: User, actor: User | None) -> None:
     """Suspend an account: it cannot sign in and every session ends at once."""
+    tokens.revoke_all(user, "suspended", actor=actor)
     user.status = "suspended"
     user.end_all_sessions()
     audit.record("user_suspended", actor=actor, target=user)
 
 
 def reactivate(user: User, actor: User | None) -> None:
-    """Lift a suspension."""
+    """Lift a suspension; the API tokens it revoked stay revoked."""
+    tokens.revoke_all(user, "suspended", actor=actor)  # any left by an older suspension
     user.status = "active" if user.password_hash else "invited"
     audit.record("user_reactivated", actor=actor, target=user)

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from .. import audit
 from ..models import ROLES, User
 from ..models._types import utcnow
-from . import accounts, profiles, twofactor
+from . import accounts, profiles, tokens, twofactor
 from .accounts import AccountError
 
 
@@ -29,6 +29,8 @@ def change_role(user: User, role: str, actor: User) -> None:
         raise AccountError(_l("You cannot change your own role."))
     if role == "manager" and user.organization_id is None:
         raise AccountError(_l("A manager must belong to an organisation."))
+    if role != user.role:
+        tokens.revoke_all(user, "role", actor=actor)
     old, user.role = user.role, role
     if user.role != "policy_maker":
         user.verified_at = None
@@ -56,6 +58,7 @@ def set_suspended(user: User, suspended: bool, actor: User) -> None:
 
 def reset_two_factor(user: User, actor: User) -> None:
     """Remove someone's second factor, so she can enrol again (after proving who she is)."""
+    tokens.revoke_all(user, "two_factor_reset", actor=actor)
     twofactor.disable(user, actor=actor)
 
 

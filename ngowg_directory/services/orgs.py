@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import Organization, OrganizationCountry, OrganizationTheme, User
 from ..models._types import utcnow
 from ..models.profiles import replace_rows
+from . import tokens
 from .profiles import Conflict, ProfileError, check_opened, clean_text, sign_opened
 
 logger = logging.getLogger(__name__)
@@ -198,6 +199,7 @@ def remove_member(org: Organization, person: User, actor: User) -> None:
         raise ProfileError("person", _l("You cannot remove yourself; ask the secretariat."))
     person.organization_id = None
     if person.role == "manager":
+        tokens.revoke_all(person, "role", actor=actor)
         person.role = "staff"
     audit.record("member_removed", actor=actor, target=person, organization=org.id)
 
@@ -206,5 +208,6 @@ def make_manager(org: Organization, person: User, actor: User) -> None:
     """Make a member of the organisation one of its managers."""
     if person.role not in ("staff", "defender"):
         raise ProfileError("person", _l("Only staff and defenders can be made managers."))
+    tokens.revoke_all(person, "role", actor=actor)
     person.role = "manager"
     audit.record("manager_assigned", actor=actor, target=person, organization=org.id)

@@ -270,7 +270,10 @@ def confirm(user: User) -> None:
 
 def delete_account(user: User, actor: User | None) -> None:
     """Delete the account for good; the audit log keeps a record without personal data."""
+    from . import tokens  # tokens reads profiles.clean_text
+
     user_id, role = user.id, user.role
+    tokens.revoke_all(user, "deleted", actor=actor)
     db.session.execute(
         sa.delete(ContactRequest).where(
             sa.or_(ContactRequest.requester_id == user_id, ContactRequest.recipient_id == user_id)

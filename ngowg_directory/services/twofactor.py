@@ -17,6 +17,7 @@ from .. import audit
 from ..extensions import db
 from ..models import RecoveryCode, User
 from ..models._types import utcnow
+from . import tokens
 
 ISSUER = "NGOWG Directory"
 STEP_SECONDS = 30
@@ -99,6 +100,7 @@ def enable(user: User, secret: str, code: str) -> list[str] | None:
 
 def disable(user: User, actor: User | None = None) -> None:
     """Turn 2FA off and drop its secret and recovery codes."""
+    tokens.revoke_all(user, "two_factor_off", actor=actor or user)
     user.totp_secret = None
     user.totp_enabled = False
     user.totp_last_step = None
