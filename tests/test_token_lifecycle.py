@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.header import decode_header, make_header
 
 import pyotp
 import pytest
@@ -26,6 +27,12 @@ from .test_multiprocess import source_address
 NEW_PASSWORD = "a fresh passphrase nobody guesses"
 SECRET_RE = re.compile(r'<code class="secret" dir="ltr">([^<]+)</code>')
 REVOKED_SUBJECT = "Your directory API tokens were revoked"
+REVOKED_SUBJECT_FR = "Vos jetons d'API de l'annuaire ont été révoqués"
+
+
+def subject(message) -> str:
+    """The decoded Subject header (RFC 2047 words joined)."""
+    return str(make_header(decode_header(message["Subject"])))
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -276,7 +283,8 @@ PATHS: dict[str, tuple[Callable, str, bool, str]] = {
         False,
         "Your role in the directory",
     ),
-    "suspension": (admin_suspends, "defender", False, "Your account was suspended"),
+    # In French: the notice speaks her language.
+    "suspension": (admin_suspends, "defender", False, "Votre compte a été suspendu"),
     "deletion by an admin": (admin_deletes, "staff", False, "Your account was deleted"),
     "deletion by herself": (she_deletes_her_account, "defender", False, "Your account was deleted"),
     "a path that forgets": (code_that_forgets_to_revoke, "staff", False, "Your role"),
@@ -305,8 +313,9 @@ def test_every_change_of_what_a_token_was_made_with_kills_it_and_tells_her(
     for token in (o.token, second):
         answer = stranger.get("/api/v1/people", headers=bearer(token))
         assert answer.status_code == 401, f"{path}: the token still answers {answer.status_code}"
-    notices = [m for m in mailbox.to(o.user.email) if m["Subject"] == REVOKED_SUBJECT]
-    assert len(notices) == 1, f"{path}: {[m['Subject'] for m in mailbox.to(o.user.email)]}"
+    expected = REVOKED_SUBJECT_FR if path == "suspension" else REVOKED_SUBJECT
+    notices = [m for m in mailbox.to(o.user.email) if subject(m) == expected]
+    assert len(notices) == 1, f"{path}: {[subject(m) for m in mailbox.to(o.user.email)]}"
     body = Mailbox.body(notices[0])
     assert says in body and "our CRM" in body and "second" in body
     raw = b"".join(mailbox.raw).decode("utf-8", "replace")
