@@ -28,9 +28,11 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.from_mapping(config.as_dict())
-    from . import rawinput
+    from . import converters, rawinput
 
-    rawinput.init_app(app)  # before any route is added: it sets the default URL converter
+    # Before any route is added: both set URL converters (segments, bounded ids).
+    rawinput.init_app(app)
+    converters.init_app(app)
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1

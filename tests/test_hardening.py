@@ -1,0 +1,72 @@
+"""Smaller leaks and hardening of issue 15: ids beyond 64 bits, file modes, the access log's
+secrets, control characters in names, invitations to existing accounts, export reveal rows
+and what moves "last updated"."""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.routing import IntegerConverter
+
+from ngowg_directory.extensions import db
+from ngowg_directory.services import tokens
+
+# --- ids beyond 64 bits --------------------------------------------------------------------
+
+HUGE_IDS = (2**63, 2**64, 10**30, -1)
+
+
+def _id_rules(app):
+    """Every rule with an `<int:…>` argument."""
+    return [
+        rule
+        for rule in app.url_map.iter_rules()
+        if any(isinstance(c, IntegerConverter) for c in rule._converters.values())
+    ]
+
+
+def _with_id(rule, value: int, slug: str) -> str:
+    """The rule's path with `value` for every id and `slug` for every other argument."""
+    segments = []
+    for segment in rule.rule.split("/"):
+        if segment.startswith("<int"):
+            segment = str(value)
+        elif segment.startswith("<"):
+            segment = slug
+        segments.append(segment)
+    return "/".join(segments)
+
+
+@pytest.fixture
+def admin_client(app, client, make_user, make_org, login):
+    make_org("wilpf")
+    admin = make_user("admin", name="Secretariat Admin")
+    login(client, admin)
+    client.admin = admin
+    return client
+
+
+def test_ids_beyond_64_bits_answer_404_on_every_rule_never_500(app, admin_client):
+    rules = _id_rules(app)
+    assert len(rules) >= 20, [r.rule for r in rules]
+    _row, secret = tokens.create(admin_client.admin, "bounds", 30)
+    db.session.commit()
+    api = {"Authorization": f"Bearer {secret}"}
+    csrf = admin_client.csrf_token("/account/profile")
+    failures = []
+    for rule in rules:
+        for value in HUGE_IDS:
+            url = _with_id(rule, value, "wilpf")
+            headers = api if url.startswith("/api/") else {}
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                data = {"csrf_token": csrf} if method == "POST" else None
+                response = admin_client.open(url, method=method, data=data, headers=headers)
+                if response.status_code != 404:
+                    failures.append(f"{method} {url}: {response.status_code}")
+                elif url.startswith("/api/") and not response.is_json:
+                    failures.append(f"{method} {url}: not JSON")
+    assert not failures, "\n".join(failures)
+
+
+def test_the_largest_64_bit_id_is_an_ordinary_missing_id(app, admin_client):
+    assert admin_client.get(f"/people/{2**63 - 1}").status_code == 404
+    assert admin_client.get(f"/people/{admin_client.admin.id}").status_code == 200
