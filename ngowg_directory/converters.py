@@ -1,9 +1,10 @@
-"""URL converters: ids in paths are bounded to what a 64-bit database column holds.
+"""URL converters: ids in paths are bounded to what the id columns can hold.
 
-Werkzeug's `int` converter takes any run of digits, and an id of 2**63 or more then fails
-inside the database driver (SQLite's OverflowError, PostgreSQL's out-of-range), a 500. This
-converter replaces `int` for the whole URL map, so every `<int:…>` rule matches only ids
-a row can have and anything beyond answers the usual 404 (JSON under /api/).
+Werkzeug's `int` converter takes any run of digits, and an id the column cannot hold then
+fails inside the database driver, a 500: SQLite's OverflowError from 2**63, PostgreSQL's
+"integer out of range" from 2**31 (the ids are `sa.Integer` columns, 32-bit there). This
+converter replaces `int` for the whole URL map, so every `<int:…>` rule matches only ids a
+row can have, and anything beyond answers the usual 404 (JSON under /api/).
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
-MAX_ID = 2**63 - 1  # the largest value of a signed 64-bit column (BIGINT, SQLite INTEGER)
+# The largest value of an `sa.Integer` column on every back end (PostgreSQL INTEGER; SQLite's
+# are 64-bit, and its ids are given out from 1 upwards). tests/test_hardening.py checks that
+# every id column is still an `sa.Integer`.
+MAX_ID = 2**31 - 1
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`int` limited to 0…2**63-1 and to ASCII digits (a rule may narrow it further)."""
+    """`int` limited to ASCII digits and to MAX_ID (a rule may narrow it further)."""
 
     regex = "[0-9]+"
 

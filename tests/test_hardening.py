@@ -5,14 +5,17 @@ and what moves "last updated"."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.routing import IntegerConverter
 
+from ngowg_directory.converters import MAX_ID
 from ngowg_directory.extensions import db
 from ngowg_directory.services import tokens
 
 # --- ids beyond 64 bits --------------------------------------------------------------------
 
-HUGE_IDS = (2**63, 2**64, 10**30, -1)
+# 2**31 and 2**63 - 1 fail on PostgreSQL (INTEGER ids), 2**63 and more on SQLite too.
+HUGE_IDS = (2**31, 2**63 - 1, 2**63, 2**64, 10**30, -1)
 
 
 def _id_rules(app):
@@ -67,6 +70,17 @@ def test_ids_beyond_64_bits_answer_404_on_every_rule_never_500(app, admin_client
     assert not failures, "\n".join(failures)
 
 
-def test_the_largest_64_bit_id_is_an_ordinary_missing_id(app, admin_client):
-    assert admin_client.get(f"/people/{2**63 - 1}").status_code == 404
+def test_ids_up_to_the_bound_still_reach_their_page(app, admin_client):
     assert admin_client.get(f"/people/{admin_client.admin.id}").status_code == 200
+    assert admin_client.get(f"/people/{2**31 - 1}").status_code == 404  # a missing id
+    assert admin_client.get(f"/people/0{admin_client.admin.id}").status_code == 200
+
+
+def test_every_id_column_fits_the_converters_bound():
+    """MAX_ID is the range of `sa.Integer`: a wider id column needs a wider bound."""
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            keyed = column.primary_key or column.foreign_keys
+            if keyed and isinstance(column.type, sa.Integer):
+                assert type(column.type) is sa.Integer, f"{table.name}.{column.name}"
+    assert MAX_ID == 2**31 - 1
