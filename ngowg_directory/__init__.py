@@ -28,6 +28,9 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.from_mapping(config.as_dict())
+    from . import files
+
+    files.private_dir(app.instance_path)  # keys, the SQLite file, the outbox, imports
     from . import converters, rawinput
 
     # Before any route is added: both set URL converters (segments, bounded ids).

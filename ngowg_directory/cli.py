@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from . import files
 from .extensions import db
 from .models import ROLES, Organization
 from .services import accounts, invitations, passwords
@@ -235,10 +236,9 @@ def export_directory_command(fmt: str, out: str) -> None:
     from .services import export
 
     text, count = export.to_csv(None) if fmt == "csv" else export.to_vcards(None)
-    path = Path(out)
     try:
-        path.write_text(text, encoding="utf-8")
-        path.chmod(0o600)
+        with files.open_private(out, "w") as handle:
+            handle.write(text)
     except OSError as exc:
         _fail(f"Cannot write {out}: {exc.strerror}")
         return

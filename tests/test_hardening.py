@@ -4,6 +4,13 @@ and what moves "last updated"."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sqlite3
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from werkzeug.routing import IntegerConverter
@@ -11,6 +18,8 @@ from werkzeug.routing import IntegerConverter
 from ngowg_directory.converters import MAX_ID
 from ngowg_directory.extensions import db
 from ngowg_directory.services import tokens
+
+from .servers import app_env, ngowg
 
 # --- ids beyond 64 bits --------------------------------------------------------------------
 
@@ -84,3 +93,86 @@ def test_every_id_column_fits_the_converters_bound():
             if keyed and isinstance(column.type, sa.Integer):
                 assert type(column.type) is sa.Integer, f"{table.name}.{column.name}"
     assert MAX_ID == 2**31 - 1
+
+
+# --- files readable by the app's user alone ---------------------------------------------------
+
+
+def _mode(path: Path) -> str:
+    return oct(stat.S_IMODE(path.stat().st_mode))
+
+
+@contextlib.contextmanager
+def _umask(mask: int) -> Iterator[None]:
+    old = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    """A development-like instance: keys generated into it, mail written to its outbox."""
+    instance = tmp_path / "instance"
+    env = app_env(instance, f"sqlite:///{instance / 'ngowg.db'}")
+    del env["SECRET_KEY"], env["FIELD_ENCRYPTION_KEY"]
+    return env
+
+
+@pytest.mark.slow
+def test_instance_folder_database_wal_keys_outbox_and_backups_are_private(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    instance = Path(cli_env["NGOWG_INSTANCE_PATH"])
+    database = instance / "ngowg.db"
+    with _umask(0o022):  # the usual umask: new files 0644, folders 0755
+        ngowg(cli_env, "db", "upgrade")
+        reader = sqlite3.connect(database)  # keeps the WAL and shared memory after the CLI
+        try:
+            reader.execute("SELECT count(*) FROM users").fetchone()
+            ngowg(cli_env, "invite", "someone@example.org", "--role", "staff")  # a write
+            ngowg(cli_env, "export-directory", "--format", "csv", str(tmp_path / "out.csv"))
+            (tmp_path / "backups").mkdir()
+            ngowg(cli_env, "backup", str(tmp_path / "backups"))
+            wal, shm = Path(f"{database}-wal"), Path(f"{database}-shm")
+            assert wal.exists() and shm.exists()
+            modes = {
+                "instance folder": _mode(instance),
+                "database": _mode(database),
+                "WAL": _mode(wal),
+                "shared memory": _mode(shm),
+                "secret_key": _mode(instance / "secret_key"),
+                "field_key": _mode(instance / "field_key"),
+                "outbox folder": _mode(instance / "outbox"),
+                **{f"outbox {p.name}": _mode(p) for p in (instance / "outbox").iterdir()},
+                "export": _mode(tmp_path / "out.csv"),
+                **{f"backup {p.name}": _mode(p) for p in (tmp_path / "backups").iterdir()},
+            }
+        finally:
+            reader.close()
+    assert len(modes) == 10, modes
+    expected = {name: "0o700" if name.endswith("folder") else "0o600" for name in modes}
+    assert modes == expected
+
+
+@pytest.mark.slow
+def test_files_left_readable_by_an_older_version_are_made_private_at_start(
+    cli_env: dict[str, str],
+) -> None:
+    instance = Path(cli_env["NGOWG_INSTANCE_PATH"])
+    database = instance / "ngowg.db"
+    ngowg(cli_env, "db", "upgrade")
+    reader = sqlite3.connect(database)
+    try:
+        reader.execute("SELECT count(*) FROM users").fetchone()
+        loose = [database, Path(f"{database}-wal"), Path(f"{database}-shm")]
+        loose += [instance / "secret_key", instance / "field_key"]
+        for path in loose:
+            path.chmod(0o644)
+        instance.chmod(0o755)
+        ngowg(cli_env, "db", "current")
+        assert _mode(instance) == "0o700"
+        assert {path.name: _mode(path) for path in loose} == {p.name: "0o600" for p in loose}
+    finally:
+        reader.close()
