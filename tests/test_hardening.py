@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import stat
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,11 +17,12 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.routing import IntegerConverter
 
+from ngowg_directory import redaction
 from ngowg_directory.converters import MAX_ID
 from ngowg_directory.extensions import db
 from ngowg_directory.services import tokens
 
-from .servers import app_env, ngowg
+from .servers import Browser, ServerPool, app_env, ngowg
 
 # --- ids beyond 64 bits --------------------------------------------------------------------
 
@@ -176,3 +179,97 @@ def test_files_left_readable_by_an_older_version_are_made_private_at_start(
         assert {path.name: _mode(path) for path in loose} == {p.name: "0o600" for p in loose}
     finally:
         reader.close()
+
+
+# --- secrets in paths never reach the access log ------------------------------------------------
+
+# Path arguments that are not secrets, and why; any other name must be in SECRET_ARGUMENTS
+# (a secret added under a new name would otherwise be logged in clear).
+PUBLIC_PATH_ARGUMENTS = {
+    "slug": "an organisation's public short name",
+    "fmt": "an export's file format",
+    "filename": "a static file",
+}
+
+
+def test_every_path_argument_is_a_known_secret_or_a_known_public_value(app):
+    unknown = []
+    for rule in app.url_map.iter_rules():
+        for name, converter in rule._converters.items():
+            if isinstance(converter, IntegerConverter):
+                continue  # an id: public, and bounded
+            if name not in redaction.SECRET_ARGUMENTS and name not in PUBLIC_PATH_ARGUMENTS:
+                unknown.append(f"{rule.rule}: <{name}>")
+    assert not unknown, (
+        "name a secret path argument token, key, secret or signature (redaction.py), or add a "
+        "public one to PUBLIC_PATH_ARGUMENTS: " + ", ".join(unknown)
+    )
+
+
+def _secret_rules(app) -> list[str]:
+    """The rules with a secret in their path, read from the URL map by this test."""
+    secret = {"token", "key", "secret", "signature"}
+    return sorted({r.rule for r in app.url_map.iter_rules() if secret & r.arguments})
+
+
+def test_the_redacted_rules_are_derived_from_the_url_map(app):
+    derived = _secret_rules(app)
+    assert "/account/confirm/<token>" in derived
+    assert set(derived) <= set(redaction.installed())
+    for rule in derived:
+        secret = uuid.uuid4().hex
+        path = _path(rule, secret)
+        assert secret not in redaction.loggable_path(path), rule
+        assert secret not in redaction.loggable_path(path.replace("/", "//", 1)), rule
+        assert secret not in redaction.loggable_path(f"{path}/more"), rule
+    assert redaction.loggable_path("/people/12") == "/people/12"
+
+
+def _path(rule: str, secret: str) -> str:
+    """A path of `rule` with `secret` for its secret arguments and `x` for the others."""
+
+    def fill(match: re.Match[str]) -> str:
+        return secret if match.group(1) in {"token", "key", "secret", "signature"} else "x"
+
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", fill, rule)
+
+
+@pytest.fixture
+def migrated_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a server on a migrated SQLite file (PostgreSQL adds nothing here)."""
+    env = app_env(tmp_path / "cli", f"sqlite:///{tmp_path / 'shared.db'}")
+    ngowg(env, "db", "upgrade")
+    return env
+
+
+@pytest.mark.slow
+def test_the_access_log_holds_no_secret_of_any_secret_route(
+    app, tmp_path: Path, migrated_env: dict[str, str]
+) -> None:
+    rules = _secret_rules(app)
+    assert len(rules) >= 3, rules
+    secrets: dict[str, str] = {}
+    with ServerPool(tmp_path / "servers") as pool:
+        (server,) = pool.start(["a"], migrated_env)
+        browser = Browser()
+        requests = 0
+        for rule in rules:
+            for variant in ("plain", "double slash", "longer", "encoded slash", "post"):
+                secret = uuid.uuid4().hex * 2
+                secrets[f"{rule} ({variant})"] = secret
+                path = _path(rule, secret)
+                method = "POST" if variant == "post" else "GET"
+                if variant == "double slash":
+                    path = "/" + path
+                elif variant == "longer":
+                    path += "/more"
+                elif variant == "encoded slash":
+                    path = _path(rule, f"{secret[:8]}%2F{secret[8:]}")
+                page = browser.request(server, method, path, {} if method == "POST" else None)
+                assert page.status < 500, (path, page.status)
+                requests += 1
+        pool.stop_all()  # every access line is written once the server has stopped
+        log = server.log()
+    leaked = [n for n, s in secrets.items() if s[:8] in log or s[8:24] in log]
+    assert not leaked, f"in the access log: {leaked}\n{log}"
+    assert log.count("/[redacted]") >= requests, log
