@@ -5,6 +5,7 @@ and what moves "last updated"."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
 import re
 import sqlite3
@@ -20,8 +21,11 @@ from werkzeug.routing import IntegerConverter
 from ngowg_directory import redaction
 from ngowg_directory.converters import MAX_ID
 from ngowg_directory.extensions import db
-from ngowg_directory.services import tokens
+from ngowg_directory.models import ApiToken, Organization, User
+from ngowg_directory.services import accounts, invitations, tokens
+from ngowg_directory.services.importer import PEOPLE_COLUMNS
 
+from .conftest import PASSWORD
 from .servers import Browser, ServerPool, app_env, ngowg
 
 # --- ids beyond 64 bits --------------------------------------------------------------------
@@ -273,3 +277,139 @@ def test_the_access_log_holds_no_secret_of_any_secret_route(
     leaked = [n for n, s in secrets.items() if s[:8] in log or s[8:24] in log]
     assert not leaked, f"in the access log: {leaked}\n{log}"
     assert log.count("/[redacted]") >= requests, log
+
+
+# --- names: one line, no invisible controls -----------------------------------------------------
+
+NAME_MESSAGE = "A name must be on one line, without tabs or invisible control characters."
+BAD_NAMES = (
+    "Amina\nOther Line",
+    "Amina\r\nOther",
+    "Amina Tab\tbed",
+    "Amina \u202eevil",  # right-to-left override: shows another name
+    "Ami\u200bna",  # zero-width space
+    "Amina\u2028Two",  # line separator
+    "Amina\x85Two",  # next line
+    "Ami\u00adna",  # soft hyphen
+    "Amina\x1b[31m",
+)
+
+
+def _names_stored() -> set[str]:
+    users = db.session.scalars(sa.select(User.name)).all()
+    orgs_ = db.session.scalars(sa.select(Organization.name)).all()
+    token_names = db.session.scalars(sa.select(ApiToken.name)).all()
+    return {*users, *orgs_, *token_names}
+
+
+def _refused(response) -> bool:
+    return NAME_MESSAGE in response.get_data(as_text=True)
+
+
+def test_an_invitation_cannot_be_accepted_with_a_control_character_in_the_name(
+    app, client, make_org
+):
+    sent = invitations.invite("amina@example.org", "defender")
+    db.session.commit()
+    path = sent.link.removeprefix(app.config["BASE_URL"])
+    for bad in BAD_NAMES:
+        fields = {"name": bad, "password": PASSWORD, "confirm": PASSWORD}
+        response = client.form(path, fields, page=path)
+        assert response.status_code == 200 and _refused(response), repr(bad)
+    db.session.refresh(sent.invitation.user)
+    assert sent.invitation.user.status == "invited" and sent.invitation.accepted_at is None
+
+
+def test_the_profile_form_refuses_a_control_character_in_the_name(app, client, make_user, login):
+    from .test_profiles import profile_form, save
+
+    user = make_user("defender", name="Hawa Nyakuong")
+    login(client, user)
+    for bad in BAD_NAMES:
+        response = save(client, profile_form(client, name=bad))
+        assert response.status_code == 200 and _refused(response), repr(bad)
+    db.session.refresh(user)
+    assert user.name == "Hawa Nyakuong"
+
+
+def test_names_with_joiners_are_kept(app, client, make_user, login):
+    """Persian, Dari and Pashto names hold the zero-width non-joiner: they are names."""
+    from .test_profiles import profile_form, save
+
+    user = make_user("defender", name="Hawa")
+    login(client, user)
+    name = "فاطمه محمدی\u200cنژاد"
+    assert save(client, profile_form(client, name=name)).status_code == 302
+    db.session.refresh(user)
+    assert user.name == name
+
+
+def test_organisation_and_token_names_refuse_control_characters(
+    app, admin_client, make_user, login
+):
+    from .test_orgs import open_edit, save
+
+    before = _names_stored()
+    page = "/admin/organizations"
+    for bad in BAD_NAMES[:6]:
+        created = admin_client.form(page, {"name": bad, "slug": "bad-org", "kind": "member"})
+        assert created.status_code == 302
+        assert _refused(admin_client.get(created.headers["Location"])), repr(bad)
+        edited = save(admin_client, {**open_edit(admin_client), "name": bad})
+        assert edited.status_code == 200 and _refused(edited), repr(bad)
+        fields = {"name": bad, "days": "30"}
+        token = admin_client.form("/account/tokens", fields, page="/account/tokens")
+        assert token.status_code == 200 and _refused(token), repr(bad)
+    assert _names_stored() == before
+    assert db.session.scalar(sa.select(Organization).where(Organization.slug == "bad-org")) is None
+
+
+def test_invitation_forms_refuse_a_control_character_in_the_name(
+    app, admin_client, make_user, new_client, login
+):
+    manager = new_client()
+    login(manager, make_user("manager", org="wilpf"))
+    for client, page in ((admin_client, "/admin/invitations"), (manager, "/orgs/wilpf/people")):
+        for bad in BAD_NAMES[:4]:
+            fields = {"email": "new.person@example.org", "name": bad, "role": "staff"}
+            response = client.form(page, fields, page=page)
+            assert response.status_code == 200 and _refused(response), (page, repr(bad))
+    assert accounts.find_by_email("new.person@example.org") is None
+
+
+def test_the_command_line_and_the_csv_import_refuse_control_characters_in_names(
+    app, runner, make_org, tmp_path
+):
+    make_org("wilpf")
+    before = _names_stored()
+    for bad in BAD_NAMES:
+        created = runner.invoke(
+            args=["create-user", "cli@example.org", "--role", "staff", "--name", bad],
+            input=PASSWORD + "\n",
+        )
+        assert created.exit_code != 0 and NAME_MESSAGE in created.output, repr(bad)
+        invited = runner.invoke(
+            args=["invite", "cli@example.org", "--role", "staff", "--name", bad]
+        )
+        assert invited.exit_code != 0 and NAME_MESSAGE in invited.output, repr(bad)
+    people = tmp_path / "people.csv"
+    with people.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(PEOPLE_COLUMNS)
+        for number, bad in enumerate(BAD_NAMES):
+            row = {c: "" for c in PEOPLE_COLUMNS}
+            row.update(email=f"row{number}@example.org", name=bad, role="staff")
+            writer.writerow([row[c] for c in PEOPLE_COLUMNS])
+    result = runner.invoke(args=["import-people", str(people)])
+    assert f"0 added, {len(BAD_NAMES)} refused." in result.output, result.output
+    assert result.output.count(NAME_MESSAGE) == len(BAD_NAMES), result.output
+    orgs_file = tmp_path / "orgs.csv"
+    with orgs_file.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "slug", "kind", "website", "headquarters_country", "focus"])
+        for number, bad in enumerate(BAD_NAMES):
+            writer.writerow([bad, f"org-{number}", "member", "", "", ""])
+    result = runner.invoke(args=["import-orgs", str(orgs_file)])
+    assert f"0 added, {len(BAD_NAMES)} refused." in result.output, result.output
+    assert _names_stored() == before
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0

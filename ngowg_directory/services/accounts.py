@@ -60,7 +60,7 @@ def create_user(
     if role == "manager" and organization is None:
         raise AccountError(_l("A manager must belong to an organisation."))
     try:
-        name = profiles.clean_text(name, 120, "name")
+        name = profiles.clean_name(name, 120)
     except profiles.ProfileError as exc:
         raise AccountError(str(exc)) from exc
     user = User(email=email, role=role, name=name, organization=organization)

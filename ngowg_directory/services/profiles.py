@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import audit, privacy, reference
+from .. import audit, names, privacy, reference
 from ..extensions import db
 from ..models import AUDIENCES, CONTACT_FIELDS, AuditEvent, ContactRequest, Profile, User
 from ..models._types import utcnow
@@ -72,6 +72,14 @@ def clean_text(value: str | None, limit: int, field: str) -> str:
     return text
 
 
+def clean_name(value: str | None, limit: int, field: str = "name") -> str:
+    """A name (of a person, an organisation, a token) as clean_text, but a line break, tab or
+    other control character within it is refused, not dropped (names.py)."""
+    if names.control_characters(value or ""):
+        raise ProfileError(field, names.MESSAGE)
+    return clean_text(value, limit, field)
+
+
 def normalise_phone(raw: str | None, country: str | None) -> str | None:
     """A phone number in E.164, or ProfileError with a plain message."""
     raw = (raw or "").strip()
@@ -125,7 +133,7 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
             email = normalise_email(email)
         except AccountError as exc:
             raise ProfileError("email", str(exc)) from exc
-    name = clean_text(data.get("name"), 120, "name")
+    name = clean_name(data.get("name"), 120)
     if not name:
         raise ProfileError("name", _l("Please give a name; a pseudonym is fine."))
     return {
