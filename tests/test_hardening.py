@@ -12,6 +12,7 @@ import sqlite3
 import stat
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from ngowg_directory import redaction
 from ngowg_directory.converters import MAX_ID
 from ngowg_directory.extensions import db
 from ngowg_directory.models import ApiToken, Organization, User
+from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts, invitations, tokens
 from ngowg_directory.services.importer import PEOPLE_COLUMNS
 
@@ -413,3 +415,57 @@ def test_the_command_line_and_the_csv_import_refuse_control_characters_in_names(
     assert f"0 added, {len(BAD_NAMES)} refused." in result.output, result.output
     assert _names_stored() == before
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+
+
+# --- "last updated" moves only with what members see -------------------------------------------
+
+
+def _order_by_update(client, *names: str) -> list[str]:
+    html = client.get("/directory", query_string={"sort": "updated"}).get_data(as_text=True)
+    assert all(name in html for name in names), html[:2000]
+    return sorted(names, key=html.index)
+
+
+def test_privacy_settings_do_not_move_a_person_up_in_last_updated(
+    app, client, new_client, make_user, login
+):
+    from .test_profiles import profile_form, save
+
+    quiet = make_user("defender", name="Quiet Changer", org="wilpf")
+    other = make_user("defender", name="Other Defender")
+    now = utcnow()
+    for user, age in ((quiet, 2), (other, 1)):
+        user.profile.consent_at = now - timedelta(days=age)
+        user.profile.updated_at = now - timedelta(days=age)
+    db.session.commit()
+    stamp = quiet.profile.updated_at
+    viewer = new_client()
+    login(viewer, make_user("staff", name="Viewing Staff"))
+    assert _order_by_update(viewer, "Quiet Changer", "Other Defender")[0] == "Other Defender"
+
+    login(client, quiet)
+    page = "/account/privacy"
+    audiences = {"email": "private", "phone": "private", "messaging": "members", "city": "members"}
+    assert client.form(page, audiences, page=page).status_code == 302
+    settings = {"cs-notify_email": "", "cs-managers_may_answer": "y"}
+    assert client.form("/account/settings/connections", settings, page=page).status_code == 302
+    assert client.form("/account/hide", {}, page=page).status_code == 302
+    assert client.form("/account/show", {}, page=page).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, quiet.id).profile.updated_at == stamp
+    assert _order_by_update(viewer, "Quiet Changer", "Other Defender")[0] == "Other Defender"
+
+    # A new phone number for her connections, then a save without changes: nothing members see.
+    same = {"name": "Quiet Changer", "country": "", "phone": "+249912345678"}
+    assert save(client, profile_form(client, **same)).status_code == 302
+    assert save(client, profile_form(client, **same)).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, quiet.id).profile.phone == "+249912345678"
+    assert db.session.get(User, quiet.id).profile.updated_at == stamp
+
+    # What members see: her title.
+    data = profile_form(client, **same, title="Coordinator")
+    assert save(client, data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, quiet.id).profile.updated_at > stamp
+    assert _order_by_update(viewer, "Quiet Changer", "Other Defender")[0] == "Quiet Changer"
