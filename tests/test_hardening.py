@@ -22,7 +22,7 @@ from werkzeug.routing import IntegerConverter
 from ngowg_directory import redaction
 from ngowg_directory.converters import MAX_ID
 from ngowg_directory.extensions import db
-from ngowg_directory.models import ApiToken, Organization, User
+from ngowg_directory.models import ApiToken, AuditEvent, Organization, User
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts, invitations, tokens
 from ngowg_directory.services.importer import PEOPLE_COLUMNS
@@ -469,3 +469,70 @@ def test_privacy_settings_do_not_move_a_person_up_in_last_updated(
     db.session.expire_all()
     assert db.session.get(User, quiet.id).profile.updated_at > stamp
     assert _order_by_update(viewer, "Quiet Changer", "Other Defender")[0] == "Quiet Changer"
+
+
+# --- exports are in the reveal log --------------------------------------------------------------
+
+
+def _listed(make_user, name: str, **audiences: str) -> User:
+    user = make_user("defender", name=name)
+    profile = user.profile
+    profile.consent_at = utcnow()
+    profile.phone, profile.city = "+249912345678", "Juba"
+    for field, audience in audiences.items():
+        setattr(profile, f"{field}_audience", audience)
+    db.session.commit()
+    return user
+
+
+def _export_reveals() -> list[AuditEvent]:
+    query = sa.select(AuditEvent).where(AuditEvent.action == "contact_revealed")
+    return [e for e in db.session.scalars(query) if (e.details or {}).get("channel") == "export"]
+
+
+def test_admin_exports_write_a_reveal_row_she_sees_on_her_reveal_log(
+    app, admin_client, make_user, new_client, login, runner, tmp_path
+):
+    shared = _listed(make_user, "Shared With Policy", email="policy_makers", phone="policy_makers")
+    _listed(make_user, "Nothing Above Members", email="members", phone="connections")
+    admin = admin_client.admin
+    for path in ("/admin/export.csv", "/admin/export.vcf"):
+        response = admin_client.get(path)
+        assert response.status_code == 200 and "+249912345678" in response.get_data(as_text=True)
+    result = runner.invoke(args=["export-directory", "--format", "csv", str(tmp_path / "x.csv")])
+    assert result.exit_code == 0, result.output
+    rows = _export_reveals()
+    assert [(e.target_id, e.actor_id) for e in rows] == [
+        (shared.id, admin.id),
+        (shared.id, admin.id),
+        (shared.id, None),
+    ]
+    assert all(e.details == {"fields": ["email", "phone"], "channel": "export"} for e in rows)
+
+    own = new_client()
+    login(own, shared)
+    html = own.get("/account/reveals").get_data(as_text=True)
+    assert html.count("Secretariat Admin") == 2, html
+    assert html.count("in an export of the directory") == 3
+    assert "the secretariat, from the command line" in html
+
+
+def test_a_large_export_writes_its_reveal_rows_in_a_few_statements(
+    app, make_user, runner, tmp_path
+):
+    for number in range(40):
+        _listed(make_user, f"Person {number}", phone="policy_makers")
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS"):
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        result = runner.invoke(args=["export-directory", "--format", "vcard", str(tmp_path / "x")])
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert result.exit_code == 0, result.output
+    assert len(_export_reveals()) == 40
+    assert len(statements) <= 2, len(statements)  # the reveal rows, and the export's own row
