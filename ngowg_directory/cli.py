@@ -92,6 +92,10 @@ def invite_command(email: str, role: str, org_slug: str | None, name: str) -> No
     """Invite someone: sends the e-mail and prints the link."""
     organization = _org_or_fail(org_slug)
     try:
+        # Whoever runs the command holds the database: she is told plainly, and the pages'
+        # notice to the holder (invitation_notices.py) is not sent from here.
+        if accounts.find_by_email(accounts.normalise_email(email)) is not None:
+            raise AccountError("An account with this e-mail address already exists.")
         sent = invitations.invite(email, role, organization=organization, name=name)
     except AccountError as exc:
         _fail(str(exc))

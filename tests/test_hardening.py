@@ -10,6 +10,7 @@ import os
 import re
 import sqlite3
 import stat
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -17,17 +18,18 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext
 from werkzeug.routing import IntegerConverter
 
 from ngowg_directory import redaction
 from ngowg_directory.converters import MAX_ID
 from ngowg_directory.extensions import db
-from ngowg_directory.models import ApiToken, AuditEvent, Organization, User
+from ngowg_directory.models import ApiToken, AuditEvent, Invitation, Organization, User
 from ngowg_directory.models._types import utcnow
-from ngowg_directory.services import accounts, invitations, tokens
+from ngowg_directory.services import accounts, invitation_notices, invitations, tokens
 from ngowg_directory.services.importer import PEOPLE_COLUMNS
 
-from .conftest import PASSWORD
+from .conftest import CSRF_RE, PASSWORD
 from .servers import Browser, ServerPool, app_env, ngowg
 
 # --- ids beyond 64 bits --------------------------------------------------------------------
@@ -536,3 +538,147 @@ def test_a_large_export_writes_its_reveal_rows_in_a_few_statements(
     assert result.exit_code == 0, result.output
     assert len(_export_reveals()) == 40
     assert len(statements) <= 2, len(statements)  # the reveal rows, and the export's own row
+
+
+# --- invitations answer the same whether or not the address has an account ----------------------
+
+
+def _same_minute() -> None:
+    """Both invitations' "valid until" must fall in one minute, as they do for a person."""
+    if time.time() % 60 > 55:
+        time.sleep(61 - time.time() % 60)
+
+
+def _normalised(text: str, address: str, slug: str) -> str:
+    """An answer with what differs by construction replaced: the session's CSRF token, the
+    address typed, the organisation's slug, row ids (counters both kinds draw from) and the
+    machine-readable moment of sending (milliseconds apart; the page shows the same day)."""
+    text = CSRF_RE.sub('name="csrf_token" value="CSRF"', text)
+    text = re.sub(r'datetime="[^"]+"', 'datetime="WHEN"', text)
+    text = re.sub(r'(id="csrf_token"[^>]*value=")[^"]+', r"\1CSRF", text)
+    text = text.replace(address, "ADDRESS").replace(slug, "SLUG")
+    return re.sub(r"/(people|invitations)/\d+", r"/\1/ID", text)
+
+
+def _holder_state(user: User) -> tuple:
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    return (
+        user.role,
+        user.organization_id,
+        user.status,
+        user.name,
+        user.password_hash,
+        user.session_version,
+        user.email,
+    )
+
+
+def test_a_manager_inviting_an_address_with_an_account_gets_the_same_answer(
+    app, make_user, make_org, new_client, login, mailbox
+):
+    make_org("org-a", "Same Name")
+    make_org("org-b", "Same Name")
+    holder = make_user("defender", "holder@example.org", org="elsewhere", name="Existing Holder")
+    holder.locale = "fr"
+    db.session.commit()
+    before = _holder_state(holder)
+    addresses = {"org-a": "new.person@example.org", "org-b": holder.email}
+    clients = {}
+    for slug in addresses:
+        clients[slug] = new_client()
+        manager = make_user("manager", f"m-{slug}@example.org", org=slug, name="Maria Manager")
+        login(clients[slug], manager)
+    mailbox.clear()
+    _same_minute()
+    answers = {}
+    for slug, address in addresses.items():
+        client, page = clients[slug], f"/orgs/{slug}/people"
+        fields = {"email": address, "name": "Amina Person", "role": "staff"}
+        posted = client.form(page, fields, page=page)
+        followed = client.get(page)
+        resent = client.form(_resend_path(followed, slug), {}, page=page)
+        after_resend = client.get(page)
+        answers[slug] = [
+            (
+                r.status_code,
+                _normalised(r.headers.get("Location", ""), address, slug),
+                _normalised(r.get_data(True), address, slug),
+            )
+            for r in (posted, followed, resent, after_resend)
+        ]
+    assert answers["org-a"][1][0] == 200 and "Invitation sent to" in answers["org-a"][1][2]
+    for new, existing in zip(answers["org-a"], answers["org-b"], strict=True):
+        assert new == existing
+    assert _holder_state(holder) == before, "her account is unchanged"
+    assert len(mailbox.to("new.person@example.org")) == 2  # the invitation, sent again
+    notices = mailbox.to(holder.email)
+    assert len(notices) == 2
+    body = mailbox.body(notices[0])
+    with force_locale("fr"):
+        hello = gettext("Hello,")
+        subject = str(invitation_notices.SUBJECT)
+    assert hello != "Hello," and body.startswith(hello), body  # in her language
+    assert notices[0]["Subject"] == subject
+    assert "Same Name" in body and "/auth/login" in body and "/auth/invite/" not in body
+    assert "Maria" not in body and "m-org-b" not in body and "Amina" not in body
+
+
+def _resend_path(page, slug: str) -> str:
+    match = re.search(rf'action="(/orgs/{slug}/invitations/\d+/resend)"', page.get_data(True))
+    assert match, page.get_data(True)[:3000]
+    return match.group(1)
+
+
+def test_the_secretariat_inviting_an_address_with_an_account_gets_the_same_answer(
+    app, admin_client, make_user, mailbox
+):
+    holder = make_user("staff", "holder@example.org", org="elsewhere", name="Existing Holder")
+    before = _holder_state(holder)
+    page = "/admin/invitations"
+    answers = []
+    _same_minute()
+    for address in ("new.person@example.org", holder.email):
+        fields = {"email": address, "name": "", "role": "policy_maker", "organization": ""}
+        posted = admin_client.form(page, fields, page=page)
+        html = admin_client.get(page).get_data(as_text=True)
+        flashed = re.findall(r'<p class="flash[^"]*"[^>]*>(.*?)</p>', html, re.S)
+        row = re.search(rf"<tr>\s*<td><bdi>{re.escape(address)}</bdi>.*?</tr>", html, re.S)
+        assert row, html
+        answers.append(
+            (
+                posted.status_code,
+                posted.headers.get("Location"),
+                _normalised(posted.get_data(True), address, "\x00"),
+                [_normalised(text, address, "\x00") for text in flashed],
+                _normalised(row.group(0), address, "\x00"),
+            )
+        )
+    assert answers[0] == answers[1]
+    assert answers[0][3] and "Invitation sent to ADDRESS." in answers[0][3][0]
+    assert _holder_state(holder) == before
+    assert len(mailbox.to(holder.email)) == 1
+    assert "/auth/invite/" not in mailbox.body(mailbox.to(holder.email)[0])
+
+
+def test_the_command_line_says_plainly_that_the_address_has_an_account(
+    app, runner, make_user, mailbox
+):
+    holder = make_user("staff", "holder@example.org", name="Existing Holder")
+    before = _holder_state(holder)
+    result = runner.invoke(args=["invite", "Holder@Example.org", "--role", "defender"])
+    assert result.exit_code != 0
+    assert "An account with this e-mail address already exists." in result.output
+    assert _holder_state(holder) == before
+    assert mailbox.to(holder.email) == []
+    assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 0
+
+
+def test_a_notice_is_never_an_invitation_anyone_can_accept(app, client, make_user, mailbox):
+    holder = make_user("staff", "holder@example.org", name="Existing Holder")
+    sent = invitations.invite(holder.email, "defender")
+    db.session.commit()
+    assert sent.invitation.notice and sent.link == ""
+    assert invitations.find_open("") is None
+    assert all("/auth/invite/" not in link for link in mailbox.links(holder.email))
+    assert [i.id for i in invitations.pending_for()] == [sent.invitation.id]

@@ -144,7 +144,9 @@ def people(slug: str) -> str | Response:
         "orgs/people.html",
         organization=organization,
         members=members,
-        unlisted=orgs.member_total(organization) - len(members),
+        # Only the secretariat is told how many more accounts there are: a manager would see
+        # it move when she invites an address that has no account, and not otherwise.
+        unlisted=(orgs.member_total(organization) - len(members)) if current_user.is_admin else 0,
         form=form,
         pending=invitations.pending_for(organization),
         confirm=ConfirmForm(),
