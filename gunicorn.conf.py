@@ -18,7 +18,9 @@ Tuned for a 2-core machine behind nginx:
   restarted every few seconds under the benchmark's load, when a restart on a busy 2-core
   machine takes seconds of CPU (PERFORMANCE.md).
 - The access log holds no query string (search terms about people) and no secret part of a
-  reset or invitation link; the worker heartbeat lives in /dev/shm when it exists, so a slow
+  path: every rule with a secret argument (reset, invitation, reminder links, any added later)
+  is redacted, derived from the URL map by create_app in each worker (redaction.py); the
+  worker heartbeat lives in /dev/shm when it exists, so a slow
   disk cannot make a healthy worker look stuck.
 """
 
@@ -67,7 +69,8 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 class RedactingLogger(Logger):
-    """Access log lines with the secret part of reset and invitation links removed."""
+    """Access log lines without the secret segment of any secret-bearing route (the rules are
+    installed by create_app when the worker loads the app)."""
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

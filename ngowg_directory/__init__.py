@@ -28,9 +28,14 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.from_mapping(config.as_dict())
-    from . import rawinput
+    from . import files
 
-    rawinput.init_app(app)  # before any route is added: it sets the default URL converter
+    files.private_dir(app.instance_path)  # keys, the SQLite file, the outbox, imports
+    from . import converters, rawinput
+
+    # Before any route is added: both set URL converters (segments, bounded ids).
+    rawinput.init_app(app)
+    converters.init_app(app)
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1
@@ -39,6 +44,7 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_log_redaction(app)
     register_assets(app)
     register_request_hooks(app)
     register_errorhandlers(app)
@@ -99,6 +105,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+
+def register_log_redaction(app: Flask) -> None:
+    """Every rule with a secret in its path is redacted in this process's logs (the access
+    log of gunicorn's workers included), derived from the URL map."""
+    from . import redaction
+
+    redaction.install(app.url_map.iter_rules())
 
 
 def register_assets(app: Flask) -> None:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from . import files
 from .extensions import db
 from .models import ROLES, Organization
 from .services import accounts, invitations, passwords
@@ -91,6 +92,10 @@ def invite_command(email: str, role: str, org_slug: str | None, name: str) -> No
     """Invite someone: sends the e-mail and prints the link."""
     organization = _org_or_fail(org_slug)
     try:
+        # Whoever runs the command holds the database: she is told plainly, and the pages'
+        # notice to the holder (invitation_notices.py) is not sent from here.
+        if accounts.find_by_email(accounts.normalise_email(email)) is not None:
+            raise AccountError("An account with this e-mail address already exists.")
         sent = invitations.invite(email, role, organization=organization, name=name)
     except AccountError as exc:
         _fail(str(exc))
@@ -235,10 +240,9 @@ def export_directory_command(fmt: str, out: str) -> None:
     from .services import export
 
     text, count = export.to_csv(None) if fmt == "csv" else export.to_vcards(None)
-    path = Path(out)
     try:
-        path.write_text(text, encoding="utf-8")
-        path.chmod(0o600)
+        with files.open_private(out, "w") as handle:
+            handle.write(text)
     except OSError as exc:
         _fail(f"Cannot write {out}: {exc.strerror}")
         return

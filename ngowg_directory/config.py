@@ -50,13 +50,15 @@ def _env_list(name: str, default: str) -> list[str]:
 
 def instance_file_secret(instance_path: str | Path, name: str, factory: Any) -> str:
     """Read a secret from the instance folder, creating it (mode 0600) on first use."""
+    from . import files
+
     path = Path(instance_path) / name
     if path.exists():
+        files.tighten(path, files.PRIVATE_FILE)
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    files.private_dir(path.parent)
     value = factory()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
+    with files.open_private(path, "w", exclusive=True) as handle:
         handle.write(value + "\n")
     return value
 

@@ -131,11 +131,17 @@ def handle_unavailable(error: Exception) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Make sure the folder of a SQLite database exists; answer 503 while it does not answer."""
+    """Make a SQLite database file (and its folder, when missing) private before SQLite opens
+    it; answer 503 while the database does not answer."""
     url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         from pathlib import Path
 
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        from . import files
+
+        folder = Path(url.database).parent
+        if not folder.is_dir():  # an existing folder is the operator's (it may be shared)
+            files.private_dir(folder)
+        files.private_sqlite(url.database)
     for error in UNAVAILABLE_ERRORS:
         app.register_error_handler(error, handle_unavailable)

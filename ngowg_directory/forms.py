@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
+from .names import one_line_name
+
 ROLE_LABELS = {
     "admin": _l("Secretariat (admin)"),
     "manager": _l("Organisation manager"),
@@ -22,7 +24,9 @@ class InviteForm(FlaskForm):
     email = EmailField(
         _l("E-mail address"), validators=[DataRequired(), Length(max=254)], render_kw={"dir": "ltr"}
     )
-    name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=120)])
+    name = StringField(
+        _l("Name (optional)"), validators=[Optional(), Length(max=120), one_line_name]
+    )
     role = SelectField(_l("Role"), choices=[])
     organization = SelectField(_l("Organisation"), choices=[], validators=[Optional()])
     submit = SubmitField(_l("Send the invitation"))

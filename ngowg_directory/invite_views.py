@@ -40,7 +40,8 @@ def resend_and_redirect(
     """Resend one invitation (within `organization` when given) and go back."""
     form = ConfirmForm()
     invitation = db.get_or_404(Invitation, invitation_id)
-    if organization is not None and invitation.user.organization_id != organization.id:
+    invited_to = invitation.invited_organization
+    if organization is not None and (invited_to is None or invited_to.id != organization.id):
         abort(404)
     if form.validate_on_submit():
         try:

@@ -54,6 +54,7 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "contact_revealed": _l("Contact details shown"),
     "directory_exported": _l("Directory exported"),
     "invitation_accepted": _l("Invitation accepted"),
+    "invitation_notice_sent": _l("Existing account told of an invitation"),
     "invitation_resent": _l("Invitation sent again"),
     "invitation_sent": _l("Invitation sent"),
     "lockout": _l("Account locked after failed sign-ins"),

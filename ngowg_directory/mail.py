@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import os
 import smtplib
 import ssl
 import time
@@ -27,6 +26,8 @@ from types import TracebackType
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+
+from . import files
 
 logger = logging.getLogger(__name__)
 
@@ -180,11 +181,10 @@ class Connection:
 
     def _write_to_outbox(self, message: Mail) -> Path:
         if not self._outbox_ready:
-            self.outbox.mkdir(parents=True, exist_ok=True)
+            files.private_dir(self.outbox)
             self._outbox_ready = True
         path = self.outbox / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
+        with files.open_private(path, exclusive=True) as file:
             file.write(message.data)
         logger.info("mail %r written to %s (no MAIL_SERVER set)", message.subject, path)
         return path

@@ -1,10 +1,86 @@
-"""Removing secrets from what gets logged. No imports: gunicorn's config loads this too."""
+"""Removing secrets from what gets logged. No imports but `re`: gunicorn's config loads this.
+
+Which paths hold a secret is derived from the URL map, not listed by hand: every rule with an
+argument named in SECRET_ARGUMENTS (`/auth/reset/<token>`, `/auth/invite/<token>`,
+`/account/confirm/<token>`, and any added later). `create_app` installs those rules here
+(`install`), in every process that serves, gunicorn's workers included, whose access-log
+lines go through `loggable_path` (gunicorn.conf.py). Until rules are installed, every
+path is cut after its first segment: a process without the app logs too little, never a secret.
+tests/test_hardening.py checks that every path argument is either one of these names or a
+known public one, so a secret under another name fails the suite.
+"""
 
 import re
+from collections.abc import Iterable
+from typing import Any
 
-SECRET_PATH = re.compile(r"^(/auth/(?:reset|invite)/)[^/?]+")
+# A path argument with one of these names is a secret: its segment never reaches a log.
+SECRET_ARGUMENTS = frozenset({"token", "key", "secret", "signature"})
+REDACTED = "[redacted]"
+_VARIABLE = re.compile(r"<(?:([a-zA-Z_][a-zA-Z0-9_]*)(?:\([^>]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
+
+# One entry per secret rule: per segment, its pattern and what to do with it ("keep",
+# "secret", or "rest": a secret that may span slashes, the path converter).
+_rules: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+_installed: list[bool] = []  # not empty once an app has installed its rules
+
+
+def secret_rules(rules: Iterable[Any]) -> list[str]:
+    """The rule strings (werkzeug `Rule.rule`) of the rules with a secret argument."""
+    found = {rule.rule for rule in rules if SECRET_ARGUMENTS & set(rule.arguments)}
+    return sorted(found)
+
+
+def _segments(rule: str) -> list[tuple[re.Pattern[str], str]]:
+    compiled = []
+    for segment in [part for part in rule.split("/") if part]:
+        kind, pattern, last = "keep", "", 0
+        for match in _VARIABLE.finditer(segment):
+            converter, name = match.group(1) or "default", match.group(2)
+            pattern += re.escape(segment[last : match.start()]) + "[^/]*"
+            last = match.end()
+            if name in SECRET_ARGUMENTS:
+                kind = "rest" if converter == "path" else "secret"
+        pattern += re.escape(segment[last:])
+        compiled.append((re.compile(pattern), kind))
+    return compiled
+
+
+def install(rules: Iterable[Any]) -> list[str]:
+    """Redact the secret segments of these URL rules from now on (kept with earlier ones)."""
+    names = secret_rules(rules)
+    for rule in names:
+        _rules.setdefault(rule, _segments(rule))
+    _installed.append(True)
+    return names
+
+
+def installed() -> list[str]:
+    """The secret rules this process redacts."""
+    return sorted(_rules)
 
 
 def loggable_path(path: str) -> str:
-    """The path with the secret part of reset and invitation links replaced."""
-    return SECRET_PATH.sub(r"\1[redacted]", path)
+    """The path with the secret segments of any secret-bearing rule replaced.
+
+    Segments are compared without empty ones (`/auth//reset/x` reaches the same view after a
+    redirect), and a path longer than the rule matches by its start (`/auth/reset/x/y`)."""
+    parts = path.split("/")
+    if not _installed:
+        return "/".join(parts[:2]) + ("/" + REDACTED if len(parts) > 2 else "")
+    filled = [index for index, part in enumerate(parts) if part]
+    for segments in _rules.values():
+        if len(filled) < len(segments):
+            continue
+        pairs = zip(segments, filled, strict=False)
+        if not all(pattern.fullmatch(parts[index]) for (pattern, _kind), index in pairs):
+            continue
+        for position, ((_pattern, kind), index) in enumerate(zip(segments, filled, strict=False)):
+            if kind == "keep":
+                continue
+            parts[index] = REDACTED
+            if kind == "rest" or position == len(segments) - 1:
+                # The secret may go on past a slash (an encoded one is decoded by then).
+                return "/".join(parts[: index + 1])
+        return "/".join(parts)
+    return path

@@ -210,7 +210,7 @@ READ_AUDITS = {
     "api.person": {"contact_revealed"},
     "connections.vcard": {"vcard_downloaded", "contact_revealed"},
     "admin.audit_csv": {"audit_exported"},
-    "admin.export_directory": {"directory_exported"},
+    "admin.export_directory": {"directory_exported", "contact_revealed"},
 }
 # Fields no form has, sent to every POST: none of them may change a role, an organisation or
 # an owner. (`role` is left out where it is the form's own field.)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import abort
+from werkzeug.routing import IntegerConverter
 
 from ngowg_directory import create_app
 from ngowg_directory.extensions import db
@@ -120,8 +121,8 @@ def test_signed_in_forms_refuse_missing_tokens(app, client, make_user, login):
 def _sample_url(rule) -> str:
     values = {}
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__
-        values[arg] = 1 if converter == "IntegerConverter" else "sample"
+        is_id = isinstance(rule._converters[arg], IntegerConverter)
+        values[arg] = 1 if is_id else "sample"
     return rule.build(values, append_unknown=False)[1]
 
 

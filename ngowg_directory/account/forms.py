@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.forms import NewPasswordMixin
+from ..names import one_line_name
 
 
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):
@@ -75,7 +76,7 @@ class MultiCheckboxField(SelectMultipleField):
 class ProfileForm(FlaskForm):
     name = StringField(
         _l("Name shown to others"),
-        validators=[DataRequired(), Length(max=120)],
+        validators=[DataRequired(), Length(max=120), one_line_name],
         description=_l("Defenders may use a pseudonym."),
     )
     title = StringField(_l("Title or position"), validators=[Optional(), Length(max=150)])
@@ -165,7 +166,7 @@ class ConnectionSettingsForm(FlaskForm):
 class TokenForm(FlaskForm):
     name = StringField(
         _l("What the token is for"),
-        validators=[DataRequired(), Length(max=100)],
+        validators=[DataRequired(), Length(max=100), one_line_name],
         description=_l("For example: our CRM, the monthly report."),
     )
     days = SelectField(

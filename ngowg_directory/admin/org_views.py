@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from .. import audit
+from .. import audit, names
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import ORG_KINDS, Organization, User
@@ -38,11 +38,14 @@ def create_organization() -> WerkzeugResponse:
     """Add an organisation; the edit page fills in the rest."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    name = request.form.get("name", "").strip()
+    raw_name = request.form.get("name", "")
+    name = raw_name.strip()
     slug = request.form.get("slug", "").strip().lower()
     kind = request.form.get("kind", "member")
     problem = None
-    if not name or len(name) > 200:
+    if names.control_characters(raw_name):
+        problem = str(names.MESSAGE)
+    elif not name or len(name) > 200:
         problem = _("Give the organisation a name of at most 200 characters.")
     elif not SLUG.match(slug) or len(slug) > 100:
         problem = _("The short name (slug) may hold lower-case letters, digits and dashes only.")

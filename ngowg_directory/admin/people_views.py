@@ -65,7 +65,9 @@ def person(person_id: int) -> str:
     person = _person_or_404(person_id)
     invitation = db.session.scalar(
         sa.select(Invitation).where(
-            Invitation.user_id == person.id, Invitation.accepted_at.is_(None)
+            Invitation.user_id == person.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.notice.is_(False),
         )
     )
     return render_template(
@@ -174,7 +176,9 @@ def resend(person_id: int) -> Response:
     """Send the invitation again with a fresh link."""
     invitation = db.session.scalar(
         sa.select(Invitation).where(
-            Invitation.user_id == person_id, Invitation.accepted_at.is_(None)
+            Invitation.user_id == person_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.notice.is_(False),
         )
     )
     if invitation is None:

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from ..names import one_line_name
 from ..services import passwords
 
 
@@ -70,7 +71,7 @@ def _visible_name(form: FlaskForm, field: StringField) -> None:
 class AcceptInviteForm(NewPasswordMixin, FlaskForm):
     name = StringField(
         _l("Your name as others will see it"),
-        validators=[DataRequired(), Length(max=120), _visible_name],
+        validators=[DataRequired(), Length(max=120), one_line_name, _visible_name],
         description=_l("Defenders may use a pseudonym."),
     )
     submit = SubmitField(_l("Create my account"))

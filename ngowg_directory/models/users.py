@@ -120,6 +120,25 @@ class Invitation(db.Model):
     send_count: Mapped[int] = mapped_column(default=0)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An invitation to an address that already has an account: nothing is created, her
+    # account is not changed, its holder is told by e-mail, and the inviter's list shows it
+    # like any other. The role and organisation asked for are kept here, not on her account.
+    notice: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    role: Mapped[str | None] = mapped_column(sa.String(20))
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="SET NULL")
+    )
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+    organization: Mapped[Organization | None] = relationship(foreign_keys=[organization_id])
+
+    @property
+    def invited_role(self) -> str:
+        """The role the invitation offers."""
+        return self.role if self.notice and self.role else self.user.role
+
+    @property
+    def invited_organization(self) -> Organization | None:
+        """The organisation the invitation is for."""
+        return self.organization if self.notice else self.user.organization

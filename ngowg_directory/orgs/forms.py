@@ -18,10 +18,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..account.forms import MultiCheckboxField
+from ..names import one_line_name
 
 
 class OrganizationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), one_line_name])
     acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=30)])
     mission = TextAreaField(
         _l("Mission statement"),

@@ -48,6 +48,29 @@ def is_listed(person: User) -> bool:
     return profile.consent_at is not None
 
 
+# What every signed-in member sees of a listed person, besides contact fields whose audience
+# is "members" (CONTRACT.md); "last updated" and sort=updated follow these alone.
+MEMBER_FIELDS = (
+    "name",
+    "title",
+    "affiliation",
+    "country",
+    "situations",
+    "themes",
+    "languages",
+    "bio",
+)
+
+
+def seen_by_members(values: dict, profile: Profile) -> dict:
+    """Of a person's profile values (services.profiles.snapshot), what every member sees."""
+    fields = [*MEMBER_FIELDS, *(f for f in CONTACT_FIELDS if profile.audience(f) == "members")]
+    return {
+        name: sorted(values[name]) if isinstance(values[name], list) else values[name]
+        for name in fields
+    }
+
+
 def may_view(viewer: User, person: User) -> bool:
     """The person herself and admins always; others only when she is listed."""
     return viewer.id == person.id or viewer.is_admin or is_listed(person)

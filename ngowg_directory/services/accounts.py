@@ -42,6 +42,23 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
 
 
+def check_new_account(
+    email: str, role: str, *, name: str = "", organization: Organization | None = None
+) -> tuple[str, str]:
+    """The normalised address and cleaned name of an account to create, or AccountError;
+    whether the address already has an account is not looked at."""
+    if role not in ROLES:
+        raise AccountError(_l("Unknown role %(role)s.", role=role))
+    email = normalise_email(email)
+    if role == "manager" and organization is None:
+        raise AccountError(_l("A manager must belong to an organisation."))
+    try:
+        name = profiles.clean_name(name, 120)
+    except profiles.ProfileError as exc:
+        raise AccountError(str(exc)) from exc
+    return email, name
+
+
 def create_user(
     email: str,
     role: str,
@@ -52,17 +69,9 @@ def create_user(
     actor: User | None = None,
 ) -> User:
     """Create an account; without a password it stays `invited` until the person signs up."""
-    if role not in ROLES:
-        raise AccountError(_l("Unknown role %(role)s.", role=role))
-    email = normalise_email(email)
+    email, name = check_new_account(email, role, name=name, organization=organization)
     if find_by_email(email) is not None:
         raise AccountError(_l("An account with this e-mail address already exists."))
-    if role == "manager" and organization is None:
-        raise AccountError(_l("A manager must belong to an organisation."))
-    try:
-        name = profiles.clean_text(name, 120, "name")
-    except profiles.ProfileError as exc:
-        raise AccountError(str(exc)) from exc
     user = User(email=email, role=role, name=name, organization=organization)
     user.profile = profiles.new_profile(user)
     db.session.add(user)

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from cryptography.fernet import InvalidToken
 from flask import current_app
 
-from .. import audit, crypto
+from .. import audit, crypto, files
 from ..extensions import db
 
 logger = logging.getLogger(__name__)
@@ -100,13 +100,12 @@ def _encrypt(plain: Path, out: Path, manifest: dict) -> None:
     ring = _keyring()
     header = json.dumps(manifest).encode()
     tmp = out.with_name(out.name + ".part")
-    with plain.open("rb") as source, tmp.open("wb") as sink:
+    with plain.open("rb") as source, files.open_private(tmp) as sink:
         sink.write(MAGIC)
         for block in [header, *iter(lambda: source.read(CHUNK), b"")]:
             token = ring.encrypt(block)
             sink.write(struct.pack(">I", len(token)))
             sink.write(token)
-    os.chmod(tmp, 0o600)
     tmp.replace(out)
 
 

@@ -30,6 +30,8 @@ COLUMNS = (
     "city",
     "last_confirmed",
 )
+# Reveal rows are written this many at a time (one multi-row INSERT each).
+REVEAL_BATCH = 1000
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -58,12 +60,23 @@ def listed_people() -> Iterator[User]:
 
 
 def views(actor: User | None) -> Iterator[privacy.PersonView]:
-    """What the exporting administrator may see of each listed person."""
+    """What the exporting administrator may see of each listed person; each person whose
+    details above `members` were exported gets a reveal row, as for a profile page."""
     viewer = _viewer(actor)
+    revealed: list[tuple[str, int, dict[str, object]]] = []
     for person in listed_people():
         view = privacy.view_of(viewer, person, connected=False)
-        if view is not None:
-            yield view
+        if view is None:
+            continue
+        if view.revealed and not view.is_self:
+            # The details of privacy.record_reveal, written in batches: exports are large.
+            details = {"fields": sorted(view.revealed), "channel": "export"}
+            revealed.append(("user", view.id, details))
+            if len(revealed) >= REVEAL_BATCH:
+                audit.record_many("contact_revealed", revealed, actor=actor)
+                revealed = []
+        yield view
+    audit.record_many("contact_revealed", revealed, actor=actor)
 
 
 def to_csv(actor: User | None) -> tuple[str, int]:

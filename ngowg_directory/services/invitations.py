@@ -28,7 +28,7 @@ from ..models import (
 )
 from ..models._types import utcnow
 from ..models.profiles import CONTACT_FIELDS
-from . import accounts, profiles
+from . import accounts, invitation_notices, profiles
 from .accounts import AccountError
 
 logger = logging.getLogger(__name__)
@@ -69,9 +69,18 @@ def invite(
     name: str = "",
     inviter: User | None = None,
 ) -> SentInvitation:
-    """Create the invited account and its invitation, and e-mail the link."""
+    """Create the invited account and its invitation, and e-mail the link.
+
+    To an address that already has an account, nothing is created or changed: its holder is
+    told by e-mail, and the inviter gets the same answer as for a new address (a notice).
+    The command line, run by whoever holds the database, says so instead (cli.py)."""
     check_inviter(inviter, role, organization)
-    user = accounts.create_user(email, role, name=name, organization=organization, actor=inviter)
+    address, name = accounts.check_new_account(email, role, name=name, organization=organization)
+    holder = accounts.find_by_email(address)
+    if holder is not None:
+        notice = invitation_notices.record(holder, role, organization, inviter)
+        return _issue(notice, inviter, "invitation_sent")
+    user = accounts.create_user(address, role, name=name, organization=organization, actor=inviter)
     invitation = Invitation(user=user, invited_by=inviter, token_hash="", expires_at=utcnow())
     db.session.add(invitation)
     return _issue(invitation, inviter, "invitation_sent")
@@ -276,7 +285,7 @@ def resend(invitation: Invitation, inviter: User | None) -> SentInvitation:
     """A fresh link and expiry for an invitation not yet accepted; the old link stops working."""
     if invitation.accepted_at is not None:
         raise AccountError(_l("This invitation has already been accepted."))
-    check_inviter(inviter, invitation.user.role, invitation.user.organization)
+    check_inviter(inviter, invitation.invited_role, invitation.invited_organization)
     return _issue(invitation, inviter, "invitation_resent")
 
 
@@ -288,6 +297,17 @@ def _issue(invitation: Invitation, inviter: User | None, event: str) -> SentInvi
     invitation.sent_at = utcnow()
     invitation.send_count = (invitation.send_count or 0) + 1
     db.session.flush()
+    if invitation.notice:
+        # Audited as what it is; the inviter's answer is the one of any invitation.
+        mailed = invitation_notices.send(invitation)
+        audit.record(
+            "invitation_notice_sent",
+            actor=inviter,
+            target=invitation.user,
+            invitation=invitation.id,
+            mailed=mailed,
+        )
+        return SentInvitation(invitation, "", mailed)
     link = f"{current_app.config['BASE_URL']}/auth/invite/{token}"
     user = invitation.user
     mailed = True
@@ -360,12 +380,17 @@ def _claim(invitation: Invitation) -> bool:
 
 def pending_for(organization: Organization | None = None) -> list[Invitation]:
     """Invitations not yet accepted, newest first; all of them, or one organisation's."""
+    # A notice is listed like an invitation nobody accepted (invitation_notices.py).
+    waiting = sa.or_(Invitation.notice, User.status == "invited")
     query = (
         sa.select(Invitation)
         .join(Invitation.user)
-        .where(Invitation.accepted_at.is_(None), User.status == "invited")
-        .order_by(Invitation.created_at.desc())
+        .where(Invitation.accepted_at.is_(None), waiting)
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
     )
     if organization is not None:
-        query = query.where(User.organization_id == organization.id)
+        invited_to = sa.case(
+            (Invitation.notice, Invitation.organization_id), else_=User.organization_id
+        )
+        query = query.where(invited_to == organization.id)
     return list(db.session.scalars(query))

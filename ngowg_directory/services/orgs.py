@@ -20,7 +20,14 @@ from ..models import Organization, OrganizationCountry, OrganizationTheme, User
 from ..models._types import utcnow
 from ..models.profiles import replace_rows
 from . import tokens
-from .profiles import Conflict, ProfileError, check_opened, clean_text, sign_opened
+from .profiles import (
+    Conflict,
+    ProfileError,
+    check_opened,
+    clean_name,
+    clean_text,
+    sign_opened,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +55,7 @@ def find(slug: str) -> Organization | None:
 
 def clean(data: dict[str, Any]) -> dict[str, Any]:
     """Check and normalise submitted organisation values; ProfileError names the bad field."""
-    name = clean_text(data.get("name"), 200, "name")
+    name = clean_name(data.get("name"), 200)
     if not name:
         raise ProfileError("name", _l("The organisation needs a name."))
     website = (data.get("website") or "").strip() or None

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import audit, privacy, reference
+from .. import audit, names, privacy, reference
 from ..extensions import db
 from ..models import AUDIENCES, CONTACT_FIELDS, AuditEvent, ContactRequest, Profile, User
 from ..models._types import utcnow
@@ -72,6 +72,14 @@ def clean_text(value: str | None, limit: int, field: str) -> str:
     return text
 
 
+def clean_name(value: str | None, limit: int, field: str = "name") -> str:
+    """A name (of a person, an organisation, a token) as clean_text, but a line break, tab or
+    other control character within it is refused, not dropped (names.py)."""
+    if names.control_characters(value or ""):
+        raise ProfileError(field, names.MESSAGE)
+    return clean_text(value, limit, field)
+
+
 def normalise_phone(raw: str | None, country: str | None) -> str | None:
     """A phone number in E.164, or ProfileError with a plain message."""
     raw = (raw or "").strip()
@@ -125,7 +133,7 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
             email = normalise_email(email)
         except AccountError as exc:
             raise ProfileError("email", str(exc)) from exc
-    name = clean_text(data.get("name"), 120, "name")
+    name = clean_name(data.get("name"), 120)
     if not name:
         raise ProfileError("name", _l("Please give a name; a pseudonym is fine."))
     return {
@@ -198,11 +206,15 @@ def update(user: User, data: dict[str, Any], opened: str, actor: User) -> None:
     check_opened("profile-snapshot", opened, user.profile.version_id, snapshot(user), EDITABLE)
     values = clean(data)
     profile = user.profile
+    seen_before = privacy.seen_by_members(snapshot(user), profile)
     user.name = values["name"]
     for key in ("title", "affiliation", "country", "bio", *CONTACT_FIELDS):
         setattr(profile, key, values[key])
     profile.set_tags(values["situations"], values["themes"], values["languages"])
-    profile.updated_at = utcnow()
+    # "Last updated" moves only when what members see changed: a new phone number for her
+    # connections, a save without changes or a privacy setting must not tell them anything.
+    if privacy.seen_by_members(snapshot(user), profile) != seen_before:
+        profile.updated_at = utcnow()
     profile.last_confirmed_at = utcnow()
     try:
         db.session.flush()
@@ -220,7 +232,8 @@ def set_audiences(user: User, audiences: dict[str, str]) -> None:
         if value not in AUDIENCES:
             raise ProfileError(name, _l("Choose one of the offered audiences."))
         setattr(profile, f"{name}_audience", value)
-    profile.updated_at = utcnow()
+    # No change to updated_at: "last updated" (and sort=updated) moves only with what
+    # members see, or it would tell them when she changed her privacy settings.
     audit.record(
         "privacy_changed", actor=user, target=user, **{n: audiences[n] for n in CONTACT_FIELDS}
     )
@@ -228,8 +241,7 @@ def set_audiences(user: User, audiences: dict[str, str]) -> None:
 
 def set_hidden(user: User, hidden: bool) -> None:
     """Hide the profile from everyone at once, or show it again."""
-    user.profile.hidden = hidden
-    user.profile.updated_at = utcnow()
+    user.profile.hidden = hidden  # updated_at stays: see set_audiences
     audit.record("profile_hidden" if hidden else "profile_shown", actor=user, target=user)
 
 
