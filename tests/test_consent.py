@@ -399,21 +399,22 @@ def _previous_revision() -> str:
     return ScriptDirectory.from_config(config).get_revision("0008_consent").down_revision
 
 
-def _insert_person(user_id: int, role: str, *, demo: bool, consent: bool, text: str | None):
-    db.session.execute(
+def _insert_person(label: str, role: str, *, demo: bool, consent: bool, text: str | None) -> int:
+    # No explicit id: on PostgreSQL the id sequence must stay ahead of the rows, since tests
+    # that start servers share this database after this one.
+    user_id = db.session.execute(
         sa.text(
-            "INSERT INTO users (id, email, name, role, status, session_version, failed_logins, "
-            "totp_enabled, is_demo, created_at) VALUES (:id, :email, :name, :role, 'active', 1, "
-            "0, false, :demo, CURRENT_TIMESTAMP)"
+            "INSERT INTO users (email, name, role, status, session_version, failed_logins, "
+            "totp_enabled, is_demo, created_at) VALUES (:email, :name, :role, 'active', 1, "
+            "0, false, :demo, CURRENT_TIMESTAMP) RETURNING id"
         ),
         {
-            "id": user_id,
-            "email": f"p{user_id}@example.org",
+            "email": f"{label}@example.org",
             "name": text or "x",
             "role": role,
             "demo": demo,
         },
-    )
+    ).scalar_one()
     db.session.execute(
         sa.text(
             "INSERT INTO profiles (user_id, title, affiliation, bio, email_audience, "
@@ -425,6 +426,7 @@ def _insert_person(user_id: int, role: str, *, demo: bool, consent: bool, text: 
         ),
         {"id": user_id, "name": text, "text": text, "filters": "xrstaff" if text else None},
     )
+    return user_id
 
 
 def _insert_consent_event(actor_id: int, target_id: int) -> None:
@@ -444,14 +446,18 @@ def test_the_migration_keeps_only_agreements_given_in_the_app(app):
 
     downgrade(revision=_previous_revision())
     try:
-        _insert_person(1, "admin", demo=False, consent=False, text=None)
-        _insert_person(2, "defender", demo=False, consent=True, text="importedperson")
-        _insert_consent_event(1, 2)  # an import run by the admin
-        _insert_person(3, "defender", demo=False, consent=True, text="agreedperson")
-        _insert_consent_event(3, 3)  # she agreed herself
-        _insert_person(4, "staff", demo=False, consent=False, text="stafferperson")
-        _insert_person(5, "policy_maker", demo=True, consent=False, text="demopolicyperson")
-        _insert_person(6, "defender", demo=True, consent=False, text=None)
+        admin = _insert_person("admin", "admin", demo=False, consent=False, text=None)
+        imported = _insert_person(
+            "imp", "defender", demo=False, consent=True, text="importedperson"
+        )
+        _insert_consent_event(admin, imported)  # an import run by the admin
+        agreed = _insert_person("agr", "defender", demo=False, consent=True, text="agreedperson")
+        _insert_consent_event(agreed, agreed)  # she agreed herself
+        staff = _insert_person("stf", "staff", demo=False, consent=False, text="stafferperson")
+        demo_pm = _insert_person(
+            "dpm", "policy_maker", demo=True, consent=False, text="demopolicyperson"
+        )
+        demo_def = _insert_person("ddf", "defender", demo=True, consent=False, text=None)
         db.session.execute(sa.text("DELETE FROM search_state"))
         db.session.execute(sa.text("INSERT INTO search_state (id, version) VALUES (1, 'old')"))
         db.session.commit()
@@ -464,12 +470,12 @@ def test_the_migration_keeps_only_agreements_given_in_the_app(app):
             sa.text("SELECT user_id, consent_at, consent_on_file_at, search_text FROM profiles")
         )
     }
-    assert rows[2].consent_at is None and rows[2].consent_on_file_at is not None
-    assert rows[2].search_text is None
-    assert rows[3].consent_at is not None and rows[3].consent_on_file_at is None
-    assert rows[4].consent_at is None and rows[4].search_text is None
-    assert rows[5].consent_at is not None and rows[5].search_text == "demopolicyperson"
-    assert rows[6].consent_at is None
+    assert rows[imported].consent_at is None and rows[imported].consent_on_file_at is not None
+    assert rows[imported].search_text is None
+    assert rows[agreed].consent_at is not None and rows[agreed].consent_on_file_at is None
+    assert rows[staff].consent_at is None and rows[staff].search_text is None
+    assert rows[demo_pm].consent_at is not None and rows[demo_pm].search_text == "demopolicyperson"
+    assert rows[demo_def].consent_at is None
     assert db.session.execute(sa.text("SELECT version FROM search_state")).scalar() != "old"
     for word, total in (("importedperson", 0), ("stafferperson", 0), ("agreedperson", 1)):
         assert search_people(Query(text=word)).total == total, word
