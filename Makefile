@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format install install-dev migrate seed clean bench load messages translations
+.PHONY: run test fuzz lint format install install-dev migrate seed clean bench load messages translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,14 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 
 test: install-dev translations $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The model-based privacy test (tests/test_model_based.py) with a larger budget than CI's:
+# FUZZ_EXAMPLES random sequences of FUZZ_STEPS actions (TEST_DATABASE_URL for PostgreSQL).
+FUZZ_EXAMPLES ?= 500
+FUZZ_STEPS ?= 40
+fuzz: install-dev translations
+	NGOWG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) NGOWG_FUZZ_STEPS=$(FUZZ_STEPS) $(BIN)/python -m pytest \
+		-p no:cacheprovider --hypothesis-show-statistics tests/test_model_based.py -k random_sequences $(PYTEST_ARGS)
 
 # Benchmarks of issues 9 and 10 on 100,000 generated people (data in /tmp/ngowg-bench), figures
 # into docs/PERFORMANCE.md: SQLite always, PostgreSQL too with BENCH_PG_URL (its own database;
