@@ -6,15 +6,12 @@ import logging
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from .. import mail
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..models import User
-from ..services import tokens
+from ..services import accounts, tokens
 from . import bp
 from .forms import TokenForm
 
@@ -37,7 +34,7 @@ def api_tokens() -> str | Response:
         except tokens.OwnerNotConfirmed as exc:
             db.session.commit()  # the failed attempt counts toward the lockout
             if exc.just_locked:
-                _notify_lockout(user)
+                accounts.notify_lockout(user)
             form.password.errors = [*form.password.errors, str(exc)]
         except tokens.TokenError as exc:
             form.name.errors = [*form.name.errors, str(exc)]
@@ -51,18 +48,6 @@ def api_tokens() -> str | Response:
         tokens=tokens.active(user),
         confirm=ConfirmForm(),
     )
-
-
-def _notify_lockout(user: User) -> None:
-    try:
-        mail.send_template(
-            user.email,
-            _l("Your directory account was locked for 15 minutes"),
-            "lockout",
-            locale=user.locale,
-        )
-    except mail.MailError:
-        logger.warning("lockout notice for user %s could not be sent", user.id)
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

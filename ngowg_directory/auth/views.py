@@ -43,18 +43,6 @@ def safe_next(target: str | None) -> str:
     return safe_local_path(target) or url_for("main.index")
 
 
-def _notify_lockout(user: User) -> None:
-    try:
-        mail.send_template(
-            user.email,
-            _l("Your directory account was locked for 15 minutes"),
-            "lockout",
-            locale=user.locale,
-        )
-    except mail.MailError:
-        logger.warning("lockout notice for user %s could not be sent", user.id)
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @sign_in_limit
 def login() -> str | Response:
@@ -69,7 +57,7 @@ def login() -> str | Response:
             return _after_password(result.user, next_url)
         db.session.commit()
         if result.just_locked and result.user is not None:
-            _notify_lockout(result.user)
+            accounts.notify_lockout(result.user)
         flash(str(SIGN_IN_FAILED), "error")
     return render_template("auth/login.html", form=form)
 
@@ -128,7 +116,7 @@ def two_factor() -> str | Response:
         db.session.commit()
         if locked or just_locked:
             if just_locked:
-                _notify_lockout(user)
+                accounts.notify_lockout(user)
             session.pop("pending_2fa", None)
             flash(str(SIGN_IN_FAILED), "error")
             return redirect(url_for("auth.login"))

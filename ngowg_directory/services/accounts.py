@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from .. import audit
+from .. import audit, mail
 from ..extensions import db
 from ..models import ROLES, Organization, User
 from ..models._types import UTCDateTime, utcnow
@@ -247,3 +247,16 @@ def reactivate(user: User, actor: User | None) -> None:
     tokens.revoke_all(user, "suspended", actor=actor)  # any left by an older suspension
     user.status = "active" if user.password_hash else "invited"
     audit.record("user_reactivated", actor=actor, target=user)
+
+
+def notify_lockout(user: User) -> None:
+    """Tell her that her account was just locked (sign-in, two-factor or token form)."""
+    try:
+        mail.send_template(
+            user.email,
+            _l("Your directory account was locked for 15 minutes"),
+            "lockout",
+            locale=user.locale,
+        )
+    except mail.MailError:
+        logger.warning("lockout notice for user %s could not be sent", user.id)
