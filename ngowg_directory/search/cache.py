@@ -170,27 +170,79 @@ class LocalStore:
                 self._items.popitem(last=False)
 
 
-class RedisStore:
-    """Answers shared by every process through Redis; an unreachable Redis only costs speed."""
+class Breaker:
+    """A circuit breaker in front of a remote store: after a failure the store is not asked for
+    `seconds` (each failure in a row doubles it, up to `longest`); then one call probes it,
+    and a success closes the breaker. A Redis that hangs thus costs one timeout, then nothing
+    until the probe, instead of a timeout on every search. Per process."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, name: str, seconds: float = 5, longest: float = 60) -> None:
+        self.name = name
+        self.seconds = seconds
+        self.longest = longest
+        self._failures = 0
+        self._open_until = 0.0
+        self._probing = False
+        self._lock = threading.Lock()
+
+    def allows(self) -> bool:
+        """Whether to ask the store now (closed, or the one probe after a pause)."""
+        with self._lock:
+            if self._failures == 0:
+                return True
+            if self._probing or time.monotonic() < self._open_until:
+                return False
+            self._probing = True
+            return True
+
+    def succeeded(self) -> None:
+        with self._lock:
+            recovered = self._failures > 0
+            self._failures, self._probing = 0, False
+        if recovered:
+            logger.info("%s answers again", self.name)
+
+    def failed(self, error: Exception) -> None:
+        with self._lock:
+            self._failures += 1
+            self._probing = False
+            pause = min(self.longest, self.seconds * 2 ** (self._failures - 1))
+            self._open_until = time.monotonic() + pause
+        logger.warning(
+            "%s failed (%s): not asked for %.0f s", self.name, type(error).__name__, pause
+        )
+
+
+class RedisStore:
+    """Answers shared by every process through Redis; an unreachable Redis only costs speed,
+    and after one failure nothing at all until the breaker probes it again."""
+
+    def __init__(self, url: str, breaker: Breaker | None = None) -> None:
         import redis
 
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.breaker = breaker or Breaker("search cache (Redis)")
 
     def get(self, key: str) -> str | None:
+        if not self.breaker.allows():
+            return None
         try:
             value = self.client.get(key)
         except Exception as exc:  # a cache must never break a search
-            logger.warning("search cache read failed: %s", type(exc).__name__)
+            self.breaker.failed(exc)
             return None
+        self.breaker.succeeded()
         return value.decode() if isinstance(value, bytes) else value
 
     def set(self, key: str, value: str, seconds: int) -> None:
+        if not self.breaker.allows():
+            return
         try:
             self.client.set(key, value, ex=seconds)
         except Exception as exc:
-            logger.warning("search cache write failed: %s", type(exc).__name__)
+            self.breaker.failed(exc)
+            return
+        self.breaker.succeeded()
 
 
 def cache_url() -> str:
