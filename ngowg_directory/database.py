@@ -33,6 +33,8 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.wrappers import Response
 
+from .breaker import Breaker
+
 logger = logging.getLogger(__name__)
 
 # Below gunicorn's 30 s worker timeout: a writer waits for the lock, then the page answers.
@@ -168,6 +170,7 @@ class Watchdog:
                     del self._deadlines[ident]  # once per deadline
                 connections = list(self._connections) if overdue else []
             if overdue:
+                connecting.failed(TimeoutError("no answer"))
                 cut = sum(_shut_down(connection) for connection in connections)
                 self.cuts += cut
                 logger.warning(
@@ -195,12 +198,50 @@ def _shut_down(dbapi_connection: Any) -> int:
 
 
 watchdog = Watchdog()
+# New connections to a PostgreSQL that hung (a connect timeout, or the watchdog had to cut):
+# refused at once for a few seconds, then one request probes. Without it every request would
+# wait its connect timeout, every worker stuck in turn, /readyz queued behind them.
+connecting = Breaker("PostgreSQL (new connections)", seconds=3, longest=15)
+
+
+class BreakerOpen(Exception):
+    """Marks the refusal made by the breaker itself (not a failure of the server)."""
+
+
+@sa.event.listens_for(Engine, "do_connect")
+def _refuse_while_hung(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> Any:
+    if dialect.name == "postgresql" and not connecting.allows():
+        error = dialect.loaded_dbapi.OperationalError(
+            "the database did not answer lately: not asked again yet"
+        )
+        error.__cause__ = BreakerOpen()
+        raise error
+    return None
 
 
 @sa.event.listens_for(Engine, "connect")
 def _watch_postgres(dbapi_connection: Any, connection_record: Any) -> None:
     if hasattr(dbapi_connection, "pgconn"):  # psycopg 3
         watchdog.track(dbapi_connection)
+        connecting.succeeded()
+
+
+@sa.event.listens_for(Engine, "handle_error")
+def _failed_ping_is_a_lost_connection(context: Any) -> None:
+    """Any error of the test before a pooled connection is used means the connection is gone:
+    reconnect. (psycopg raises ProgrammingError, "can't change 'autocommit' now", when the
+    ping ran into a socket that a terminated backend had closed: SQLAlchemy would let that
+    through as a bug, a 500.)"""
+    if context.is_pre_ping:
+        context.is_disconnect = True
+        return
+    original = context.original_exception
+    if context.connection is None and context.dialect.name == "postgresql":
+        if isinstance(original.__cause__, BreakerOpen):
+            return
+        timed_out = type(original).__name__ == "ConnectionTimeout"
+        if timed_out or connecting.is_open():  # a timeout, or the probe failed
+            connecting.failed(original)
 
 
 def request_deadline(app: Flask) -> float:

@@ -49,7 +49,9 @@ def readyz() -> tuple[Response, int]:
     ready, reason = database.database_answers(current_app._get_current_object())
     if not ready:
         logger.warning("readiness check failed: %s", reason)
-        return Response("database unavailable", mimetype="text/plain"), 503
+        answer = Response("database unavailable", mimetype="text/plain")
+        answer.headers["Retry-After"] = str(database.RETRY_AFTER_SECONDS)
+        return answer, 503
     return Response("ready", mimetype="text/plain"), 200
 
 

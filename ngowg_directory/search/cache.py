@@ -37,6 +37,7 @@ from flask import current_app
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from ..breaker import Breaker
 from ..extensions import db
 from ..models import Organization, Profile, User
 from . import Query, Result
@@ -168,49 +169,6 @@ class LocalStore:
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-
-
-class Breaker:
-    """A circuit breaker in front of a remote store: after a failure the store is not asked for
-    `seconds` (each failure in a row doubles it, up to `longest`); then one call probes it,
-    and a success closes the breaker. A Redis that hangs thus costs one timeout, then nothing
-    until the probe, instead of a timeout on every search. Per process."""
-
-    def __init__(self, name: str, seconds: float = 5, longest: float = 60) -> None:
-        self.name = name
-        self.seconds = seconds
-        self.longest = longest
-        self._failures = 0
-        self._open_until = 0.0
-        self._probing = False
-        self._lock = threading.Lock()
-
-    def allows(self) -> bool:
-        """Whether to ask the store now (closed, or the one probe after a pause)."""
-        with self._lock:
-            if self._failures == 0:
-                return True
-            if self._probing or time.monotonic() < self._open_until:
-                return False
-            self._probing = True
-            return True
-
-    def succeeded(self) -> None:
-        with self._lock:
-            recovered = self._failures > 0
-            self._failures, self._probing = 0, False
-        if recovered:
-            logger.info("%s answers again", self.name)
-
-    def failed(self, error: Exception) -> None:
-        with self._lock:
-            self._failures += 1
-            self._probing = False
-            pause = min(self.longest, self.seconds * 2 ** (self._failures - 1))
-            self._open_until = time.monotonic() + pause
-        logger.warning(
-            "%s failed (%s): not asked for %.0f s", self.name, type(error).__name__, pause
-        )
 
 
 class RedisStore:
