@@ -136,14 +136,25 @@ class SafetyNet:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         from .database import watchdog
 
+        started: list[bool] = []
+
+        def noted(*args: Any) -> Any:
+            started.append(True)
+            return start_response(*args)
+
         with watchdog.deadline(self.app.config.get("REQUEST_DATABASE_DEADLINE", 0)):
             try:
-                return self.inner(environ, start_response)
+                return self.inner(environ, noted)
             except Exception as exc:
-                return self.answer(environ, start_response, exc)
+                return self.answer(environ, start_response, exc, replacing=bool(started))
 
     def answer(
-        self, environ: dict[str, Any], start_response: Callable[..., Any], exc: Exception
+        self,
+        environ: dict[str, Any],
+        start_response: Callable[..., Any],
+        exc: Exception,
+        *,
+        replacing: bool,
     ) -> Any:
         from .database import RETRY_AFTER_SECONDS, DatabaseUnavailable, _reason, is_unavailable
         from .extensions import login_manager
@@ -170,11 +181,14 @@ class SafetyNet:
             response.headers["Cache-Control"] = "no-store"
             if unavailable:
                 response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        if not replacing:
+            return response(environ, start_response)
         exc_info = (type(exc), exc, exc.__traceback__)
 
         def restart(status: str, headers: list[Any], _exc_info: Any = None) -> Any:
-            # The failed answer may have called start_response already: replace it (gunicorn
-            # re-raises when its headers were already sent, which nothing can mend).
+            # The failed answer had called start_response already: replace it, as WSGI
+            # allows until the headers are sent (gunicorn re-raises when they were, which
+            # nothing could mend).
             return start_response(status, headers, exc_info)
 
         return response(environ, restart)
