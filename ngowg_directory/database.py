@@ -356,16 +356,22 @@ def handle_unavailable(error: Exception) -> Response:
     return response
 
 
+def note_request(error: BaseException | None = None) -> None:
+    """Keep what release_session may log (the request is gone by then): method and path."""
+    from .redaction import loggable_path
+
+    g.ngowg_request = f"{request.method} {loggable_path(request.path)}"
+
+
 def release_session(error: BaseException | None = None) -> None:
-    """End the request's session without letting a dead connection break the answer.
+    """End the app context's session without letting a dead connection break the answer.
 
     Flask-SQLAlchemy's own teardown closes the session too, but a rollback on a connection
     the server has just killed raises there, outside every error handler, and gunicorn would
-    answer its bare 500. This runs first (teardown_request): the answer is already made and
-    right (every read and commit of the request succeeded), so the failure only costs the
-    connection, which is discarded, and one line in the log."""
+    answer its bare 500. This runs first (registered after it: teardowns run in reverse): the
+    answer is already made and right (every read and commit of the request succeeded), so the
+    failure only costs the connection, which is discarded, and one line in the log."""
     from .extensions import db
-    from .redaction import loggable_path
 
     try:
         db.session.remove()
@@ -374,9 +380,11 @@ def release_session(error: BaseException | None = None) -> None:
             db.session.invalidate()
         with contextlib.suppress(Exception):
             db.session.registry.clear()
-        where = f"{request.method} {loggable_path(request.path)}" if request else "?"
+        where = g.get("ngowg_request", "a command")
         if is_unavailable(exc):
-            logger.warning("database connection lost after %s, discarded (%s)", where, _reason(exc))
+            logger.warning(
+                "database connection lost after %s, discarded (%s)", where, _reason(exc)
+            )
         else:
             logger.error("closing the session failed after %s", where, exc_info=exc)
 
@@ -396,4 +404,5 @@ def init_app(app: Flask) -> None:
         files.private_sqlite(url.database)
     for error in UNAVAILABLE_ERRORS:
         app.register_error_handler(error, handle_unavailable)
-    app.teardown_request(release_session)
+    app.teardown_request(note_request)
+    app.teardown_appcontext(release_session)

@@ -867,6 +867,17 @@ def test_mixed_load_through_every_fault(
         db.session.remove()
         db.engine.dispose()
     writes = load.writes
+    searches.sort(key=lambda o: o.seconds)
+    report.append(
+        f"hung database: slowest page {max(o.seconds for o in pages):.2f} s, slowest /readyz "
+        f"{max(o.seconds for o in ready):.2f} s; hung Redis: searches median "
+        f"{searches[len(searches) // 2].seconds * 1000:.0f} ms, "
+        f"slowest {searches[-1].seconds:.2f} s"
+    )
+    report.append(
+        f"SIGTERM: /readyz 503 after {load.unready_at - term_at:.2f} s, server gone after "
+        f"{stopped_at - term_at:.2f} s (drain 2 s)"
+    )
     print(
         f"\n{len(outcomes)} requests, {sum(w.acknowledged for w in writes)} of {len(writes)} "
         f"writes acknowledged, {ended_count} backends terminated\n" + "\n".join(report)
