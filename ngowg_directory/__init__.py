@@ -58,11 +58,13 @@ def configure_logging(app: Flask) -> None:
     every line goes through the same redaction as gunicorn's logs (no query string, no secret
     path segment, no API token: redaction.redact_text)."""
     if not logging.getLogger().handlers:
-        from . import redaction
+        from . import database, redaction
 
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(database.QUIET_LOST_CONNECTIONS)  # before the redaction
         redaction.redact_handlers(logging.getLogger())
 
 

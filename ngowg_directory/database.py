@@ -322,6 +322,31 @@ def is_unavailable(error: Exception) -> bool:
     return isinstance(error, sa.exc.OperationalError)
 
 
+class QuietLostConnections(logging.Filter):
+    """SQLAlchemy's own pool logs an error with its traceback when closing a cursor or
+    resetting a connection that the server has killed. A lost connection is an outage, not a
+    bug: one warning line instead (a handler filter: the pool's loggers are many)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("sqlalchemy") or not record.exc_info:
+            return True
+        error = record.exc_info[1]
+        lost = isinstance(error, sa.exc.DBAPIError) and is_unavailable(error)
+        if not lost and error is not None:
+            # The DBAPI's own error, not wrapped: psycopg reports connection trouble as
+            # OperationalError (a terminated backend: AdminShutdown, one of them).
+            lost = any(cls.__name__ == "OperationalError" for cls in type(error).__mro__)
+        if lost and isinstance(error, Exception):
+            record.msg = f"{record.getMessage()} ({_reason(error)})"
+            record.args = None
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+QUIET_LOST_CONNECTIONS = QuietLostConnections()
+
+
 def _reason(error: Exception) -> str:
     original = getattr(error, "orig", None) or error
     first_line = (str(original).strip().splitlines() or [""])[0]

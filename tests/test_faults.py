@@ -828,11 +828,13 @@ def test_mixed_load_through_every_fault(
     pages = [o for o in while_hung if o.kind != "readyz"]
     assert pages and max(o.seconds for o in pages) < 10, pages
     assert any(o.status == 503 for o in pages), pages
-    # A hung Redis costs at most its first timeouts: searches stay quick.
+    # A hung Redis costs its first timeouts, then only the probes (the cache's breaker after
+    # 5 s, the limiter's after 1, 2, 4 ... s, each up to 0.5 s): searches stay quick.
     began, ended = marks["redis"]
     searches = load.between(began + 1.5, ended, "search")
     slow = [o for o in searches if o.seconds > 0.45]
-    assert len(searches) > 5 and len(slow) <= 2, (len(searches), slow)
+    assert len(searches) > 20 and len(slow) <= len(searches) * 0.15, (len(searches), slow)
+    assert sorted(o.seconds for o in searches)[len(searches) // 2] < 0.15, searches
 
     log = server.log()
     assert "WORKER TIMEOUT" not in log and "SIGKILL" not in log, log[-3000:]

@@ -302,3 +302,29 @@ def test_the_watchdog_thread_is_started_once_per_process() -> None:
         pass
     names = [t.name for t in threading.enumerate()]
     assert names.count("database-watchdog") == 1
+
+
+def test_a_lost_connection_in_sqlalchemys_own_log_is_one_warning_line() -> None:
+    import psycopg
+
+    from ngowg_directory.database import QUIET_LOST_CONNECTIONS
+
+    logger = logging.getLogger("sqlalchemy.pool.impl.QueuePool")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(QUIET_LOST_CONNECTIONS)
+    logger.addHandler(handler)
+    try:
+        try:
+            raise psycopg.errors.AdminShutdown("terminating connection")
+        except psycopg.Error:
+            logger.error("Error closing cursor", exc_info=True)
+        try:
+            raise ValueError("a bug")
+        except ValueError:
+            logger.error("Something else", exc_info=True)
+    finally:
+        logger.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "Error closing cursor (AdminShutdown: terminating connection)"
+    assert "Traceback" in stream.getvalue().split("Something else", 1)[1]  # bugs keep theirs
