@@ -125,14 +125,15 @@ class Watchdog:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._connections: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._connections: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
         self._deadlines: dict[int, tuple[float, float]] = {}
         self._pid: int | None = None
         self.cuts = 0
 
-    def track(self, dbapi_connection: Any) -> None:
+    def track(self, dbapi_connection: Any, breaker: Any = None) -> None:
+        """Watch a connection; once cut, its engine's breaker of new connections opens."""
         with self._lock:
-            self._connections.add(dbapi_connection)
+            self._connections[dbapi_connection] = breaker
 
     def _ensure_thread(self) -> None:
         if self._pid == os.getpid():
@@ -168,10 +169,17 @@ class Watchdog:
                 overdue = [(i, s) for i, (due, s) in self._deadlines.items() if due <= now]
                 for ident, _seconds in overdue:
                     del self._deadlines[ident]  # once per deadline
-                connections = list(self._connections) if overdue else []
+                connections = list(self._connections.items()) if overdue else []
             if overdue:
-                connecting.failed(TimeoutError("no answer"))
-                cut = sum(_shut_down(connection) for connection in connections)
+                cut = 0
+                breakers = []
+                for connection, breaker in connections:
+                    if _shut_down(connection):
+                        cut += 1
+                        if breaker is not None and breaker not in breakers:
+                            breakers.append(breaker)
+                for breaker in breakers:
+                    breaker.failed(TimeoutError("no answer"))
                 self.cuts += cut
                 logger.warning(
                     "database did not answer within %.1f s: %d connection(s) of this process cut",
@@ -198,32 +206,40 @@ def _shut_down(dbapi_connection: Any) -> int:
 
 
 watchdog = Watchdog()
-# New connections to a PostgreSQL that hung (a connect timeout, or the watchdog had to cut):
-# refused at once for a few seconds, then one request probes. Without it every request would
-# wait its connect timeout, every worker stuck in turn, /readyz queued behind them.
-connecting = Breaker("PostgreSQL (new connections)", seconds=3, longest=15)
 
 
-class BreakerOpen(Exception):
-    """Marks the refusal made by the breaker itself (not a failure of the server)."""
+def connecting(dialect: Any) -> Breaker:
+    """The breaker of new connections of one engine (its dialect): after a connect timeout, or
+    once the watchdog had to cut, new connections to that PostgreSQL are refused at once for
+    3 s (doubling up to 15 s while it lasts), then one request probes. Without it every request
+    would wait its connect timeout, every worker stuck in turn, /readyz queued behind them."""
+    found = getattr(dialect, "_ngowg_connecting", None)
+    if found is None:
+        found = dialect._ngowg_connecting = Breaker(
+            "PostgreSQL (new connections)", seconds=3, longest=15
+        )
+    return found
 
 
 @sa.event.listens_for(Engine, "do_connect")
-def _refuse_while_hung(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> Any:
-    if dialect.name == "postgresql" and not connecting.allows():
-        error = dialect.loaded_dbapi.OperationalError(
+def _connect_unless_hung(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> Any:
+    if dialect.name != "postgresql":
+        return None
+    breaker = connecting(dialect)
+    if not breaker.allows():
+        raise dialect.loaded_dbapi.OperationalError(
             "the database did not answer lately: not asked again yet"
         )
-        error.__cause__ = BreakerOpen()
-        raise error
-    return None
-
-
-@sa.event.listens_for(Engine, "connect")
-def _watch_postgres(dbapi_connection: Any, connection_record: Any) -> None:
-    if hasattr(dbapi_connection, "pgconn"):  # psycopg 3
-        watchdog.track(dbapi_connection)
-        connecting.succeeded()
+    probing = breaker.is_open()
+    try:
+        connection = dialect.connect(*cargs, **cparams)
+    except Exception as exc:
+        if probing or type(exc).__name__ == "ConnectionTimeout":
+            breaker.failed(exc)
+        raise
+    breaker.succeeded()
+    watchdog.track(connection, breaker)
+    return connection
 
 
 @sa.event.listens_for(Engine, "handle_error")
@@ -234,14 +250,6 @@ def _failed_ping_is_a_lost_connection(context: Any) -> None:
     through as a bug, a 500.)"""
     if context.is_pre_ping:
         context.is_disconnect = True
-        return
-    original = context.original_exception
-    if context.connection is None and context.dialect.name == "postgresql":
-        if isinstance(original.__cause__, BreakerOpen):
-            return
-        timed_out = type(original).__name__ == "ConnectionTimeout"
-        if timed_out or connecting.is_open():  # a timeout, or the probe failed
-            connecting.failed(original)
 
 
 def request_deadline(app: Flask) -> float:
@@ -407,9 +415,7 @@ def release_session(error: BaseException | None = None) -> None:
             db.session.registry.clear()
         where = g.get("ngowg_request", "a command")
         if is_unavailable(exc):
-            logger.warning(
-                "database connection lost after %s, discarded (%s)", where, _reason(exc)
-            )
+            logger.warning("database connection lost after %s, discarded (%s)", where, _reason(exc))
         else:
             logger.error("closing the session failed after %s", where, exc_info=exc)
 
