@@ -17,7 +17,12 @@ Tuned for a 2-core machine behind nginx:
   measured about 100 MB after tens of thousands of requests, and at 2,000 a worker was
   restarted every few seconds under the benchmark's load, when a restart on a busy 2-core
   machine takes seconds of CPU (PERFORMANCE.md).
-- The access log holds no query string (search terms about people) and no secret part of a
+- Graceful shutdown: on SIGTERM /readyz answers 503 at once and the server keeps serving for
+  SHUTDOWN_DRAIN_SECONDS (default 10), so that a load balancer checking /readyz stops sending
+  it requests before it stops listening (connections still waiting in the listen queue when a
+  server closes its socket are reset); then gunicorn's own graceful stop (graceful_timeout). A
+  second SIGTERM stops at once. SIGINT and SIGQUIT stop at once as before.
+- The access and error logs hold no query string (search terms about people) and no secret part of a
   path: every rule with a secret argument (reset, invitation, reminder links, any added later)
   is redacted, derived from the URL map by create_app in each worker (redaction.py); the
   worker heartbeat lives in /dev/shm when it exists, so a slow
@@ -25,11 +30,14 @@ Tuned for a 2-core machine behind nginx:
 """
 
 import os
+import signal
+import threading
 
 from gunicorn.glogging import Logger
 
+from ngowg_directory import draining
 from ngowg_directory.config import ConfigError, server_workers
-from ngowg_directory.redaction import loggable_path
+from ngowg_directory.redaction import loggable_path, redact_handlers
 
 ENV_NAME = os.environ.get("NGOWG_ENV", "development")
 LIMITS_STORAGE = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -66,11 +74,24 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # instance) would take it over. The app needs no runtime control, so it is off.
 control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+try:
+    DRAIN_SECONDS = float(os.environ.get("SHUTDOWN_DRAIN_SECONDS", "10"))
+except ValueError:
+    raise SystemExit(
+        "ngowg-directory refuses to start: SHUTDOWN_DRAIN_SECONDS must be a number of seconds"
+    ) from None
 
 
 class RedactingLogger(Logger):
     """Access log lines without the secret segment of any secret-bearing route (the rules are
-    installed by create_app when the worker loads the app)."""
+    installed by create_app when the worker loads the app); every line of the access and error
+    logs through redaction.redact_text (gunicorn's error log writes a failed request's whole
+    URL, query string included)."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        redact_handlers(self.error_log)
+        redact_handlers(self.access_log)
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
@@ -93,3 +114,31 @@ def on_starting(server):
             asked,
         )
     server.num_workers = exact
+    drain_on_term(server)
+
+
+def drain_on_term(server):
+    """SIGTERM: /readyz answers 503 at once (draining.start), the server keeps serving for
+    DRAIN_SECONDS, then stops as gunicorn does (a second SIGTERM stops at once).
+
+    The master handles signals in its main loop by name (`handle_term`); this replaces that
+    handler on this arbiter alone. A timer thread puts SIGTERM back in the master's signal
+    queue when the drain period is over, which the original handler then receives."""
+    stop = server.handle_term
+    if DRAIN_SECONDS <= 0:
+        return
+
+    def handle_term():
+        if draining.active():
+            stop()
+        draining.start()
+        server.log.info(
+            "SIGTERM: /readyz answers 503; still serving for %.0f s before stopping "
+            "(SHUTDOWN_DRAIN_SECONDS; a second SIGTERM stops at once)",
+            DRAIN_SECONDS,
+        )
+        timer = threading.Timer(DRAIN_SECONDS, server.SIG_QUEUE.put_nowait, (signal.SIGTERM,))
+        timer.daemon = True
+        timer.start()
+
+    server.handle_term = handle_term

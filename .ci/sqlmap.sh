@@ -38,6 +38,7 @@ export NGOWG_INSTANCE_PATH=$WORK/instance
 export DATABASE_URL=sqlite:///$WORK/instance/ngowg.db
 export GUNICORN_BIND=127.0.0.1:$PORT
 export WEB_CONCURRENCY=2
+export SHUTDOWN_DRAIN_SECONDS=0  # stopped by the script, no load balancer to drain for
 # Two workers need their limits in Redis (with memory:// gunicorn runs one, and one idle
 # connection sqlmap opens then holds the only worker until its 30 s timeout).
 export RATELIMIT_STORAGE_URI=${SQLMAP_REDIS_URL:-redis://127.0.0.1:6379/13}

@@ -53,6 +53,7 @@ def app_env(instance: Path, database_url: str, **settings: str) -> dict[str, str
         BASE_URL="http://127.0.0.1",
         PYTHONUNBUFFERED="1",
         GUNICORN_LOG_LEVEL="warning",
+        SHUTDOWN_DRAIN_SECONDS="0",  # no load balancer to drain for: stop at once
         **RAISED_LIMITS,
     )
     env.update(settings)

@@ -54,11 +54,18 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
 
 
 def configure_logging(app: Flask) -> None:
-    """Log to stderr with the module name; the app never logs secrets or contact details."""
+    """Log to stderr with the module name; the app never logs secrets or contact details, and
+    every line goes through the same redaction as gunicorn's logs (no query string, no secret
+    path segment, no API token: redaction.redact_text)."""
     if not logging.getLogger().handlers:
+        from . import database, redaction
+
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(database.QUIET_LOST_CONNECTIONS)  # before the redaction
+        redaction.redact_handlers(logging.getLogger())
 
 
 def register_extensions(app: Flask) -> None:

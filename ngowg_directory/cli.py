@@ -308,4 +308,8 @@ def main() -> None:
     """Console script `ngowg`."""
     from . import create_app
 
-    FlaskGroup(create_app=lambda: create_app(), help="ngowg-directory administration")()
+    # No statement timeout on the command line: a migration, backup or reindex may take long.
+    FlaskGroup(
+        create_app=lambda: create_app(DATABASE_STATEMENT_TIMEOUT=0),
+        help="ngowg-directory administration",
+    )()

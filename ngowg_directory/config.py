@@ -115,6 +115,11 @@ class Config:
         self.DATABASE_POOL_TIMEOUT = _env_int("DATABASE_POOL_TIMEOUT", 10)
         self.DATABASE_CONNECT_TIMEOUT = _env_int("DATABASE_CONNECT_TIMEOUT", 5)
         self.DATABASE_POOL_RECYCLE = _env_int("DATABASE_POOL_RECYCLE", 1800)
+        # The longest a PostgreSQL statement of the served app may run (its statement_timeout;
+        # 0: none); a request whose database calls wait 1 s longer than this (the server hung,
+        # not refusing) has its process's connections cut by the watchdog and answers 503
+        # (database.py). The `ngowg` command line runs without it (migrations, backups).
+        self.DATABASE_STATEMENT_TIMEOUT = _env_int_from("DATABASE_STATEMENT_TIMEOUT", 5, 0, 25)
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         # A Redis that hangs (not only one that is down) costs a request half a second at
@@ -129,6 +134,12 @@ class Config:
         self.RATELIMIT_API = os.environ.get("RATELIMIT_API", "1000 per hour")
         self.RATELIMIT_API_AUTH_FAILURES = os.environ.get(
             "RATELIMIT_API_AUTH_FAILURES", "20 per minute"
+        )
+        # While Redis is away each process counts limits in its own memory: every limit is then
+        # divided by the number of processes that serve in all (every worker of every server),
+        # so that together they allow no more than the limit (ratelimits.py).
+        self.RATELIMIT_FALLBACK_PROCESSES = _env_int_from(
+            "RATELIMIT_FALLBACK_PROCESSES", _env_int("WEB_CONCURRENCY", 2), 1
         )
         # Search answers (search/cache.py): Redis shared by every worker, else per process.
         self.SEARCH_CACHE_URL = os.environ.get("SEARCH_CACHE_URL", "")
@@ -219,6 +230,7 @@ class Config:
                 pool_timeout=self.DATABASE_POOL_TIMEOUT,
                 pool_recycle=self.DATABASE_POOL_RECYCLE,
                 connect_timeout=self.DATABASE_CONNECT_TIMEOUT,
+                statement_timeout=self.DATABASE_STATEMENT_TIMEOUT,
             ),
             **self.SQLALCHEMY_ENGINE_OPTIONS,
         }

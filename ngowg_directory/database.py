@@ -1,16 +1,30 @@
 """Database engine settings and what happens when the database does not answer.
 
-SQLite runs in WAL mode with a busy timeout and foreign keys. PostgreSQL connections come from
-a small pool per process, each one tested before use (`pool_pre_ping`), so that connections
-killed by a database restart are dropped instead of failing a request. While the database does
-not answer, pages answer 503 with Retry-After (never a traceback) and `/readyz` answers 503.
+SQLite runs in WAL mode with a busy timeout (its lock timeout) and foreign keys. PostgreSQL
+connections come from a small pool per process, each one tested before use (`pool_pre_ping`),
+so that connections killed by a database restart are dropped instead of failing a request.
+While the database does not answer, pages answer 503 with Retry-After (never a traceback) and
+`/readyz` answers 503.
+
+Time limits, so that a database that hangs (stopped, not refusing) costs seconds, not workers:
+libpq's `connect_timeout`, TCP keepalives and `tcp_user_timeout` (a peer that vanished), the
+server's `statement_timeout` (a statement that runs too long), and, for a server that accepts
+bytes but answers nothing (its processes stopped: the kernel still acknowledges), the
+`Watchdog`: a thread of each process that shuts the sockets of the process's connections down
+once a request has waited past its deadline, which libpq reports as a lost connection (503).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import socket
 import sqlite3
+import threading
+import time
+import weakref
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,12 +33,29 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.wrappers import Response
 
+from .breaker import Breaker
+
 logger = logging.getLogger(__name__)
 
 # Below gunicorn's 30 s worker timeout: a writer waits for the lock, then the page answers.
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # What a 503 tells the browser (and a load balancer) about when to try again.
 RETRY_AFTER_SECONDS = 30
+# TCP: an idle connection is probed after 10 s, 3 times 3 s apart; data left unacknowledged
+# for 10 s ends the connection (a peer machine or network that vanished).
+KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 3,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+}
+# A request's database calls get the statement timeout and this much more before the
+# watchdog cuts the process's connections (the server's own timeout answers first when the
+# server runs at all).
+WATCHDOG_GRACE_SECONDS = 1.0
+# /readyz waits this long for `SELECT 1`, whatever the database does.
+READY_WAIT_SECONDS = 0.8
 
 
 @sa.event.listens_for(Engine, "connect")
@@ -47,14 +78,17 @@ def engine_options(
     pool_timeout: int,
     pool_recycle: int,
     connect_timeout: int,
+    statement_timeout: int = 0,
 ) -> dict[str, Any]:
     """SQLAlchemy engine options for a database URL (see the pool notes in config.py).
 
-    Every connection is tested before use. The pool sizes and the connect timeout apply to
-    server databases only: SQLite has no server to wait for, and an in-memory SQLite database
-    uses a pool that takes no size.
+    Every connection is tested before use, and no statement's parameters are put in an error
+    message (they can be what a person typed: errors reach the log). The pool sizes and the
+    time limits apply to server databases only: SQLite has no server to wait for, and an
+    in-memory SQLite database uses a pool that takes no size. `statement_timeout` (seconds,
+    0 for none) is PostgreSQL's for every statement of these connections.
     """
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if sa.engine.make_url(url).get_backend_name() == "sqlite":
         return options
     options.update(
@@ -64,8 +98,208 @@ def engine_options(
         pool_recycle=pool_recycle,
     )
     if url.startswith("postgresql"):
-        options["connect_args"] = {"connect_timeout": connect_timeout}
+        connect_args: dict[str, Any] = {"connect_timeout": connect_timeout, **KEEPALIVES}
+        if statement_timeout > 0:
+            connect_args["options"] = f"-c statement_timeout={statement_timeout * 1000}"
+        options["connect_args"] = connect_args
     return options
+
+
+# --- the watchdog ------------------------------------------------------------------------
+
+
+class Watchdog:
+    """Cuts this process's PostgreSQL connections when a request waits past its deadline.
+
+    A PostgreSQL whose processes are stopped (SIGSTOP, a hung machine whose kernel still
+    answers TCP) never answers and never refuses: libpq would wait for ever, and gunicorn
+    would kill the worker after 30 s. Each request (and each readiness check) runs under a
+    deadline (`deadline`); a thread checks every 0.1 s, and once a deadline has passed it
+    shuts down the socket of every connection this process holds. The blocked call then
+    fails as a lost connection (SQLAlchemy invalidates it; the page answers 503), and the
+    other pooled connections, to the same stopped server, are not reused either. The thread
+    never touches the connection objects otherwise: `shutdown` on a duplicate of the socket
+    is safe from any thread, and the file descriptor stays the connection's own."""
+
+    TICK = 0.1
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._connections: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        self._deadlines: dict[int, tuple[float, float]] = {}
+        self._pid: int | None = None
+        self.cuts = 0
+
+    def track(self, dbapi_connection: Any, breaker: Any = None) -> None:
+        """Watch a connection; once cut, its engine's breaker of new connections opens."""
+        with self._lock:
+            self._connections[dbapi_connection] = breaker
+
+    def _ensure_thread(self) -> None:
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid == os.getpid():  # a forked worker starts its own thread
+                return
+            self._pid = os.getpid()
+            self._deadlines.clear()
+            threading.Thread(target=self._run, name="database-watchdog", daemon=True).start()
+
+    @contextlib.contextmanager
+    def deadline(self, seconds: float) -> Iterator[None]:
+        """Calls in this block that wait on PostgreSQL longer than `seconds` are cut."""
+        if seconds <= 0:
+            yield
+            return
+        self._ensure_thread()
+        ident = threading.get_ident()
+        with self._lock:
+            self._deadlines[ident] = (time.monotonic() + seconds, seconds)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._deadlines.pop(ident, None)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.TICK)
+            now = time.monotonic()
+            with self._lock:
+                overdue = [(i, s) for i, (due, s) in self._deadlines.items() if due <= now]
+                for ident, _seconds in overdue:
+                    del self._deadlines[ident]  # once per deadline
+                connections = list(self._connections.items()) if overdue else []
+            if overdue:
+                cut = 0
+                breakers = []
+                for connection, breaker in connections:
+                    if _shut_down(connection):
+                        cut += 1
+                        if breaker is not None and breaker not in breakers:
+                            breakers.append(breaker)
+                for breaker in breakers:
+                    breaker.failed(TimeoutError("no answer"))
+                self.cuts += cut
+                logger.warning(
+                    "database did not answer within %.1f s: %d connection(s) of this process cut",
+                    overdue[0][1],
+                    cut,
+                )
+
+
+def _shut_down(dbapi_connection: Any) -> int:
+    try:
+        if dbapi_connection.closed:
+            return 0
+        fd = dbapi_connection.fileno()
+        duplicate = socket.socket(fileno=os.dup(fd))
+    except Exception:  # closed meanwhile
+        return 0
+    try:
+        duplicate.shutdown(socket.SHUT_RDWR)
+        return 1
+    except OSError:
+        return 0
+    finally:
+        duplicate.close()
+
+
+watchdog = Watchdog()
+
+
+def connecting(dialect: Any) -> Breaker:
+    """The breaker of new connections of one engine (its dialect): after a connect timeout, or
+    once the watchdog had to cut, new connections to that PostgreSQL are refused at once for
+    3 s (doubling up to 15 s while it lasts), then one request probes. Without it every request
+    would wait its connect timeout, every worker stuck in turn, /readyz queued behind them."""
+    found = getattr(dialect, "_ngowg_connecting", None)
+    if found is None:
+        found = dialect._ngowg_connecting = Breaker(
+            "PostgreSQL (new connections)", seconds=3, longest=15
+        )
+    return found
+
+
+@sa.event.listens_for(Engine, "do_connect")
+def _connect_unless_hung(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> Any:
+    if dialect.name != "postgresql":
+        return None
+    breaker = connecting(dialect)
+    if not breaker.allows():
+        raise dialect.loaded_dbapi.OperationalError(
+            "the database did not answer lately: not asked again yet"
+        )
+    probing = breaker.is_open()
+    try:
+        connection = dialect.connect(*cargs, **cparams)
+    except Exception as exc:
+        if probing or type(exc).__name__ == "ConnectionTimeout":
+            breaker.failed(exc)
+        raise
+    breaker.succeeded()
+    watchdog.track(connection, breaker)
+    return connection
+
+
+@sa.event.listens_for(Engine, "handle_error")
+def _failed_ping_is_a_lost_connection(context: Any) -> None:
+    """Any error of the test before a pooled connection is used means the connection is gone:
+    reconnect. (psycopg raises ProgrammingError, "can't change 'autocommit' now", when the
+    ping ran into a socket that a terminated backend had closed: SQLAlchemy would let that
+    through as a bug, a 500.)"""
+    if context.is_pre_ping:
+        context.is_disconnect = True
+
+
+def request_deadline(app: Flask) -> float:
+    """How long a request may wait on the database before the watchdog cuts (0: never)."""
+    seconds = int(app.config.get("DATABASE_STATEMENT_TIMEOUT") or 0)
+    url = str(app.config.get("SQLALCHEMY_DATABASE_URI", ""))
+    if seconds <= 0 or not url.startswith("postgresql"):
+        return 0
+    return seconds + WATCHDOG_GRACE_SECONDS
+
+
+# --- readiness -----------------------------------------------------------------------------
+
+_ready_lock = threading.Lock()
+_ready_pending: dict[int, threading.Thread] = {}
+
+
+def database_answers(app: Flask, wait: float = READY_WAIT_SECONDS) -> tuple[bool, str]:
+    """Whether the database answers `SELECT 1` within `wait` seconds, and why not.
+
+    The check runs in a thread of its own, so that the probe answers in time whatever the
+    database does (a stopped server, a full pool); while one check is still waiting, the next
+    probe answers at once without starting another."""
+    from .extensions import db
+
+    engine = db.engine
+    deadline = request_deadline(app)
+    outcome: dict[str, str] = {}
+
+    def check() -> None:
+        try:
+            with watchdog.deadline(deadline), engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+            outcome["ok"] = "ready"
+        except Exception as exc:
+            outcome["error"] = type(exc).__name__
+
+    with _ready_lock:
+        pending = _ready_pending.get(id(engine))
+        if pending is not None and pending.is_alive():
+            return False, "still waiting for the previous check"
+        thread = threading.Thread(target=check, name="readiness-check", daemon=True)
+        _ready_pending[id(engine)] = thread
+        thread.start()
+    thread.join(wait)
+    if thread.is_alive():
+        return False, f"no answer within {wait} s"
+    if "ok" in outcome:
+        return True, "ready"
+    return False, outcome.get("error", "unknown")
 
 
 class DatabaseUnavailable(ServiceUnavailable):
@@ -94,6 +328,31 @@ def is_unavailable(error: Exception) -> bool:
         return any(text in str(original) for text in SQLITE_UNAVAILABLE)
     # psycopg raises OperationalError for connection trouble; SQL mistakes have other classes.
     return isinstance(error, sa.exc.OperationalError)
+
+
+class QuietLostConnections(logging.Filter):
+    """SQLAlchemy's own pool logs an error with its traceback when closing a cursor or
+    resetting a connection that the server has killed. A lost connection is an outage, not a
+    bug: one warning line instead (a handler filter: the pool's loggers are many)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("sqlalchemy") or not record.exc_info:
+            return True
+        error = record.exc_info[1]
+        lost = isinstance(error, sa.exc.DBAPIError) and is_unavailable(error)
+        if not lost and error is not None:
+            # The DBAPI's own error, not wrapped: psycopg reports connection trouble as
+            # OperationalError (a terminated backend: AdminShutdown, one of them).
+            lost = any(cls.__name__ == "OperationalError" for cls in type(error).__mro__)
+        if lost and isinstance(error, Exception):
+            record.msg = f"{record.getMessage()} ({_reason(error)})"
+            record.args = None
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+QUIET_LOST_CONNECTIONS = QuietLostConnections()
 
 
 def _reason(error: Exception) -> str:
@@ -130,9 +389,40 @@ def handle_unavailable(error: Exception) -> Response:
     return response
 
 
+def note_request(error: BaseException | None = None) -> None:
+    """Keep what release_session may log (the request is gone by then): method and path."""
+    from .redaction import loggable_path
+
+    g.ngowg_request = f"{request.method} {loggable_path(request.path)}"
+
+
+def release_session(error: BaseException | None = None) -> None:
+    """End the app context's session without letting a dead connection break the answer.
+
+    Flask-SQLAlchemy's own teardown closes the session too, but a rollback on a connection
+    the server has just killed raises there, outside every error handler, and gunicorn would
+    answer its bare 500. This runs first (registered after it: teardowns run in reverse): the
+    answer is already made and right (every read and commit of the request succeeded), so the
+    failure only costs the connection, which is discarded, and one line in the log."""
+    from .extensions import db
+
+    try:
+        db.session.remove()
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            db.session.invalidate()
+        with contextlib.suppress(Exception):
+            db.session.registry.clear()
+        where = g.get("ngowg_request", "a command")
+        if is_unavailable(exc):
+            logger.warning("database connection lost after %s, discarded (%s)", where, _reason(exc))
+        else:
+            logger.error("closing the session failed after %s", where, exc_info=exc)
+
+
 def init_app(app: Flask) -> None:
     """Make a SQLite database file (and its folder, when missing) private before SQLite opens
-    it; answer 503 while the database does not answer."""
+    it; answer 503 while the database does not answer; close sessions safely."""
     url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         from pathlib import Path
@@ -145,3 +435,5 @@ def init_app(app: Flask) -> None:
         files.private_sqlite(url.database)
     for error in UNAVAILABLE_ERRORS:
         app.register_error_handler(error, handle_unavailable)
+    app.teardown_request(note_request)
+    app.teardown_appcontext(release_session)

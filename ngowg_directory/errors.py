@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -97,12 +100,106 @@ def render_error(error: HTTPException) -> Response:
 
 def handle_unexpected(error: Exception) -> Response:
     """Roll back, log the traceback server-side, and show a plain 500."""
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except Exception:  # a dead connection: discarded, the page still answers
+        with contextlib.suppress(Exception):
+            db.session.invalidate()
     logger.exception("unhandled error on %s %s", request.method, loggable_path(request.path))
     return render_error(InternalServerError())
 
 
+def handle_internal(error: InternalServerError) -> Response:
+    """A 500 made by Flask itself from an error outside the view (an after_request hook, an
+    error handler): a database that stopped answering there is still a 503."""
+    from .database import handle_unavailable, is_unavailable
+
+    original = getattr(error, "original_exception", None)
+    if isinstance(original, Exception) and is_unavailable(original):
+        return handle_unavailable(original)
+    return render_error(error)
+
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class SafetyNet:
+    """The outermost WSGI layer: each request runs under the database watchdog's deadline, and
+    whatever escapes Flask (a teardown, a failing error page) is answered with the site's own
+    error page and every security header, never gunicorn's bare 500 and its traceback:
+    503 with Retry-After when the database stopped answering, 500 otherwise."""
+
+    def __init__(self, app: Flask, inner: WsgiApp) -> None:
+        self.app = app
+        self.inner = inner
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        from .database import watchdog
+
+        started: list[bool] = []
+
+        def noted(*args: Any) -> Any:
+            started.append(True)
+            return start_response(*args)
+
+        with watchdog.deadline(self.app.config.get("REQUEST_DATABASE_DEADLINE", 0)):
+            try:
+                return self.inner(environ, noted)
+            except Exception as exc:
+                return self.answer(environ, start_response, exc, replacing=bool(started))
+
+    def answer(
+        self,
+        environ: dict[str, Any],
+        start_response: Callable[..., Any],
+        exc: Exception,
+        *,
+        replacing: bool,
+    ) -> Any:
+        from .database import RETRY_AFTER_SECONDS, DatabaseUnavailable, _reason, is_unavailable
+        from .extensions import login_manager
+        from .headers import STATIC_HEADERS, set_security_headers
+
+        unavailable = is_unavailable(exc)
+        where = f"{environ.get('REQUEST_METHOD')} {loggable_path(environ.get('PATH_INFO', ''))}"
+        if unavailable:
+            logger.warning("database unavailable on %s (%s)", where, _reason(exc))
+        else:
+            logger.error("unhandled error outside the view on %s", where, exc_info=exc)
+        error = DatabaseUnavailable() if unavailable else InternalServerError()
+        try:
+            with self.app.request_context(environ):
+                g._login_user = login_manager.anonymous_user()  # the page needs no database
+                response = render_error(error)
+                if unavailable:
+                    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+                response = set_security_headers(response)
+        except Exception:
+            logger.exception("the error page failed on %s", where)
+            response = Response(str(MESSAGES[error.code]), error.code, mimetype="text/plain")
+            response.headers.update(STATIC_HEADERS)
+            response.headers["Cache-Control"] = "no-store"
+            if unavailable:
+                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        if not replacing:
+            return response(environ, start_response)
+        exc_info = (type(exc), exc, exc.__traceback__)
+
+        def restart(status: str, headers: list[Any], _exc_info: Any = None) -> Any:
+            # The failed answer had called start_response already: replace it, as WSGI
+            # allows until the headers are sent (gunicorn re-raises when they were, which
+            # nothing could mend).
+            return start_response(status, headers, exc_info)
+
+        return response(environ, restart)
+
+
 def init_app(app: Flask) -> None:
-    """Register the handlers."""
+    """Register the handlers, and the safety net around the whole app."""
+    from .database import request_deadline
+
     app.register_error_handler(HTTPException, render_error)
+    app.register_error_handler(InternalServerError, handle_internal)
     app.register_error_handler(Exception, handle_unexpected)
+    app.config["REQUEST_DATABASE_DEADLINE"] = request_deadline(app)
+    app.wsgi_app = SafetyNet(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -59,29 +59,67 @@ def add_limit_headers(response: Response) -> Response:
     return response
 
 
+def divided(value: str, processes: int) -> str:
+    """A limit string for one of `processes` processes counting apart, so that together they
+    allow no more than `value`: each allows floor(amount / processes) per window, or, when
+    that would be less than one, 1 per that many windows ("10 per minute" over 4 processes:
+    "2 per 1 minute"; over 40: "1 per 4 minute")."""
+    from limits import parse_many
+
+    if processes <= 1:
+        return value
+    parts = []
+    for item in parse_many(value):
+        unit = item.GRANULARITY.name
+        if item.amount >= processes:
+            parts.append(f"{item.amount // processes} per {item.multiples} {unit}")
+        else:
+            windows = -(-processes // item.amount) * item.multiples
+            parts.append(f"1 per {windows} {unit}")
+    return "; ".join(parts)
+
+
+def falling_back() -> bool:
+    """Whether the limiter counts in this process's memory because Redis did not answer
+    (Flask-Limiter's in-memory fallback, which probes Redis again with a growing back-off)."""
+    from .extensions import limiter
+
+    return bool(getattr(limiter, "_storage_dead", False))
+
+
+def configured_limit(name: str) -> str:
+    """The limit of setting `name`: as configured while the limits are shared (Redis, or one
+    process with memory://); while Redis is away, divided by RATELIMIT_FALLBACK_PROCESSES so
+    that the harvesting guard stays as strict as configured over all the processes."""
+    value = current_app.config[name]
+    if falling_back():
+        return divided(value, int(current_app.config.get("RATELIMIT_FALLBACK_PROCESSES", 1)))
+    return value
+
+
 def login_limit() -> str:
     """Per-address sign-in attempts, from RATELIMIT_LOGIN."""
-    return current_app.config["RATELIMIT_LOGIN"]
+    return configured_limit("RATELIMIT_LOGIN")
 
 
 def search_limit_value() -> str:
     """Per-user searches, from RATELIMIT_SEARCH."""
-    return current_app.config["RATELIMIT_SEARCH"]
+    return configured_limit("RATELIMIT_SEARCH")
 
 
 def profile_limit_value() -> str:
     """Per-user profile views, from RATELIMIT_PROFILE_VIEWS."""
-    return current_app.config["RATELIMIT_PROFILE_VIEWS"]
+    return configured_limit("RATELIMIT_PROFILE_VIEWS")
 
 
 def api_limit_value() -> str:
     """API requests per token owner, from RATELIMIT_API."""
-    return current_app.config["RATELIMIT_API"]
+    return configured_limit("RATELIMIT_API")
 
 
 def api_auth_failure_limit_value() -> str:
     """API requests without a working token per address, from RATELIMIT_API_AUTH_FAILURES."""
-    return current_app.config["RATELIMIT_API_AUTH_FAILURES"]
+    return configured_limit("RATELIMIT_API_AUTH_FAILURES")
 
 
 def record_breach(limit: object) -> None:

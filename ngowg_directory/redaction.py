@@ -84,3 +84,52 @@ def loggable_path(path: str) -> str:
                 return "/".join(parts[: index + 1])
         return "/".join(parts)
     return path
+
+
+# --- whole log lines -------------------------------------------------------------------------
+
+# A query string after a path or URL (search terms about people, tokens in links).
+_QUERY = re.compile(r"(/[^\s?\"'<>]*)\?[^\s\"'<>]*")
+# A request line's path, whose secret segments loggable_path removes.
+_REQUEST_PATH = re.compile(r"\b(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)(\s+)(/[^\s\"'<>]*)")
+# An API token (services/tokens.py), wherever it appears.
+_API_TOKEN = re.compile(r"ngowg_[A-Za-z0-9_\-]{16,}")
+
+
+def redact_text(text: str) -> str:
+    """A log line without query strings, secret path segments or API tokens: the one
+    redaction of gunicorn's access and error logs and the app's own (LogRedactor)."""
+    if "?" in text:
+        text = _QUERY.sub(r"\1", text)
+    text = _REQUEST_PATH.sub(lambda m: m[1] + m[2] + loggable_path(m[3]), text)
+    if "ngowg_" in text:
+        text = _API_TOKEN.sub("ngowg_" + REDACTED, text)
+    return text
+
+
+class LogRedactor:
+    """A logging filter (for handlers: it sees every record they write, whichever logger made
+    it) that rewrites each record's message, and its traceback text, through redact_text."""
+
+    def filter(self, record: Any) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: logging reports it itself
+            return True
+        record.msg, record.args = redact_text(message), None
+        if record.exc_info and not record.exc_text:
+            import logging
+
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_text(record.exc_text)
+        return True
+
+
+LOG_REDACTOR = LogRedactor()
+
+
+def redact_handlers(logger: Any) -> None:
+    """Put the redactor on every handler of `logger` (a logging.Logger)."""
+    for handler in logger.handlers:
+        handler.addFilter(LOG_REDACTOR)

@@ -19,6 +19,8 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -137,6 +139,50 @@ class PrivatePostgres:
         """`fast`: sessions are ended cleanly; `immediate`: every process is killed at once."""
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
         self.running = False
+
+    def processes(self) -> list[int]:
+        """The postmaster's pid and its children's (backends, background workers)."""
+        try:
+            master = int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return []
+        children: list[int] = []
+        for task in Path(f"/proc/{master}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                children.extend(int(pid) for pid in task.read_text().split())
+        return [master, *children]
+
+    def pause(self) -> list[int]:
+        """Hang: every process of the cluster stopped (SIGSTOP). The kernel still accepts
+        connections and acknowledges what is sent; nothing answers. Returns the pids."""
+        stopped = []
+        for pid in self.processes():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+                stopped.append(pid)
+        # Backends forked by the postmaster just before it stopped.
+        for pid in set(self.processes()) - set(stopped):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+                stopped.append(pid)
+        return stopped
+
+    def resume(self, pids: list[int]) -> None:
+        for pid in [*pids, *self.processes()]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+    def terminate_backends(self, database: str) -> int:
+        """pg_terminate_backend for every session on `database`; how many were ended."""
+        import psycopg
+
+        with psycopg.connect(self.url("postgres"), autocommit=True, connect_timeout=5) as conn:
+            ended = conn.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (database,),
+            ).fetchone()
+        return int(ended[0]) if ended else 0
 
     def createdb(self, name: str) -> str:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
@@ -275,6 +321,7 @@ class Outcome:
     body: str
     headers: dict[str, str]
     error: str | None = None
+    kind: str = ""
 
     @property
     def seconds(self) -> float:
@@ -302,10 +349,13 @@ def send(
     browser: Browser | None = None,
     *,
     method: str = "GET",
-    fields: dict[str, str] | None = None,
+    fields: dict[str, str] | list[tuple[str, str]] | None = None,
     timeout: float = 40,
+    kind: str = "",
+    keep_cookies: bool = False,
 ) -> Outcome:
-    """One request with a probe number; never raises (a failure is in `error`)."""
+    """One request with a probe number; never raises (a failure is in `error`). With
+    `keep_cookies`, the cookies it sets go into the browser's jar."""
     probe = next_probe()
     headers = {"Accept": "text/html", "X-Probe": str(probe)}
     if browser is not None and browser.cookies:
@@ -323,11 +373,20 @@ def send(
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         text = response.read().decode("utf-8", errors="replace")
+        if keep_cookies and browser is not None:
+            browser._store(response.headers.get_all("Set-Cookie") or [])
         return Outcome(
-            probe, path, started, time.monotonic(), response.status, text, dict(response.headers)
+            probe,
+            path,
+            started,
+            time.monotonic(),
+            response.status,
+            text,
+            dict(response.headers),
+            kind=kind,
         )
     except (OSError, http.client.HTTPException) as exc:
-        return Outcome(probe, path, started, time.monotonic(), None, "", {}, repr(exc))
+        return Outcome(probe, path, started, time.monotonic(), None, "", {}, repr(exc), kind)
     finally:
         connection.close()
 
@@ -378,4 +437,151 @@ class Traffic:
         """Requests sent after `start` that were answered before `end`."""
         with self._lock:
             found = [o for o in self.outcomes if o.started >= start and o.ended <= end]
+        return sorted(found, key=lambda outcome: outcome.started)
+
+
+# --- the mixed load --------------------------------------------------------------------------
+
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+# Search words: "zebrafault" must never reach a log (no query string does).
+SEARCH_WORDS = ["", "zebrafault", "women", "peace"]
+
+
+@dataclass
+class Write:
+    """One write a person attempted: its unique marker and the answer (302: acknowledged)."""
+
+    kind: str  # "edit" or "request"
+    person: int
+    marker: str
+    target: int | None
+    outcome: Outcome
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.outcome.status == 302
+
+
+@dataclass
+class LoadPerson:
+    """A signed-in person of the load: her id, name, and her browser (its cookies)."""
+
+    user_id: int
+    name: str
+    browser: Browser
+
+
+@dataclass
+class MixedLoad:
+    """Signed-in people, one thread each, searching (with query strings), viewing profiles,
+    editing their own profile (a unique marker as title each time) and sending contact
+    requests (a unique marker in each message, each target asked once), until stopped; and a
+    load balancer's health check of /readyz every 0.25 s that stops the load for good (as a
+    balancer would stop sending) once `follow_readiness` is set and the server says 503."""
+
+    server: Server
+    people: list[LoadPerson]
+    targets: list[int]
+    edit_fields: Callable[[str, str, str], dict[str, str]]
+    pause: float = 0.05
+    outcomes: list[Outcome] = field(default_factory=list)
+    writes: list[Write] = field(default_factory=list)
+    follow_readiness: bool = False
+
+    def __post_init__(self) -> None:
+        self._stop = threading.Event()
+        self.unready_at: float | None = None
+        self._lock = threading.Lock()
+        self._threads = [
+            threading.Thread(target=self._person, args=(index,), daemon=True)
+            for index in range(len(self.people))
+        ]
+        self._threads.append(threading.Thread(target=self._balancer, daemon=True))
+
+    def _send(self, person: LoadPerson | None, kind: str, path: str, **kwargs: object) -> Outcome:
+        browser = person.browser if person else None
+        outcome = send(self.server, path, browser, kind=kind, keep_cookies=True, **kwargs)
+        with self._lock:
+            self.outcomes.append(outcome)
+        return outcome
+
+    def _person(self, index: int) -> None:
+        import random
+
+        person = self.people[index]
+        rng = random.Random(index)
+        asked: set[int] = set()
+        actions = ["search"] * 45 + ["view"] * 25 + ["edit"] * 15 + ["ask"] * 15
+        while not self._stop.is_set():
+            action = rng.choice(actions)
+            if action == "search":
+                word, country = rng.choice(SEARCH_WORDS), rng.choice(["", "SS"])
+                self._send(person, "search", f"/directory?q={word}&country={country}")
+            elif action == "view":
+                self._send(person, "view", f"/people/{rng.choice(self.targets)}")
+            elif action == "edit":
+                self._edit(person)
+            else:
+                left = [t for t in self.targets if t not in asked and t != person.user_id]
+                if left:
+                    target = rng.choice(left)
+                    if self._ask(person, target):
+                        asked.add(target)
+            time.sleep(self.pause)
+
+    def _edit(self, person: LoadPerson) -> None:
+        page = self._send(person, "edit form", "/account/profile")
+        if page.status != 200:
+            return
+        marker = f"Marker {uuid.uuid4().hex[:12]}"
+        fields = self.edit_fields(page.body, person.name, marker)
+        answer = self._send(person, "edit", "/account/profile", method="POST", fields=fields)
+        with self._lock:
+            self.writes.append(Write("edit", person.user_id, marker, None, answer))
+
+    def _ask(self, person: LoadPerson, target: int) -> bool:
+        """One contact request; True once it was sent (whatever the answer)."""
+        page = self._send(person, "view", f"/people/{target}")
+        token = CSRF_FIELD.search(page.body)
+        if page.status != 200 or not token or f"/connections/request/{target}" not in page.body:
+            return False
+        marker = f"Marker {uuid.uuid4().hex[:12]}"
+        fields = {
+            "message": f"Fault test request {marker} about the agenda",
+            "csrf_token": token[1],
+        }
+        path = f"/connections/request/{target}"
+        answer = self._send(person, "request", path, method="POST", fields=fields)
+        with self._lock:
+            self.writes.append(Write("request", person.user_id, marker, target, answer))
+        return True
+
+    def _balancer(self) -> None:
+        while not self._stop.is_set():
+            outcome = self._send(None, "readyz", "/readyz", timeout=5)
+            if self.follow_readiness and outcome.status == 503:
+                self.unready_at = outcome.ended
+                self._stop.set()
+                return
+            time.sleep(0.25)
+
+    def __enter__(self) -> MixedLoad:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> list[Outcome]:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(60)
+        return sorted(self.outcomes, key=lambda outcome: outcome.started)
+
+    def between(self, start: float, end: float, kind: str | None = None) -> list[Outcome]:
+        """Requests sent after `start` and answered before `end` (of one kind)."""
+        with self._lock:
+            found = [o for o in self.outcomes if o.started >= start and o.ended <= end]
+        found = [o for o in found if kind is None or o.kind == kind]
         return sorted(found, key=lambda outcome: outcome.started)

@@ -45,6 +45,9 @@ APP_VARIABLES = frozenset(
         "DATABASE_POOL_TIMEOUT",
         "DATABASE_CONNECT_TIMEOUT",
         "DATABASE_POOL_RECYCLE",
+        "DATABASE_STATEMENT_TIMEOUT",
+        "SHUTDOWN_DRAIN_SECONDS",
+        "RATELIMIT_FALLBACK_PROCESSES",
         "SEARCH_CACHE_URL",
         "SEARCH_CACHE_SECONDS",
         "GUNICORN_THREADS",
@@ -89,6 +92,8 @@ def app_env(instance: Path, database_url: str, **settings: str) -> dict[str, str
         RATELIMIT_STORAGE_URI="memory://",
         BASE_URL="http://directory.test",
         PYTHONUNBUFFERED="1",
+        # A stop (SIGTERM) is immediate unless a test is about the drain before it.
+        SHUTDOWN_DRAIN_SECONDS="0",
     )
     env.update(settings)
     return env

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
 from flask import Response, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import i18n
+from .. import database, draining, i18n
 from ..extensions import db, limiter
 from ..ratelimits import search_limit
 from ..services import consent
@@ -43,13 +42,16 @@ def healthz() -> Response:
 @bp.get("/readyz")
 @limiter.exempt
 def readyz() -> tuple[Response, int]:
-    """200 when the database answers, else 503."""
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError as exc:
-        db.session.rollback()
-        logger.warning("readiness check failed: %s", type(exc).__name__)
-        return Response("database unavailable", mimetype="text/plain"), 503
+    """200 when the database answers, else 503; 503 at once while the server drains before it
+    stops (SIGTERM). Answers within a second whatever the database does (database.py)."""
+    if draining.active():
+        return Response("shutting down", mimetype="text/plain"), 503
+    ready, reason = database.database_answers(current_app._get_current_object())
+    if not ready:
+        logger.warning("readiness check failed: %s", reason)
+        answer = Response("database unavailable", mimetype="text/plain")
+        answer.headers["Retry-After"] = str(database.RETRY_AFTER_SECONDS)
+        return answer, 503
     return Response("ready", mimetype="text/plain"), 200
 
 

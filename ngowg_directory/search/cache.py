@@ -37,6 +37,7 @@ from flask import current_app
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from ..breaker import Breaker
 from ..extensions import db
 from ..models import Organization, Profile, User
 from . import Query, Result
@@ -171,26 +172,35 @@ class LocalStore:
 
 
 class RedisStore:
-    """Answers shared by every process through Redis; an unreachable Redis only costs speed."""
+    """Answers shared by every process through Redis; an unreachable Redis only costs speed,
+    and after one failure nothing at all until the breaker probes it again."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, breaker: Breaker | None = None) -> None:
         import redis
 
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.breaker = breaker or Breaker("search cache (Redis)")
 
     def get(self, key: str) -> str | None:
+        if not self.breaker.allows():
+            return None
         try:
             value = self.client.get(key)
         except Exception as exc:  # a cache must never break a search
-            logger.warning("search cache read failed: %s", type(exc).__name__)
+            self.breaker.failed(exc)
             return None
+        self.breaker.succeeded()
         return value.decode() if isinstance(value, bytes) else value
 
     def set(self, key: str, value: str, seconds: int) -> None:
+        if not self.breaker.allows():
+            return
         try:
             self.client.set(key, value, ex=seconds)
         except Exception as exc:
-            logger.warning("search cache write failed: %s", type(exc).__name__)
+            self.breaker.failed(exc)
+            return
+        self.breaker.succeeded()
 
 
 def cache_url() -> str:
