@@ -11,7 +11,8 @@ libpq's `connect_timeout`, TCP keepalives and `tcp_user_timeout` (a peer that va
 server's `statement_timeout` (a statement that runs too long), and, for a server that accepts
 bytes but answers nothing (its processes stopped: the kernel still acknowledges), the
 `Watchdog`: a thread of each process that shuts the sockets of the process's connections down
-once a request has waited past its deadline, which libpq reports as a lost connection (503).
+once one server call has waited past the statement timeout and a grace, which libpq reports
+as a lost connection (503).
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import socket
 import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -109,31 +110,45 @@ def engine_options(
 
 
 class Watchdog:
-    """Cuts this process's PostgreSQL connections when a request waits past its deadline.
+    """Cuts a PostgreSQL connection of this process that has waited too long on one call.
 
     A PostgreSQL whose processes are stopped (SIGSTOP, a hung machine whose kernel still
     answers TCP) never answers and never refuses: libpq would wait for ever, and gunicorn
-    would kill the worker after 30 s. Each request (and each readiness check) runs under a
-    deadline (`deadline`); a thread checks every 0.1 s, and once a deadline has passed it
-    shuts down the socket of every connection this process holds. The blocked call then
-    fails as a lost connection (SQLAlchemy invalidates it; the page answers 503), and the
-    other pooled connections, to the same stopped server, are not reused either. The thread
-    never touches the connection objects otherwise: `shutdown` on a duplicate of the socket
-    is safe from any thread, and the file descriptor stays the connection's own."""
+    would kill the worker after 30 s. A thread of each process looks at its connections every
+    0.1 s: a connection whose server call (a statement, a commit, the ping before use) has been
+    in progress longer than its limit (the connection's statement timeout plus a grace: the
+    server's own timeout answers first whenever the server runs at all) has its socket shut
+    down, and the blocked call fails as a lost connection (SQLAlchemy invalidates it; the page
+    answers 503); the other connections of the process to the same stopped server are cut
+    with it, so they are not reused either. Only a call in progress counts: a long request
+    whose statements each answer (a large import, an export) is never cut. The thread reads
+    the connection's libpq status and never uses the connection otherwise: `shutdown` on a
+    duplicate of the socket is safe from any thread, and the file descriptor stays the
+    connection's own."""
 
     TICK = 0.1
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._connections: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-        self._deadlines: dict[int, tuple[float, float]] = {}
+        # connection -> [limit seconds, breaker, calls begun, (call seen in progress, since)]
+        self._connections: weakref.WeakKeyDictionary[Any, list[Any]] = weakref.WeakKeyDictionary()
         self._pid: int | None = None
         self.cuts = 0
 
-    def track(self, dbapi_connection: Any, breaker: Any = None) -> None:
-        """Watch a connection; once cut, its engine's breaker of new connections opens."""
+    def track(self, dbapi_connection: Any, limit: float, breaker: Any = None) -> None:
+        """Watch a connection whose calls may last `limit` seconds (0: never cut); once cut,
+        its engine's breaker of new connections opens."""
+        if limit <= 0:
+            return
+        self._ensure_thread()
         with self._lock:
-            self._connections[dbapi_connection] = breaker
+            self._connections[dbapi_connection] = [limit, breaker, 0, None]
+
+    def call_begins(self, dbapi_connection: Any) -> None:
+        """A new server call on this connection (a statement, a commit): its clock restarts."""
+        entry = self._connections.get(dbapi_connection)
+        if entry is not None:
+            entry[2] += 1
 
     def _ensure_thread(self) -> None:
         if self._pid == os.getpid():
@@ -142,50 +157,62 @@ class Watchdog:
             if self._pid == os.getpid():  # a forked worker starts its own thread
                 return
             self._pid = os.getpid()
-            self._deadlines.clear()
             threading.Thread(target=self._run, name="database-watchdog", daemon=True).start()
 
-    @contextlib.contextmanager
-    def deadline(self, seconds: float) -> Iterator[None]:
-        """Calls in this block that wait on PostgreSQL longer than `seconds` are cut."""
-        if seconds <= 0:
-            yield
-            return
-        self._ensure_thread()
-        ident = threading.get_ident()
+    def overdue(self, now: float) -> list[tuple[Any, Any, float]]:
+        """The connections whose call in progress began more than their limit ago."""
+        found = []
         with self._lock:
-            self._deadlines[ident] = (time.monotonic() + seconds, seconds)
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._deadlines.pop(ident, None)
+            entries = list(self._connections.items())
+        for connection, entry in entries:
+            limit, breaker, calls, seen = entry
+            if not _in_progress(connection):
+                entry[3] = None
+            elif seen is None or seen[0] != calls:
+                entry[3] = (calls, now)
+            elif now - seen[1] > limit:
+                entry[3] = None  # once per call
+                found.append((connection, breaker, limit))
+        return found
 
     def _run(self) -> None:
         while True:
             time.sleep(self.TICK)
-            now = time.monotonic()
-            with self._lock:
-                overdue = [(i, s) for i, (due, s) in self._deadlines.items() if due <= now]
-                for ident, _seconds in overdue:
-                    del self._deadlines[ident]  # once per deadline
-                connections = list(self._connections.items()) if overdue else []
+            overdue = self.overdue(time.monotonic())
             if overdue:
-                cut = 0
-                breakers = []
-                for connection, breaker in connections:
-                    if _shut_down(connection):
-                        cut += 1
-                        if breaker is not None and breaker not in breakers:
-                            breakers.append(breaker)
-                for breaker in breakers:
-                    breaker.failed(TimeoutError("no answer"))
-                self.cuts += cut
-                logger.warning(
-                    "database did not answer within %.1f s: %d connection(s) of this process cut",
-                    overdue[0][1],
-                    cut,
-                )
+                self.cut(overdue)
+
+    def cut(self, overdue: list[tuple[Any, Any, float]]) -> None:
+        """Shut down every connection of the process to the servers of the overdue ones."""
+        breakers = {id(b): b for _c, b, _l in overdue if b is not None}
+        with self._lock:
+            connections = [
+                c
+                for c, entry in self._connections.items()
+                if entry[1] is None or id(entry[1]) in breakers
+            ]
+        cut = sum(_shut_down(c) for c in connections)
+        for breaker in breakers.values():
+            breaker.failed(TimeoutError("no answer"))
+        self.cuts += cut
+        logger.warning(
+            "database did not answer within %.1f s: %d connection(s) of this process cut",
+            overdue[0][2],
+            cut,
+        )
+
+
+def _in_progress(dbapi_connection: Any) -> bool:
+    """Whether a server call is under way on a psycopg connection (libpq's PQTRANS_ACTIVE)."""
+    try:
+        if dbapi_connection.closed:
+            return False
+        return int(dbapi_connection.info.transaction_status) == _ACTIVE
+    except Exception:  # closed meanwhile
+        return False
+
+
+_ACTIVE = 1  # psycopg.pq.TransactionStatus.ACTIVE (libpq's PQTRANS_ACTIVE)
 
 
 def _shut_down(dbapi_connection: Any) -> int:
@@ -208,16 +235,55 @@ def _shut_down(dbapi_connection: Any) -> int:
 watchdog = Watchdog()
 
 
-def connecting(dialect: Any) -> Breaker:
-    """The breaker of new connections of one engine (its dialect): after a connect timeout, or
-    once the watchdog had to cut, new connections to that PostgreSQL are refused at once for
-    3 s (doubling up to 15 s while it lasts), then one request probes. Without it every request
-    would wait its connect timeout, every worker stuck in turn, /readyz queued behind them."""
+class ConnectBreaker(Breaker):
+    """The breaker of new connections of one engine, which probes in the background.
+
+    After a connect timeout, or once the watchdog had to cut, new connections to that
+    PostgreSQL are refused at once for 3 s (doubling up to 15 s while it lasts): without it
+    every request would wait its connect timeout, every worker stuck in turn, /readyz queued
+    behind them. Meanwhile a thread of the process tries a connection every second (each try
+    bounded by the connect timeout), outside any request, and closes the breaker as soon as
+    the server answers: service is back within about a second of the database, not at the
+    end of a pause, and no request waits on a probe."""
+
+    PROBE_EVERY = 1.0
+
+    def __init__(self) -> None:
+        super().__init__("PostgreSQL (new connections)", seconds=3, longest=15)
+        self.connect: Any = None  # how to open a connection, learnt from the first one
+        self._prober: tuple[int, threading.Thread] | None = None
+
+    def failed(self, error: Exception) -> None:
+        super().failed(error)
+        if self.connect is None:
+            return
+        with self._lock:
+            running = self._prober
+            if running and running[0] == os.getpid() and running[1].is_alive():
+                return
+            thread = threading.Thread(target=self._probe, name="database-probe", daemon=True)
+            self._prober = (os.getpid(), thread)
+        thread.start()
+
+    def _probe(self) -> None:
+        while self.is_open():
+            time.sleep(self.PROBE_EVERY)
+            if self._answers():
+                self.succeeded()
+
+    def _answers(self) -> bool:
+        try:
+            self.connect().close()
+        except Exception:  # still away: the next try in a second
+            return False
+        return True
+
+
+def connecting(dialect: Any) -> ConnectBreaker:
+    """The breaker of new connections of one engine (its dialect)."""
     found = getattr(dialect, "_ngowg_connecting", None)
     if found is None:
-        found = dialect._ngowg_connecting = Breaker(
-            "PostgreSQL (new connections)", seconds=3, longest=15
-        )
+        found = dialect._ngowg_connecting = ConnectBreaker()
     return found
 
 
@@ -226,6 +292,8 @@ def _connect_unless_hung(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) 
     if dialect.name != "postgresql":
         return None
     breaker = connecting(dialect)
+    if breaker.connect is None:
+        breaker.connect = lambda: dialect.connect(*cargs, **cparams)
     if not breaker.allows():
         raise dialect.loaded_dbapi.OperationalError(
             "the database did not answer lately: not asked again yet"
@@ -238,8 +306,32 @@ def _connect_unless_hung(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) 
             breaker.failed(exc)
         raise
     breaker.succeeded()
-    watchdog.track(connection, breaker)
+    watchdog.track(connection, call_limit(cparams.get("options")), breaker)
     return connection
+
+
+def call_limit(options: str | None) -> float:
+    """How long one server call may wait before the watchdog cuts (0: never): the
+    connection's statement timeout (from its libpq options) plus a grace."""
+    found = re.search(r"statement_timeout=(\d+)", options or "")
+    milliseconds = int(found.group(1)) if found else 0
+    return milliseconds / 1000 + WATCHDOG_GRACE_SECONDS if milliseconds > 0 else 0
+
+
+@sa.event.listens_for(Engine, "before_cursor_execute")
+def _statement_begins(conn: Any, cursor: Any, *_args: Any) -> None:
+    if conn.dialect.name == "postgresql":
+        watchdog.call_begins(conn.connection.dbapi_connection)
+
+
+@sa.event.listens_for(Engine, "commit")
+@sa.event.listens_for(Engine, "rollback")
+def _transaction_ends(conn: Any) -> None:
+    # A rollback after the connection was lost: nothing to watch (and `conn.connection`
+    # would raise, asking for the very rollback under way).
+    if conn.dialect.name == "postgresql" and not conn.invalidated:
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            watchdog.call_begins(conn.connection.dbapi_connection)
 
 
 @sa.event.listens_for(Engine, "handle_error")
@@ -250,15 +342,6 @@ def _failed_ping_is_a_lost_connection(context: Any) -> None:
     through as a bug, a 500.)"""
     if context.is_pre_ping:
         context.is_disconnect = True
-
-
-def request_deadline(app: Flask) -> float:
-    """How long a request may wait on the database before the watchdog cuts (0: never)."""
-    seconds = int(app.config.get("DATABASE_STATEMENT_TIMEOUT") or 0)
-    url = str(app.config.get("SQLALCHEMY_DATABASE_URI", ""))
-    if seconds <= 0 or not url.startswith("postgresql"):
-        return 0
-    return seconds + WATCHDOG_GRACE_SECONDS
 
 
 # --- readiness -----------------------------------------------------------------------------
@@ -276,12 +359,11 @@ def database_answers(app: Flask, wait: float = READY_WAIT_SECONDS) -> tuple[bool
     from .extensions import db
 
     engine = db.engine
-    deadline = request_deadline(app)
     outcome: dict[str, str] = {}
 
     def check() -> None:
         try:
-            with watchdog.deadline(deadline), engine.connect() as connection:
+            with engine.connect() as connection:
                 connection.execute(sa.text("SELECT 1"))
             outcome["ok"] = "ready"
         except Exception as exc:
@@ -361,6 +443,22 @@ def _reason(error: Exception) -> str:
     return f"{type(original).__name__}: {first_line[:200]}"
 
 
+def rollback_or_discard(session: Any) -> None:
+    """Roll the request's session back; if the connection is dead and even that fails, its
+    connections are discarded (the pool makes new ones) and the session is usable again."""
+    try:
+        session.rollback()
+    except Exception:
+        discard(session)
+
+
+def discard(session: Any) -> None:
+    """Invalidate the connections of a scoped session's current session, whatever state
+    they are in (`invalidate` is a method of the session, not of its scoped proxy)."""
+    with contextlib.suppress(Exception):
+        session().invalidate()
+
+
 def handle_unavailable(error: Exception) -> Response:
     """Roll back, log one line, and answer 503 with Retry-After in the site's look (any other
     database error is a bug: the usual 500, with its traceback in the log)."""
@@ -370,11 +468,7 @@ def handle_unavailable(error: Exception) -> Response:
 
     if not is_unavailable(error):
         return handle_unexpected(error)
-    try:
-        db.session.rollback()
-    except sa.exc.SQLAlchemyError:
-        with contextlib.suppress(sa.exc.SQLAlchemyError):
-            db.session.invalidate()
+    rollback_or_discard(db.session)
     logger.warning(
         "database unavailable on %s %s (%s)",
         request.method,
@@ -409,8 +503,7 @@ def release_session(error: BaseException | None = None) -> None:
     try:
         db.session.remove()
     except Exception as exc:
-        with contextlib.suppress(Exception):
-            db.session.invalidate()
+        discard(db.session)
         with contextlib.suppress(Exception):
             db.session.registry.clear()
         where = g.get("ngowg_request", "a command")

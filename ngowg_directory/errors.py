@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -100,11 +99,9 @@ def render_error(error: HTTPException) -> Response:
 
 def handle_unexpected(error: Exception) -> Response:
     """Roll back, log the traceback server-side, and show a plain 500."""
-    try:
-        db.session.rollback()
-    except Exception:  # a dead connection: discarded, the page still answers
-        with contextlib.suppress(Exception):
-            db.session.invalidate()
+    from .database import rollback_or_discard
+
+    rollback_or_discard(db.session)  # a dead connection: discarded, the page still answers
     logger.exception("unhandled error on %s %s", request.method, loggable_path(request.path))
     return render_error(InternalServerError())
 
@@ -124,29 +121,26 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class SafetyNet:
-    """The outermost WSGI layer: each request runs under the database watchdog's deadline, and
-    whatever escapes Flask (a teardown, a failing error page) is answered with the site's own
-    error page and every security header, never gunicorn's bare 500 and its traceback:
-    503 with Retry-After when the database stopped answering, 500 otherwise."""
+    """The outermost WSGI layer: whatever escapes Flask (a teardown, a failing error page) is
+    answered with the site's own error page and every security header, never gunicorn's bare
+    500 and its traceback: 503 with Retry-After when the database stopped answering, 500
+    otherwise."""
 
     def __init__(self, app: Flask, inner: WsgiApp) -> None:
         self.app = app
         self.inner = inner
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        from .database import watchdog
-
         started: list[bool] = []
 
         def noted(*args: Any) -> Any:
             started.append(True)
             return start_response(*args)
 
-        with watchdog.deadline(self.app.config.get("REQUEST_DATABASE_DEADLINE", 0)):
-            try:
-                return self.inner(environ, noted)
-            except Exception as exc:
-                return self.answer(environ, start_response, exc, replacing=bool(started))
+        try:
+            return self.inner(environ, noted)
+        except Exception as exc:
+            return self.answer(environ, start_response, exc, replacing=bool(started))
 
     def answer(
         self,
@@ -196,10 +190,7 @@ class SafetyNet:
 
 def init_app(app: Flask) -> None:
     """Register the handlers, and the safety net around the whole app."""
-    from .database import request_deadline
-
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(InternalServerError, handle_internal)
     app.register_error_handler(Exception, handle_unexpected)
-    app.config["REQUEST_DATABASE_DEADLINE"] = request_deadline(app)
     app.wsgi_app = SafetyNet(app, app.wsgi_app)  # type: ignore[method-assign]

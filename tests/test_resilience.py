@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import socket
 import threading
 import time
@@ -164,36 +165,74 @@ def test_postgres_connections_have_time_limits(tmp_path: Path) -> None:
     assert args["keepalives"] == 1 and args["tcp_user_timeout"] == 10_000
     assert args["options"] == "-c statement_timeout=7000"
     assert options["pool_pre_ping"] and options["hide_parameters"]
-    assert app.config["REQUEST_DATABASE_DEADLINE"] == 8
     sqlite_app = build_app(tmp_path / "other", f"sqlite:///{tmp_path / 'db.sqlite'}")
-    assert sqlite_app.config["REQUEST_DATABASE_DEADLINE"] == 0  # SQLite: its busy timeout
+    assert "connect_args" not in sqlite_app.config["SQLALCHEMY_ENGINE_OPTIONS"]  # busy timeout
 
 
-def test_the_watchdog_cuts_a_connection_that_waits_past_its_deadline(silent_port: int) -> None:
-    """A socket blocked on a server that never answers is shut down once the deadline passed:
-    the blocked read returns at once (as a lost connection would)."""
+def real_postgres() -> str:
+    """A PostgreSQL to hold real connections to (the suite's, else the local one)."""
+    import psycopg
 
-    class Held:  # what the watchdog needs of a psycopg connection
-        closed = False
-
-        def __init__(self, sock: socket.socket) -> None:
-            self.sock = sock
-
-        def fileno(self) -> int:
-            return self.sock.fileno()
-
-    sock = socket.create_connection(("127.0.0.1", silent_port))
-    held = Held(sock)
-    watchdog.track(held)
-    started = time.monotonic()
+    url = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+    url = url.replace("postgresql+psycopg://", "postgresql://")
     try:
-        with watchdog.deadline(0.3):
-            sock.settimeout(5)
-            data = sock.recv(10)  # returns b"" once the socket is shut down
-    finally:
-        sock.close()
-    assert data == b""
-    assert 0.25 < time.monotonic() - started < 2
+        psycopg.connect(url, connect_timeout=2).close()
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL at {url}: {exc}")
+    return url
+
+
+def test_the_watchdog_cuts_a_call_that_waits_past_its_limit() -> None:
+    """A statement the server does not answer in time (here pg_sleep, with no server-side
+    timeout, standing for a stopped server) has its connection shut down once the limit has
+    passed: the blocked call fails as a lost connection, well before it would have ended."""
+    import psycopg
+
+    connection = psycopg.connect(real_postgres(), autocommit=True)
+    watchdog.track(connection, 0.4)
+    started = time.monotonic()
+    with pytest.raises(psycopg.OperationalError):
+        connection.execute("SELECT pg_sleep(5)")
+    assert 0.35 < time.monotonic() - started < 2
+    connection.close()
+
+
+def test_the_watchdog_lets_a_long_run_of_quick_calls_be() -> None:
+    """A long request whose statements each answer (an import, an export) is never cut, however
+    long it runs in all: only one call in progress counts."""
+    import psycopg
+
+    connection = psycopg.connect(real_postgres())
+    watchdog.track(connection, 0.4)
+    cuts = watchdog.cuts
+    started = time.monotonic()
+    while time.monotonic() - started < 1.5:
+        watchdog.call_begins(connection)
+        connection.execute("SELECT pg_sleep(0.05)")
+        time.sleep(0.1)  # Python work between statements, in a transaction
+    watchdog.call_begins(connection)
+    connection.commit()
+    assert watchdog.cuts == cuts
+    assert connection.execute("SELECT 1").fetchone() == (1,)
+    connection.close()
+
+
+def test_the_watchdog_follows_each_connections_own_statement_timeout(tmp_path: Path) -> None:
+    """The app's PostgreSQL connections are watched with their statement timeout plus a grace;
+    the command line's (no statement timeout) are never cut."""
+    from ngowg_directory.database import WATCHDOG_GRACE_SECONDS, call_limit
+
+    assert call_limit("-c statement_timeout=7000") == 7 + WATCHDOG_GRACE_SECONDS
+    assert call_limit(None) == 0 and call_limit("") == 0
+    url = normalise_database_url(real_postgres())
+    app = build_app(tmp_path / "instance", url, DATABASE_STATEMENT_TIMEOUT=7)
+    from ngowg_directory.extensions import db
+
+    with app.app_context():
+        with db.engine.connect() as connection:
+            raw = connection.connection.dbapi_connection
+            assert watchdog._connections[raw][0] == 7 + WATCHDOG_GRACE_SECONDS
+        db.engine.dispose()
 
 
 # --- Redis --------------------------------------------------------------------------------------
@@ -296,10 +335,11 @@ def test_no_statement_parameters_in_database_errors(app: Flask, caplog) -> None:
 
 
 def test_the_watchdog_thread_is_started_once_per_process() -> None:
-    with watchdog.deadline(5):
-        pass
-    with watchdog.deadline(5):
-        pass
+    class Closed:
+        closed = True
+
+    for _ in range(2):
+        watchdog.track(Closed(), 5)
     names = [t.name for t in threading.enumerate()]
     assert names.count("database-watchdog") == 1
 
@@ -328,3 +368,34 @@ def test_a_lost_connection_in_sqlalchemys_own_log_is_one_warning_line() -> None:
     lines = stream.getvalue().splitlines()
     assert lines[0] == "Error closing cursor (AdminShutdown: terminating connection)"
     assert "Traceback" in stream.getvalue().split("Something else", 1)[1]  # bugs keep theirs
+
+
+def test_the_connect_breaker_closes_from_its_background_probe_without_a_request() -> None:
+    """Once new connections are refused, a thread tries the server every second and closes the
+    breaker at its first answer: the first request after recovery is served, not refused."""
+    from ngowg_directory.database import ConnectBreaker
+
+    tries: list[float] = []
+
+    class Answer:
+        def close(self) -> None:
+            pass
+
+    def connect() -> Answer:
+        tries.append(time.monotonic())
+        if len(tries) < 3:
+            raise OSError("still away")
+        return Answer()
+
+    breaker = ConnectBreaker()
+    breaker.PROBE_EVERY = 0.05
+    breaker.connect = connect
+    breaker.failed(TimeoutError("no answer"))
+    assert not breaker.allows()  # refused at once, for its 3 s pause
+    deadline = time.monotonic() + 2
+    while breaker.is_open() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not breaker.is_open() and breaker.allows()
+    assert len(tries) == 3  # stopped probing once it answered
+    time.sleep(0.2)
+    assert len(tries) == 3
