@@ -237,7 +237,9 @@ class World:
         if actor.key == recipient.key:
             return YES if self.listed(sender) else EITHER
         if self.manager_of(actor, recipient) and recipient.delegates:
-            if recipient.org in self.archived or not self.listed(recipient):
+            if not self.listed(recipient):
+                return NO  # hidden or withdrawn: nobody answers for her
+            if recipient.org in self.archived:
                 return EITHER
             return YES if self.listed(sender) else EITHER
         return NO

@@ -485,6 +485,21 @@ def test_a_utf8_file_with_bom_and_accents_is_read(app, runner, tmp_path, wilpf):
     assert person("cafe@example.org").name == "Hélène Ñúñez"
 
 
+def test_a_semicolon_separated_file_as_french_excel_writes_it_is_read(app, runner, tmp_path, wilpf):
+    """CONTRACT.md: a comma or a semicolon separates columns (detected); a list inside a
+    cell is then quoted, as spreadsheets do."""
+    header = PEOPLE_HEADER.replace(",", ";")
+    values = row(email="point-virgule@example.org", name="Amélie Dupont", languages="fr;ar")
+    cells = ['"fr;ar"' if cell == "fr;ar" else cell for cell in values.split(",")]
+    path = write(tmp_path, "excel-fr.csv", "\ufeff" + header + "\r\n" + ";".join(cells) + "\r\n")
+    result = runner.invoke(args=["import-people", path])
+    assert result.exit_code == 0, result.output
+    imported = person("point-virgule@example.org")
+    assert imported is not None and imported.name == "Amélie Dupont"
+    assert imported.profile.city == "Nairobi" and imported.profile.title == "Officer"
+    assert sorted(language.code for language in imported.profile.languages) == ["ar", "fr"]
+
+
 # --- people: bad files -------------------------------------------------------------------
 
 

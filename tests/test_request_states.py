@@ -169,6 +169,42 @@ def test_a_delegated_manager_cannot_overturn_her_decline_or_block(
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("away", ["/account/hide", "/account/consent/withdraw"])
+def test_a_delegated_manager_neither_sees_nor_answers_for_her_while_she_is_away(
+    app,
+    pair,  # noqa: F811
+    delegate,
+    away,
+):
+    """Hidden, or her agreement withdrawn, nobody answers for her: her manager no longer sees
+    what waits for her, and cannot make it a connection that would go live when she is back."""
+    rq, rc, manager = pair["clients"]["requester"], pair["clients"]["recipient"], delegate["client"]
+    rc_id = pair["ids"]["recipient"]
+    ask(rq, rc_id)
+    request_id = only_request().id
+    assert f"/connections/{request_id}/accept" in manager.get("/connections").get_data(as_text=True)
+    rc.form(away, {}, page="/account/privacy")
+    html = manager.get("/connections").get_data(as_text=True)
+    assert f"/connections/{request_id}/" not in html
+    assert pair["recipient"].name not in html and MESSAGE not in html
+    before = snapshot()
+    for action in ("accept", "decline", "block"):
+        answer = manager.post(f"/connections/{request_id}/{action}", data={})
+        assert answer.status_code in (400, 404), (action, answer.status_code)
+        page = act(manager, request_id, action)
+        assert page.status_code == 404, (action, page.status_code)
+    assert snapshot() == before
+    assert only_request().status == "pending"
+    # Back in the directory: the request is hers (and her manager's) to answer again, and
+    # nothing became a connection meanwhile.
+    if away == "/account/hide":
+        rc.form("/account/show", {}, page="/account/privacy")
+    else:
+        rc.form("/account/consent", {}, page="/account/consent")
+    assert shown_canaries(rq.get(f"/people/{rc_id}").get_data(as_text=True), "recipient") == set()
+    assert f"/connections/{request_id}/accept" in manager.get("/connections").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("first", [None, "decline", "block"])
 def test_a_delegated_manager_cannot_answer_a_request_she_sent(
     app,

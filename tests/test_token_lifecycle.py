@@ -204,6 +204,10 @@ def cli_set_password(o, runner, **_):
     assert result.exit_code == 0, result.output
 
 
+def turn_two_factor_on(o, **_):
+    enrol(o.client, o.user)
+
+
 def turn_two_factor_off(o, **_):
     o.client.form(
         "/account/security/two-factor/disable", {"off-current": PASSWORD}, page="/account/security"
@@ -263,6 +267,7 @@ PATHS: dict[str, tuple[Callable, str, bool, str]] = {
         False,
         "Your password was changed",
     ),
+    "two-factor turned on": (turn_two_factor_on, "defender", False, "Two-factor sign-in was"),
     "two-factor turned off": (turn_two_factor_off, "defender", True, "Two-factor sign-in was"),
     "two-factor reset by an admin": (
         admin_resets_two_factor,
@@ -390,7 +395,10 @@ def test_a_role_that_comes_to_need_two_factor_reaches_nothing_until_she_enrols(
         assert error["code"] == "forbidden" and "two-factor" in error["message"]
         assert "/account/security/two-factor" in error["message"]
     enrol(o.client, o.user)
-    assert api_status(stranger, o.token) == 200, "enrolling does not revoke: the token works"
+    # Made with the password alone, it dies at enrolment; one made with a code works.
+    assert api_status(stranger, o.token) == 401
+    token, _page = make_token(o.client, code=next_code(o.user))
+    assert api_status(stranger, token) == 200
 
 
 # --- limits are exact however the server runs -------------------------------------------------

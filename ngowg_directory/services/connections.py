@@ -261,7 +261,11 @@ def overview(user: User) -> Overview:
             db.session.scalars(
                 sa.select(User.id)
                 .join(Profile)
-                .where(User.organization_id == user.organization_id, Profile.managers_may_answer)
+                .where(
+                    User.organization_id == user.organization_id,
+                    Profile.managers_may_answer,
+                    privacy.listed_clause(),
+                )
             )
         )
     rows = db.session.scalars(

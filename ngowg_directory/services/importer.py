@@ -108,7 +108,7 @@ def _rows(data: bytes, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str
         ) from exc
     if "\x00" in text:
         raise ImportFileError(_("The file is not a CSV text file."))
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     header = [name.strip() for name in reader.fieldnames or []]
     missing = [name for name in columns if name not in header]
     if missing:
@@ -131,6 +131,13 @@ def _rows(data: bytes, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str
                 yield start, values
     except csv.Error as exc:
         raise ImportFileError(_("The file is not valid CSV: %(error)s", error=str(exc))) from exc
+
+
+def _delimiter(text: str) -> str:
+    """A comma, or a semicolon (what French and Spanish spreadsheets write): whichever
+    separates more names of the header line."""
+    first = text.split("\n", 1)[0]
+    return ";" if first.count(";") > first.count(",") else ","
 
 
 FORMULA_START = ("=", "+", "-", "@")

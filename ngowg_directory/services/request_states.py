@@ -13,7 +13,8 @@ The table (also in docs/SECURITY.md and tests/test_request_states.py):
     accepted                    end      ended     the sender or the recipient
 
 A delegated manager is a manager of the recipient's organisation while the recipient lets
-managers answer for her (`profile.managers_may_answer`), and never for a request she sent.
+managers answer for her (`profile.managers_may_answer`) and is listed (not hidden, her own
+agreement given), and never for a request she sent.
 Expiry is computed from `created_at`, never written: the stored status stays, so every move
 out of an expiring state also requires the request to be inside its window. Each move is one
 atomic UPDATE ... WHERE status IN (its sources): of several at once, exactly one wins.
@@ -31,6 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..extensions import db
 from ..models import ContactRequest, User
 from ..models._types import utcnow
+from ..privacy.policy import is_listed
 
 PENDING, ACCEPTED, DECLINED, BLOCKED, ENDED, EXPIRED = (
     "pending",
@@ -94,7 +96,9 @@ def state_of(request: ContactRequest) -> str:
 
 
 def is_delegate(user: User, request: ContactRequest) -> bool:
-    """A manager of the recipient's organisation whom she lets answer, who did not send it."""
+    """A manager of the recipient's organisation whom she lets answer, who did not send it,
+    while she is listed: hidden, or her agreement withdrawn, nobody answers for her (nor sees
+    what waits for her), so nothing can become a connection while she is away."""
     if user.id in (request.requester_id, request.recipient_id) or user.role != "manager":
         return False
     recipient = request.recipient
@@ -103,6 +107,7 @@ def is_delegate(user: User, request: ContactRequest) -> bool:
         and user.organization_id == recipient.organization_id
         and recipient.profile is not None
         and recipient.profile.managers_may_answer
+        and is_listed(recipient)
     )
 
 

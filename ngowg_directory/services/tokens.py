@@ -28,6 +28,10 @@ MAX_ACTIVE = 10
 # Why every token of an account dies, as the owner reads it in the notice.
 REASONS = {
     "password": _l("Your password was changed, so every API token of your account was revoked."),
+    "two_factor_on": _l(
+        "Two-factor sign-in was turned on for your account, so every API token of your account "
+        "was revoked: tokens made with the password alone must be made again with a code."
+    ),
     "two_factor_off": _l(
         "Two-factor sign-in was turned off on your account, so every API token of your account "
         "was revoked."
@@ -195,8 +199,8 @@ def _reason_for(user: User) -> str | None:
     if _changed(user, "password_changed_at"):
         return "password"
     totp = _changed(user, "totp_enabled")
-    if totp and not totp[0]:
-        return "two_factor_off"
+    if totp:
+        return "two_factor_on" if totp[0] else "two_factor_off"
     if _changed(user, "role"):
         return "role"
     return None

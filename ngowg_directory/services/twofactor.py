@@ -89,6 +89,7 @@ def enable(user: User, secret: str, code: str) -> list[str] | None:
     step = matching_step(secret, code)
     if step is None:
         return None
+    tokens.revoke_all(user, "two_factor_on", actor=user)  # made with the password alone
     user.totp_secret = secret
     user.totp_enabled = True
     user.totp_last_step = step
