@@ -30,8 +30,33 @@ from ngowg_directory.models import Organization, User
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts, twofactor
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
+
+
+def _for_this_worker(name: str) -> str | None:
+    """TEST_DATABASE_URL and TEST_REDIS_URL, made this pytest-xdist worker's own.
+
+    Each worker (gw0, gw1, ...) empties tables and flushes Redis before every test, so workers
+    never share them: worker N uses the PostgreSQL database `<name>_gwN` (created on first
+    use, see `_create_worker_database`) and the Redis database `<n> - N`. The environment is
+    rewritten, so every module and subprocess that reads it gets the worker's own."""
+    url = os.environ.get(name) or None
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if url is None or not worker.startswith("gw") or os.environ.get(f"{name}_WORKER") == worker:
+        return url
+    index = int(worker.removeprefix("gw"))
+    parsed = sa.engine.make_url(url)
+    if name == "TEST_DATABASE_URL":
+        parsed = parsed.set(database=f"{parsed.database}_{worker}")
+    else:
+        base = int(parsed.database or 0)
+        parsed = parsed.set(database=str((base - index) % 16))
+    os.environ[name] = parsed.render_as_string(hide_password=False)
+    os.environ[f"{name}_WORKER"] = worker  # rewritten once per worker process
+    return os.environ[name]
+
+
+TEST_DATABASE_URL = _for_this_worker("TEST_DATABASE_URL")
+TEST_REDIS_URL = _for_this_worker("TEST_REDIS_URL")
 PASSWORD = "correct horse battery staple"
 FIELD_KEY = "x4bW7XoTPc0Xn0p2ZkQ6gYhE7g8gV1rG0j9aS2mJ3kQ="
 SECRET_KEY = "test-secret-key-" + "k" * 40
@@ -134,6 +159,7 @@ def schema_template(tmp_path_factory: pytest.TempPathFactory) -> str | None:
     """Build the schema once by running the migrations (never create_all)."""
     instance = tmp_path_factory.mktemp("template")
     if is_postgres():
+        _create_worker_database()
         engine = sa.create_engine(_pg_url())
         with engine.begin() as conn:
             conn.execute(sa.text("DROP SCHEMA public CASCADE"))
@@ -147,6 +173,23 @@ def schema_template(tmp_path_factory: pytest.TempPathFactory) -> str | None:
         upgrade()
         db.engine.dispose()
     return None if is_postgres() else str(instance / "template.db")
+
+
+def _create_worker_database() -> None:
+    """A pytest-xdist worker's PostgreSQL database, made from the one it was named after."""
+    worker = os.environ.get("TEST_DATABASE_URL_WORKER")
+    if not worker:
+        return
+    url = sa.engine.make_url(_pg_url())
+    shared = url.set(database=url.database.removesuffix(f"_{worker}"))  # type: ignore[union-attr]
+    engine = sa.create_engine(shared, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+        )
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
+    engine.dispose()
 
 
 def _pg_url() -> str:
