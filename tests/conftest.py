@@ -31,7 +31,6 @@ from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts, twofactor
 
 
-
 def _for_this_worker(name: str) -> str | None:
     """TEST_DATABASE_URL and TEST_REDIS_URL, made this pytest-xdist worker's own.
 

@@ -1311,10 +1311,17 @@ def model_env(schema_template, smtp_server, tmp_path):
     DirectoryMachine.env = None
 
 
+# The budget is spread over shards, separate tests that pytest-xdist runs on different workers
+# at once (each draws its own random sequences): 15 examples are 3 shards of 5.
+SHARDS = max(1, int(os.environ.get("NGOWG_FUZZ_SHARDS", "3")))
+
+
 def budget() -> settings:
-    """CI's fixed budget; `make fuzz` (NGOWG_FUZZ_EXAMPLES, NGOWG_FUZZ_STEPS) runs longer."""
+    """CI's fixed budget, one shard's share of it; `make fuzz` (NGOWG_FUZZ_EXAMPLES,
+    NGOWG_FUZZ_STEPS) runs longer."""
+    examples = int(os.environ.get("NGOWG_FUZZ_EXAMPLES", "15"))
     return settings(
-        max_examples=int(os.environ.get("NGOWG_FUZZ_EXAMPLES", "15")),
+        max_examples=-(-examples // SHARDS),
         stateful_step_count=int(os.environ.get("NGOWG_FUZZ_STEPS", "20")),
         deadline=None,
         suppress_health_check=list(HealthCheck),
@@ -1322,7 +1329,8 @@ def budget() -> settings:
     )
 
 
-def test_privacy_over_random_sequences(model_env):
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_privacy_over_random_sequences(model_env, shard):
     DirectoryMachine.tally.clear()
     started = time.monotonic()
     try:
@@ -1331,8 +1339,8 @@ def test_privacy_over_random_sequences(model_env):
         tally = DirectoryMachine.tally
         steps = tally["check"] - tally["example"]
         print(
-            f"\nmodel-based test: {tally['example']} examples, {steps} steps checked "
-            f"in {time.monotonic() - started:.0f} s"
+            f"\nmodel-based test, shard {shard + 1} of {SHARDS}: {tally['example']} examples, "
+            f"{steps} steps checked in {time.monotonic() - started:.0f} s"
         )
         print(", ".join(f"{what} {n}" for what, n in sorted(tally.items())))
 
