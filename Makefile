@@ -6,8 +6,9 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check
 PORT ?= 8000
 export PORT
 
-# Every package, transitive ones included, pinned with its hashes (pip-compile --generate-hashes,
-# `make lock` rewrites them): base.txt for the app, dev.txt for the app and the test tools.
+# Every package, transitive ones included, pinned with its hashes (uv pip compile
+# --generate-hashes; `make lock` rewrites them): base.txt for the app, dev.txt for the app and
+# the test tools.
 LOCK := requirements/base.txt
 LOCK_DEV := requirements/dev.txt
 
@@ -72,24 +73,26 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-# Rewrite the lock files from setup.cfg (install_requires, the dev extra) and pyproject.toml's
-# build requirements, with pip-tools from requirements/tools.txt (itself locked) in a throw-away
-# venv. Pins already in the files are kept unless setup.cfg moves them; UPGRADE=1 takes the
-# newest releases setup.cfg allows. Resolved for the Python that runs it (Debian 12: 3.11).
-LOCK_ARGS := --quiet --generate-hashes --allow-unsafe --strip-extras \
-	--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
+# Rewrite the lock files from setup.cfg (install_requires, the dev extra) and the build
+# requirements (requirements/build.in), with uv from requirements/tools.txt (itself locked) in a
+# throw-away venv: one resolution for every Python from 3.11 and every platform, with markers
+# (Debian 12's Python 3.11.2 needs async-timeout, 3.11.3 and later do not). Pins already in the
+# files are kept unless setup.cfg moves them; UPGRADE=1 takes the newest releases setup.cfg
+# allows. uv reads no pip.conf: behind a mirror, set UV_INDEX_URL.
+UV_COMPILE = "$$tools/bin/uv" pip compile --quiet --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 lock: prereqs
 	@set -e; tools=$$(mktemp -d); trap 'rm -rf "$$tools"' EXIT; \
 	$(PYTHON) -m venv "$$tools"; \
 	"$$tools/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes \
 		-r requirements/tools.txt; \
-	export CUSTOM_COMPILE_COMMAND="make lock"; \
-	echo "pip-compile requirements/tools.txt"; \
-	"$$tools/bin/pip-compile" $(LOCK_ARGS) -o requirements/tools.txt requirements/tools.in; \
-	echo "pip-compile $(LOCK_DEV)"; \
-	"$$tools/bin/pip-compile" $(LOCK_ARGS) --all-build-deps --extra dev -o $(LOCK_DEV) setup.cfg; \
-	echo "pip-compile $(LOCK) (constrained by $(LOCK_DEV): the same versions)"; \
-	"$$tools/bin/pip-compile" $(LOCK_ARGS) --all-build-deps -c $(LOCK_DEV) -o $(LOCK) setup.cfg
+	echo "uv pip compile -> requirements/tools.txt"; \
+	$(UV_COMPILE) -o requirements/tools.txt requirements/tools.in; \
+	echo "uv pip compile -> $(LOCK_DEV)"; \
+	$(UV_COMPILE) --extra dev -o $(LOCK_DEV) setup.cfg requirements/build.in; \
+	echo "uv pip compile -> $(LOCK) (constrained by $(LOCK_DEV): the same versions)"; \
+	$(UV_COMPILE) -c $(LOCK_DEV) -o $(LOCK) setup.cfg requirements/build.in; \
+	$(PYTHON) requirements/check_lock.py
 
 lock-check:
 	@$(PYTHON) requirements/check_lock.py

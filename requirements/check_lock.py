@@ -1,6 +1,7 @@
 """Check that the lock files say what setup.cfg says: every direct pin of install_requires is in
-base.txt and dev.txt at the same version, every pin of the dev extra is in dev.txt, and
-base.txt's versions are dev.txt's. Exit 1, naming each difference and `make lock`, otherwise.
+base.txt and dev.txt at the same version, every pin of the dev extra is in dev.txt, base.txt's
+versions are dev.txt's, and requirements/build.in is pyproject.toml's [build-system] requires.
+Exit 1, naming each difference and `make lock`, otherwise.
 
 Run by `make install` before it installs, and by .ci/run. Standard library only.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import configparser
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,16 +22,17 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def pins(lines: list[str]) -> dict[str, str]:
-    found = {}
+def pins(lines: list[str]) -> dict[str, set[str]]:
+    """Name -> its pinned versions (a universal lock may pin two, each under its marker)."""
+    found: dict[str, set[str]] = {}
     for line in lines:
         match = PIN.match(line.strip())
         if match:
-            found[canonical(match.group(1))] = match.group(2)
+            found.setdefault(canonical(match.group(1)), set()).add(match.group(2))
     return found
 
 
-def lock(name: str) -> dict[str, str]:
+def lock(name: str) -> dict[str, set[str]]:
     return pins((ROOT / "requirements" / name).read_text().splitlines())
 
 
@@ -45,18 +48,29 @@ def main() -> int:
         (runtime, dev_lock, "dev.txt"),
         (dev, dev_lock, "dev.txt"),
     ):
-        for name, version in wanted.items():
-            if locked.get(name) != version:
+        for name, versions in wanted.items():
+            if locked.get(name) != versions:
                 problems.append(
-                    f"setup.cfg pins {name}=={version}, requirements/{where} has "
-                    f"{locked.get(name, 'nothing')}"
+                    f"setup.cfg pins {name}=={', '.join(sorted(versions))}, requirements/{where} "
+                    f"has {', '.join(sorted(locked.get(name, {'nothing'})))}"
                 )
-    for name, version in base_lock.items():
-        if dev_lock.get(name) != version:
+    for name, versions in base_lock.items():
+        if not versions <= dev_lock.get(name, set()):
             problems.append(
-                f"requirements/base.txt has {name}=={version}, dev.txt "
-                f"{dev_lock.get(name, 'nothing')}"
+                f"requirements/base.txt has {name}=={', '.join(sorted(versions))}, dev.txt "
+                f"{', '.join(sorted(dev_lock.get(name, {'nothing'})))}"
             )
+    build = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    build_in = [
+        line.strip()
+        for line in (ROOT / "requirements" / "build.in").read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if build_in != build:
+        problems.append(
+            f"requirements/build.in lists {build_in}, pyproject.toml's build-system requires "
+            f"{build}"
+        )
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
