@@ -134,7 +134,7 @@ run: prereqs migrate translations
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	@if command -v npm >/dev/null; then cd tests/browser && npm ci --no-audit --no-fund; \
-	else echo "npm not found: axe-core is missing, the accessibility browser tests will fail"; fi
+	else echo "no npm: axe-core not installed (without Chromium the browser tests are skipped)"; fi
 	@if [ -f $@ ]; then touch $@; fi
 
 test: prereqs-test install-dev translations $(AXE)
