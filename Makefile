@@ -2,25 +2,100 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check
 PORT ?= 8000
 export PORT
 
-.PHONY: run test fuzz lint format install install-dev migrate seed clean bench load messages translations
+# Every package, transitive ones included, pinned with its hashes (uv pip compile
+# --generate-hashes; `make lock` rewrites them): base.txt for the app, dev.txt for the app and
+# the test tools.
+LOCK := requirements/base.txt
+LOCK_DEV := requirements/dev.txt
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+.PHONY: run test fuzz lint format install install-dev migrate seed clean bench load messages \
+	translations prereqs prereqs-test lock lock-check fresh-check
 
-$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+# Prerequisites, checked before anything is made: one line naming the Debian package that is
+# missing (README, "Start here"), instead of a failure deep inside pip or venv.
+prereqs:
+	@command -v $(PYTHON) >/dev/null 2>&1 || \
+		{ echo "$(PYTHON) missing: apt-get install python3"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "$(PYTHON) is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'), 3.11 or newer needed (Debian 12: apt-get install python3)"; exit 1; }
+	@$(PYTHON) -c 'import sqlite3' 2>/dev/null || \
+		{ echo "$(PYTHON) has no sqlite3 module: apt-get install python3 (Debian's has it)"; exit 1; }
+	@[ -f $(VENV)/.created ] || $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || \
+		{ echo "python3-venv missing: apt-get install python3-venv"; exit 1; }
+
+# What `make test` needs beyond `make run`: nothing on a machine without Chromium, where the
+# browser tests are skipped (and the tests needing PostgreSQL or redis-server, where those are
+# absent). With Chromium, the browser tests need libatomic1 (Playwright's node) and npm (axe-core).
+prereqs-test: prereqs
+	@if [ -x /usr/bin/chromium ]; then \
+		$(PYTHON) -c 'import ctypes.util, sys; sys.exit(not ctypes.util.find_library("atomic"))' || \
+			{ echo "libatomic1 missing (Playwright's node, for the browser tests): apt-get install libatomic1"; exit 1; }; \
+		command -v npm >/dev/null 2>&1 || \
+			{ echo "npm missing (axe-core, for the browser tests): apt-get install npm"; exit 1; }; \
+	fi
+
+# The virtual environment, made whole or not at all: a venv that fails half-way (no ensurepip)
+# is removed, and one left by an earlier failure (bin/python without a working pip) is remade.
+# $(VENV)/.created is written last, so no broken venv satisfies this target.
+$(VENV)/.created: | prereqs
+	@if [ -x $(BIN)/python ] && $(BIN)/python -m pip --version >/dev/null 2>&1; then \
+		echo "$(VENV) exists and works: kept"; \
+	else \
+		rm -rf $(VENV); \
+		echo "$(PYTHON) -m venv $(VENV)"; \
+		$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+			echo "could not create $(VENV) (python3-venv missing? apt-get install python3-venv)"; exit 1; }; \
+		$(BIN)/python -m pip --version >/dev/null || { rm -rf $(VENV); \
+			echo "$(VENV) has no working pip: removed (apt-get install python3-venv)"; exit 1; }; \
+	fi
+	@touch $@
+
+$(BIN)/python: $(VENV)/.created
+
+# Installed only from the lock file, every file checked against its hash. The project itself is
+# then installed in editable mode, without dependencies and with the lock's setuptools (no
+# build isolation: no unpinned download).
+$(VENV)/.installed: $(LOCK) setup.cfg pyproject.toml | $(VENV)/.created
+	@$(BIN)/python requirements/check_lock.py
+	$(PIP) install --quiet --require-hashes -r $(LOCK)
+	$(PIP) install -qq --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.installed-dev: setup.cfg pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+$(VENV)/.installed-dev: $(LOCK_DEV) setup.cfg pyproject.toml $(VENV)/.installed
+	$(PIP) install --quiet --require-hashes -r $(LOCK_DEV)
 	touch $@
 
 install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
+
+# Rewrite the lock files from setup.cfg (install_requires, the dev extra) and the build
+# requirements (requirements/build.in), with uv from requirements/tools.txt (itself locked) in a
+# throw-away venv: one resolution for every Python from 3.11 and every platform, with markers
+# (Debian 12's Python 3.11.2 needs async-timeout, 3.11.3 and later do not). Pins already in the
+# files are kept unless setup.cfg moves them; UPGRADE=1 takes the newest releases setup.cfg
+# allows. uv reads no pip.conf: behind a mirror, set UV_INDEX_URL.
+UV_COMPILE = "$$tools/bin/uv" pip compile --quiet --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+lock: prereqs
+	@set -e; tools=$$(mktemp -d); trap 'rm -rf "$$tools"' EXIT; \
+	$(PYTHON) -m venv "$$tools"; \
+	"$$tools/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes \
+		-r requirements/tools.txt; \
+	echo "uv pip compile -> requirements/tools.txt"; \
+	$(UV_COMPILE) -o requirements/tools.txt requirements/tools.in; \
+	echo "uv pip compile -> $(LOCK_DEV)"; \
+	$(UV_COMPILE) --extra dev -o $(LOCK_DEV) setup.cfg requirements/build.in; \
+	echo "uv pip compile -> $(LOCK) (constrained by $(LOCK_DEV): the same versions)"; \
+	$(UV_COMPILE) -c $(LOCK_DEV) -o $(LOCK) setup.cfg requirements/build.in; \
+	$(PYTHON) requirements/check_lock.py
+
+lock-check:
+	@$(PYTHON) requirements/check_lock.py
 
 migrate: install
 	$(BIN)/ngowg db upgrade
@@ -50,7 +125,7 @@ translations: $(MO_FILES)
 $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
 	$(BIN)/pybabel compile -l $* -i $< -o $@
 
-run: migrate translations
+run: prereqs migrate translations
 	$(BIN)/ngowg seed-demo --if-empty
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
@@ -59,10 +134,10 @@ run: migrate translations
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	@if command -v npm >/dev/null; then cd tests/browser && npm ci --no-audit --no-fund; \
-	else echo "npm not found: axe-core is missing, the accessibility browser tests will fail"; fi
+	else echo "no npm: axe-core not installed (without Chromium the browser tests are skipped)"; fi
 	@if [ -f $@ ]; then touch $@; fi
 
-test: install-dev translations $(AXE)
+test: prereqs-test install-dev translations $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The model-based privacy test (tests/test_model_based.py) with a larger budget than CI's:
@@ -94,6 +169,11 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# A bare Debian 12 made with debootstrap, a clean checkout of HEAD, the README's apt-get line
+# alone, then `make test` and `make run` in it (scripts/fresh-check; as root, by hand, not in CI).
+fresh-check:
+	bash scripts/fresh-check
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
+
 from .conftest import free_port
 from .servers import Browser, Server
 
@@ -54,6 +56,38 @@ def postgres_bin() -> Path | None:
         key=lambda path: int(path.parent.parent.name) if path.parent.parent.name.isdigit() else 0,
     )
     return found[-1].parent if found else None
+
+
+def require_postgres() -> Path:
+    """The server binaries for a private cluster, or the calling test is skipped with the reason
+    (a bare machine has neither the binaries nor, as root, the `postgres` user to run them)."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        pytest.skip(
+            "the PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are not installed "
+            "(apt-get install postgresql)"
+        )
+    missing = [name for name in ("initdb", "pg_ctl", "createdb") if not (bin_dir / name).exists()]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not found beside {bin_dir / 'initdb'}")
+    if os.geteuid() == 0:
+        import pwd
+
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no `postgres` user to run PostgreSQL as")
+        if shutil.which("runuser") is None:
+            pytest.skip("running as root and runuser (util-linux) is not installed")
+    return bin_dir
+
+
+def require_redis_server() -> str:
+    """The redis-server binary, or the calling test is skipped with the reason."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    return binary
 
 
 class PrivatePostgres:
@@ -211,8 +245,9 @@ class PrivateRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 15) -> None:
-        binary = shutil.which("redis-server")
-        assert binary, "redis-server is not installed"
+        """Start and wait until it answers; the calling test is skipped where redis-server is
+        not installed."""
+        binary = require_redis_server()
         with (self.home / "redis.log").open("ab") as log:
             self.process = subprocess.Popen(
                 [

@@ -29,9 +29,10 @@ from .faults_support import (
     PrivateRedis,
     Traffic,
     kill_process,
-    postgres_bin,
     probe_log_args,
     probes_by_worker,
+    require_postgres,
+    require_redis_server,
     send,
     wait_for_workers,
     worker_pids,
@@ -75,10 +76,7 @@ def pool(tmp_path: Path) -> Iterator[ServerPool]:
 @pytest.fixture(scope="module")
 def private_postgres() -> Iterator[PrivatePostgres]:
     """A PostgreSQL cluster of this module alone, that a test may stop and start."""
-    bin_dir = postgres_bin()
-    if bin_dir is None:
-        pytest.skip("the PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are not installed")
-    cluster = PrivatePostgres(bin_dir)
+    cluster = PrivatePostgres(require_postgres())
     try:
         cluster.start()
         yield cluster
@@ -98,7 +96,8 @@ def outage_database(
 @pytest.fixture(scope="module")
 def limits_store() -> Iterator[str]:
     """Rate limits shared by several workers: with memory:// one process alone serves
-    (gunicorn.conf.py), and these tests need more."""
+    (gunicorn.conf.py), and these tests need more (skipped without redis-server)."""
+    require_redis_server()
     server = PrivateRedis()
     try:
         server.start()
@@ -210,6 +209,7 @@ RECOVERED = "Rate limit storage recovered"
 
 @pytest.fixture
 def private_redis() -> Iterator[PrivateRedis]:
+    require_redis_server()
     server = PrivateRedis()
     try:
         server.start()
