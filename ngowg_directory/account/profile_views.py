@@ -23,7 +23,9 @@ from ..forms import ConfirmForm
 from ..models import CONTACT_FIELDS
 from ..services import consent as consent_step
 from ..services import passwords, profiles, reminders
+from ..services.locking import Conflict
 from ..sessions import end_session
+from ..validation import ValidationError
 from . import bp
 from .forms import (
     FIELD_LABELS,
@@ -55,9 +57,9 @@ def profile() -> str | Response:
         data = {name: form[name].data for name in profiles.EDITABLE}
         try:
             profiles.update(current_user, data, form.opened.data or "", actor=current_user)
-        except profiles.ProfileError as exc:
+        except ValidationError as exc:
             form[exc.field].errors = [*form[exc.field].errors, str(exc)]
-        except profiles.Conflict as exc:
+        except Conflict as exc:
             conflict = exc.changes
         else:
             db.session.commit()
@@ -84,7 +86,7 @@ def privacy() -> str | Response:
     if form.validate_on_submit():
         try:
             profiles.set_audiences(current_user, {n: form[n].data for n in CONTACT_FIELDS})
-        except profiles.ProfileError as exc:
+        except ValidationError as exc:
             form[exc.field].errors = [*form[exc.field].errors, str(exc)]
         else:
             db.session.commit()

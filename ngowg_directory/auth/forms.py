@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from ..names import one_line_name
 from ..services import passwords
+from ..validation import clean_text
 
 
 class LoginForm(FlaskForm):
@@ -62,8 +63,6 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
 
 
 def _visible_name(form: FlaskForm, field: StringField) -> None:
-    from ..services.profiles import clean_text
-
     if not clean_text(field.data or "", len(field.data or ""), "name"):
         raise ValidationError(_l("Please give a name; a pseudonym is fine."))
 

@@ -16,7 +16,8 @@ from ..invite_views import resend_and_redirect, submit_invite
 from ..models import ROLES, Organization
 from ..permissions import get_managed_org_or_404, may_manage
 from ..services import invitations, orgs
-from ..services.profiles import Conflict, ProfileError
+from ..services.locking import Conflict
+from ..validation import ValidationError
 from . import bp
 from .forms import LogoForm, OrganizationForm
 
@@ -73,7 +74,7 @@ def edit(slug: str) -> str | Response:
         data = {name: form[name].data for name in orgs.EDITABLE}
         try:
             orgs.update(organization, data, form.opened.data or "", actor=current_user)
-        except ProfileError as exc:
+        except ValidationError as exc:
             form[exc.field].errors = [*form[exc.field].errors, str(exc)]
         except Conflict as exc:
             conflict = exc.changes
@@ -102,7 +103,7 @@ def upload_logo(slug: str) -> str | Response:
     if form.validate_on_submit() and form.logo.data:
         try:
             orgs.set_logo(organization, form.logo.data.read(), current_user)
-        except ProfileError as exc:
+        except ValidationError as exc:
             flash(str(exc), "error")
         else:
             db.session.commit()
@@ -171,7 +172,7 @@ def _member_action(slug: str, person_id: int, action: str) -> Response:
         else:
             orgs.make_manager(organization, person, current_user)
             message = _("%(name)s is now a manager.", name=person.name)
-    except ProfileError as exc:
+    except ValidationError as exc:
         flash(str(exc), "error")
     else:
         db.session.commit()

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from .. import audit, mail
+from .. import audit, mail, validation
 from ..extensions import db
 from ..models import ROLES, Organization, User
 from ..models._types import UTCDateTime, utcnow
+from ..validation import ValidationError, clean_name
 from . import passwords, profiles, tokens
 
 logger = logging.getLogger(__name__)
@@ -29,12 +29,9 @@ class AccountError(ValueError):
 def normalise_email(email: str) -> str:
     """A checked, normalised e-mail address (domain lower-cased), or AccountError."""
     try:
-        result = validate_email(email.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise AccountError(
-            _l("This is not a valid e-mail address: %(reason)s", reason=str(exc))
-        ) from exc
-    return result.normalized.lower()
+        return validation.normalise_email(email)
+    except ValidationError as exc:
+        raise AccountError(str(exc)) from exc
 
 
 def find_by_email(email: str) -> User | None:
@@ -53,8 +50,8 @@ def check_new_account(
     if role == "manager" and organization is None:
         raise AccountError(_l("A manager must belong to an organisation."))
     try:
-        name = profiles.clean_name(name, 120)
-    except profiles.ProfileError as exc:
+        name = clean_name(name, 120)
+    except ValidationError as exc:
         raise AccountError(str(exc)) from exc
     return email, name
 

@@ -28,7 +28,8 @@ from ..models import (
 )
 from ..models._types import utcnow
 from ..models.profiles import CONTACT_FIELDS
-from . import accounts, invitation_notices, profiles
+from ..validation import clean_text
+from . import accounts, invitation_notices
 from .accounts import AccountError
 
 logger = logging.getLogger(__name__)
@@ -348,7 +349,7 @@ def accept(invitation: Invitation, name: str, password: str) -> User | None:
         return None
     user = invitation.user
     accounts.set_password(user, password, event=None)
-    user.name = profiles.clean_text(name, 120, "name")
+    user.name = clean_text(name, 120, "name")
     user.status = "active"
     audit.record("invitation_accepted", actor=user, target=user, invitation=invitation.id)
     return user

@@ -18,7 +18,7 @@ from .. import audit
 from ..extensions import db
 from ..models import ApiToken, User
 from ..models._types import utcnow
-from . import profiles
+from ..validation import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def _refusal(user: User) -> object:
 
 def check_request(user: User, name: str, days: int) -> str:
     """The cleaned name of a token the user may make, else TokenError (nothing is spent)."""
-    name = profiles.clean_text(name, len(name), "name")
+    name = clean_text(name, len(name), "name")
     if not name or len(name) > 100:
         raise TokenError(_l("Give the token a name of at most 100 characters."))
     if days not in LIFETIMES:
