@@ -189,9 +189,9 @@ def rotate_field_key_command() -> None:
     Put the new key first and keep the old one after it (comma-separated), run this,
     then remove the old key.
     """
-    from . import crypto
+    from .services import keys
 
-    count = crypto.rotate_all(db.session)
+    count = keys.rotate_all(db.session)
     click.echo(f"{count} encrypted values re-encrypted with the primary key.")
 
 
