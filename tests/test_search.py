@@ -376,3 +376,27 @@ def base_search(query):
     from ngowg_directory.search import _backend
 
     return _backend("people").search(query)
+
+
+def test_the_index_listeners_are_attached_by_the_app_factory_not_by_an_import(tmp_path):
+    """Importing the search package attaches nothing; create_app's step does (once)."""
+    import subprocess
+    import sys
+
+    script = """
+import sys
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from ngowg_directory import search
+from ngowg_directory.services import profiles  # and everything a service imports
+attached = lambda: [sa.event.contains(t, n, f) for t, n, f in search.LISTENERS]
+assert attached() == [False] * 3, attached()
+from ngowg_directory import create_app
+for name in ("a", "b"):
+    create_app("testing", INSTANCE_PATH=sys.argv[1] + name, SQLALCHEMY_DATABASE_URI="sqlite://")
+assert attached() == [True] * 3, attached()
+print("ok")
+"""
+    command = [sys.executable, "-c", script, str(tmp_path / "instance-")]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.stdout.strip() == "ok", done.stderr

@@ -108,14 +108,13 @@ def _index_changed(session: Session) -> bool:
     return False
 
 
-@sa.event.listens_for(Session, "after_flush")
-def _bump_after_flush(session: Session, flush_context: Any) -> None:
+def bump_after_flush(session: Session, flush_context: Any) -> None:
+    """After a flush that changed an index entry: a new version, in the same transaction."""
     if _index_changed(session):
         bump(session.connection())
 
 
-@sa.event.listens_for(Session, "do_orm_execute")
-def _bump_on_bulk_write(state: Any) -> None:
+def bump_on_bulk_write(state: Any) -> None:
     """Core statements that write the indexed tables (bulk data) bypass the flush: bump here.
 
     An UPDATE of `users` bumps only when it sets a column the index reads (the sign-in
