@@ -1,13 +1,23 @@
-"""Forms shared by several blueprints."""
+"""Forms and fields shared by several blueprints (a blueprint never imports another's forms)."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .names import one_line_name
+from .services import passwords
 
 ROLE_LABELS = {
     "admin": _l("Secretariat (admin)"),
@@ -40,3 +50,48 @@ class ConfirmForm(FlaskForm):
     """An empty form: a button with a CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+def _policy(form: FlaskForm, field: PasswordField) -> None:
+    email = getattr(form, "_email", None)
+    try:
+        passwords.check_policy(field.data or "", email=email)
+    except passwords.PasswordRejected as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+class NewPasswordMixin:
+    """A new password and its repetition, checked against the policy (sign-up, reset, change)."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), _policy],
+        description=_l("At least 12 characters. A few unrelated words make a strong password."),
+        render_kw={"autocomplete": "new-password", "maxlength": passwords.MAX_LENGTH},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes: works on every phone without JavaScript."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RequestForm(FlaskForm):
+    """Ask a person for contact (her profile page and the connections pages)."""
+
+    message = TextAreaField(
+        _l("Why do you ask for contact?"),
+        description=_l(
+            "20 to 1,000 characters, plain text. Only she (and, if she allowed it, her "
+            "organisation's managers) will read it."
+        ),
+        render_kw={"rows": 5, "maxlength": 1000, "minlength": 20},
+    )
+    submit = SubmitField(_l("Ask for contact"))

@@ -308,6 +308,16 @@ class TestHarvestingGuard:
         login(other, make_user("staff"))
         assert other.get("/directory").status_code == 200, "limits are per user"
 
+    def test_the_start_page_is_one_search_of_the_same_budget(self, searcher, corpus):
+        """/ shows the people search: it spends one search, as /directory does (it spent two
+        while it called the directory's rate-limited view)."""
+        paths = ("/", "/directory", "/", "/directory")
+        assert [searcher.client.get(path).status_code for path in paths] == [200, 200, 200, 429]
+        rows = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "rate_limited")
+        ).all()
+        assert [row.details["endpoint"] for row in rows] == ["directory.people"]
+
     def test_profile_views_per_user_are_limited(self, searcher, corpus):
         person = corpus["Amina Núñez"]
         for _ in range(2):

@@ -10,7 +10,6 @@ from typing import Any
 from flask import Response, abort, request, url_for
 
 from .. import privacy
-from ..directory.params import ORG_FILTERS, PEOPLE_FILTERS, parse
 from ..extensions import csrf, db, limiter
 from ..ratelimits import (
     api_auth_failure_limit_value,
@@ -21,6 +20,7 @@ from ..ratelimits import (
     user_key,
 )
 from ..search import Result, search_organizations, search_people
+from ..search.params import ORG_FILTERS, PEOPLE_FILTERS, parse
 from . import bp
 from .auth import api_user, authenticated, failed, identify, require_token
 
