@@ -204,7 +204,7 @@ def generate_data_command(count: int, orgs: int | None, seed: int) -> None:
     """Fictional bulk data for benchmarks (marked as demo, e-mails on bulk.example.org)."""
     import time
 
-    from .services import bulk
+    from . import bulk
 
     started = time.perf_counter()
     made = bulk.generate_people(count, orgs=orgs, seed=seed, echo=click.echo)

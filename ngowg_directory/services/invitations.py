@@ -28,6 +28,7 @@ from ..models import (
 )
 from ..models._types import utcnow
 from ..models.profiles import CONTACT_FIELDS
+from ..models.rows import insert_rows
 from ..validation import clean_text
 from . import accounts, invitation_notices
 from .accounts import AccountError
@@ -136,21 +137,18 @@ def invite_many(people: list[NewPerson], inviter: User | None) -> list[Outgoing]
     users = User.__table__
     user_ids = db.session.scalars(
         sa.insert(users).returning(users.c.id, sort_by_parameter_order=True),
-        [
-            {
-                "email": person.email,
-                "name": person.name.strip(),
-                "role": person.role,
-                "status": "invited",
-                "organization_id": person.organization.id if person.organization else None,
-                "session_version": 1,
-                "failed_logins": 0,
-                "totp_enabled": False,
-                "is_demo": False,
-                "created_at": now,
-            }
-            for person in people
-        ],
+        insert_rows(
+            User,
+            (
+                {
+                    "email": person.email,
+                    "name": person.name.strip(),
+                    "role": person.role,
+                    "organization_id": person.organization.id if person.organization else None,
+                }
+                for person in people
+            ),
+        ),
     ).all()
     profile_rows = []
     tags: dict[type, list[dict[str, object]]] = {
@@ -160,25 +158,16 @@ def invite_many(people: list[NewPerson], inviter: User | None) -> list[Outgoing]
     }
     for user_id, person in zip(user_ids, people, strict=True):
         audiences = privacy.default_audiences(person.role)
+        # Nobody is listed until she agrees herself, in the app (consent_at stays empty).
         profile_rows.append(
             {
                 "user_id": user_id,
                 "title": person.profile.get("title") or "",
-                "affiliation": "",
                 "country": person.profile.get("country"),
                 "bio": person.profile.get("bio") or "",
                 **{name: person.profile.get(name) for name in CONTACT_FIELDS},
                 **{f"{name}_audience": value for name, value in audiences.items()},
-                # Nobody is listed until she agrees herself, in the app (the consent step).
-                "consent_at": None,
                 "consent_on_file_at": now if person.consent_on_file else None,
-                "consent_deferred_at": None,
-                "hidden": False,
-                "notify_email": True,
-                "managers_may_answer": False,
-                "last_confirmed_at": now,
-                "updated_at": now,
-                "version_id": 1,
             }
         )
         for model, key, values in (
@@ -187,26 +176,28 @@ def invite_many(people: list[NewPerson], inviter: User | None) -> list[Outgoing]
             (ProfileLanguage, "code", person.languages),
         ):
             tags[model] += [{"user_id": user_id, key: value} for value in dict.fromkeys(values)]
-    db.session.execute(sa.insert(Profile.__table__), profile_rows)
+    db.session.execute(sa.insert(Profile.__table__), insert_rows(Profile, profile_rows))
     for model, rows in tags.items():
         if rows:
-            db.session.execute(sa.insert(model.__table__), rows)
+            db.session.execute(sa.insert(model.__table__), insert_rows(model, rows))
     tokens = [secrets.token_urlsafe(32) for _ in people]
     table = Invitation.__table__
     invitation_ids = db.session.scalars(
         sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        [
-            {
-                "user_id": user_id,
-                "invited_by_id": inviter.id if inviter is not None else None,
-                "token_hash": _digest(token),
-                "created_at": now,
-                "sent_at": now,
-                "send_count": 1,
-                "expires_at": expires,
-            }
-            for user_id, token in zip(user_ids, tokens, strict=True)
-        ],
+        insert_rows(
+            Invitation,
+            (
+                {
+                    "user_id": user_id,
+                    "invited_by_id": inviter.id if inviter is not None else None,
+                    "token_hash": _digest(token),
+                    "sent_at": now,
+                    "send_count": 1,
+                    "expires_at": expires,
+                }
+                for user_id, token in zip(user_ids, tokens, strict=True)
+            ),
+        ),
     ).all()
     audit.record_many(
         "user_created",
