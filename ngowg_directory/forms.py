@@ -16,16 +16,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .labels import ROLE_LABELS
 from .names import one_line_name
 from .services import passwords
-
-ROLE_LABELS = {
-    "admin": _l("Secretariat (admin)"),
-    "manager": _l("Organisation manager"),
-    "staff": _l("Organisation staff"),
-    "defender": _l("Defender"),
-    "policy_maker": _l("Policy-maker"),
-}
 
 
 class InviteForm(FlaskForm):

@@ -12,7 +12,7 @@ from flask import render_template, request
 from flask_login import current_user
 
 from . import privacy
-from .forms import ROLE_LABELS
+from .labels import kind_label, role_label
 from .search import Result, search_organizations, search_people
 from .search.cache import cached_section
 from .search.params import ORG_FILTERS, PEOPLE_FILTERS, Parsed, parse
@@ -20,16 +20,10 @@ from .search.params import ORG_FILTERS, PEOPLE_FILTERS, Parsed, parse
 
 def _labels(org_names: dict[str, str]) -> dict[str, object]:
     """Functions the templates use to name facet values and applied filters."""
-    from .templating import ORG_KIND_LABELS, tag_label
+    from .templating import tag_label
 
     def org_name(slug: str) -> str:
         return org_names.get(slug, slug)
-
-    def role_label(role: str) -> str:
-        return str(ROLE_LABELS.get(role, role))
-
-    def kind_label(kind: str) -> str:
-        return str(ORG_KIND_LABELS.get(kind, kind))
 
     def filter_label(name: str, value: str) -> str:
         if name == "role":

@@ -20,6 +20,9 @@ from flask_babel import lazy_gettext as _l
 from . import names
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP):
+# an export neutralises such a cell, an import refuses such a name or text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ValidationError(ValueError):
@@ -44,6 +47,11 @@ def clean_name(value: str | None, limit: int, field: str = "name") -> str:
     if names.control_characters(value or ""):
         raise ValidationError(field, names.MESSAGE)
     return clean_text(value, limit, field)
+
+
+def starts_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would run this cell as a formula."""
+    return text.startswith(FORMULA_START)
 
 
 def normalise_email(email: str, field: str = "email") -> str:

@@ -174,6 +174,18 @@ def test_the_reference_labels_match_the_data_files():
         assert label._args[0] == reference.situations()[code]
 
 
+def test_every_role_status_and_kind_of_the_models_has_its_one_name():
+    """Roles, account statuses and kinds of organisation are named in labels.py only."""
+    from ngowg_directory.models import ORG_KINDS, ROLES, STATUSES
+
+    assert tuple(labels.ROLE_LABELS) == ROLES
+    assert tuple(labels.ROLE_SEARCH_WORDS) == ROLES
+    assert tuple(labels.STATUS_LABELS) == STATUSES
+    assert tuple(labels.ORG_KIND_LABELS) == ORG_KINDS
+    assert labels.role_label("policy_maker") == "Policy-maker"
+    assert labels.role_label("unknown") == "unknown" and labels.kind_label("x") == "x"
+
+
 # --- which language a page speaks ---------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .. import reference
+from ..labels import ROLE_SEARCH_WORDS
 from ..models import (
     Organization,
     OrganizationCountry,
@@ -26,14 +27,6 @@ from ..models import (
     User,
 )
 from .text import normalise
-
-ROLE_WORDS = {
-    "admin": "secretariat",
-    "manager": "manager",
-    "staff": "staff",
-    "defender": "defender",
-    "policy_maker": "policy maker",
-}
 
 
 def token(kind: str, value: str) -> str:
@@ -93,7 +86,7 @@ def person_fields(
     countries.update(situations)
     parts = [
         name,
-        ROLE_WORDS.get(role, role),
+        ROLE_SEARCH_WORDS.get(role, role),
         *(org[1:] if org else ()),
         title,
         affiliation,

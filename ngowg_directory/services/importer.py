@@ -18,7 +18,7 @@ from .. import audit, mail
 from ..extensions import db
 from ..models import ORG_KINDS, ROLES, Organization, User
 from ..search.text import normalise
-from ..validation import ValidationError, clean_text
+from ..validation import ValidationError, clean_text, starts_like_formula
 from . import accounts, invitations, orgs, profiles
 from .accounts import AccountError
 from .closenames import NameIndex
@@ -140,15 +140,12 @@ def _delimiter(text: str) -> str:
     return ";" if first.count(";") > first.count(",") else ","
 
 
-FORMULA_START = ("=", "+", "-", "@")
-
-
 def refuse_formulas(values: dict[str, str], fields: tuple[str, ...]) -> None:
     """A cell a spreadsheet would run (=, +, -, @) has no place in a name or a text."""
     for name in fields:
         # Judged as it would be stored: "\x01=cmd|..." loses its control character.
         raw = values.get(name, "")
-        if clean_text(raw, len(raw), name).startswith(FORMULA_START):
+        if starts_like_formula(clean_text(raw, len(raw), name)):
             raise ValidationError(name, _("starts like a spreadsheet formula (=, +, - or @)"))
 
 

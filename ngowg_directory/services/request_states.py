@@ -30,18 +30,12 @@ from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
-from ..models import ContactRequest, User
+from ..models import REQUEST_STATES, ContactRequest, User
 from ..models._types import utcnow
 from ..privacy.policy import is_listed
 
-PENDING, ACCEPTED, DECLINED, BLOCKED, ENDED, EXPIRED = (
-    "pending",
-    "accepted",
-    "declined",
-    "blocked",
-    "ended",
-    "expired",
-)
+# The states, as the model lists them (models/connections.py).
+PENDING, ACCEPTED, DECLINED, BLOCKED, ENDED, EXPIRED = REQUEST_STATES
 # States the clock moves to `expired`.
 EXPIRING = (PENDING, DECLINED, BLOCKED)
 # Who may make a move: the sides of the request, her delegated managers, the clock.
