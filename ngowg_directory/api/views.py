@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from typing import Any
@@ -50,15 +49,16 @@ limiter.shared_limit(
 
 
 def respond(payload: dict[str, Any]) -> Response:
-    """JSON with an ETag; If-None-Match answers 304 without a body."""
+    """JSON with an ETag; If-None-Match answers 304 without a body (Werkzeug's conditional
+    response: the ETag is a digest of the body, compared as RFC 9110 says)."""
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    etag = hashlib.sha256(body.encode()).hexdigest()[:32]
-    if etag in request.if_none_match:
-        response = Response(status=304)
-    else:
-        response = Response(body, mimetype="application/json")
-    response.set_etag(etag)
+    response = Response(body, mimetype="application/json")
+    response.add_etag()
     response.headers["Cache-Control"] = "private, no-cache"
+    response.make_conditional(request)
+    # make_conditional adds a Date header, and gunicorn writes its own: two Date lines, which
+    # nginx complains of (pallets/werkzeug#2500). The server's is the one sent.
+    response.headers.pop("Date", None)
     return response
 
 
