@@ -25,7 +25,7 @@ from .models import (
     User,
 )
 from .models._types import utcnow
-from .models.rows import insert_rows
+from .models.rows import insert_all
 from .privacy import default_audiences
 from .search.index import person_fields, refresh_org
 from .search.text import normalise
@@ -247,7 +247,9 @@ def generate_people(
     now = utcnow()
     made = 0
     for chunk in _chunks(range(first_id, first_id + count), BATCH):
-        users, profiles, tags = [], [], {"s": [], "t": [], "l": []}
+        users: list[dict[str, object]] = []
+        profiles: list[dict[str, object]] = []
+        tags: dict[str, list[dict[str, object]]] = {"s": [], "t": [], "l": []}
         for user_id in chunk:
             role = _pick(rng, ROLE_WEIGHTS)
             org = (
@@ -317,7 +319,7 @@ def generate_people(
             (ProfileTheme, tags["t"]),
             (ProfileLanguage, tags["l"]),
         ):
-            db.session.execute(sa.insert(model.__table__), insert_rows(model, rows))
+            insert_all(model, rows)
         db.session.commit()
         made += len(chunk)
         echo(f"{made}/{count} people")

@@ -1,4 +1,7 @@
-"""Flask extensions, created unbound; create_app binds them."""
+"""Flask extensions, created unbound; create_app binds them. A leaf module: it imports nothing
+of the app."""
+
+from typing import TYPE_CHECKING
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -29,6 +32,12 @@ class Base(DeclarativeBase):
 # Objects stay loaded after a commit: a page that commits (an audit row) and then renders
 # must not reload every object it already holds.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy makes db.Model at run time, from Base; a type checker cannot follow a
+    # class made from an attribute (python/mypy#8603), so it is told Base.
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -63,10 +63,10 @@ def respond(payload: dict[str, Any]) -> Response:
 
 
 def _links(endpoint: str, page: int, pages: int) -> dict[str, str | None]:
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
 
     def link(number: int) -> str:
-        return url_for(endpoint, page=number, **args)
+        return url_for(endpoint, **args, page=number)
 
     return {
         "self": link(page),

@@ -45,7 +45,8 @@ def readyz() -> tuple[Response, int]:
     stops (SIGTERM). Answers within a second whatever the database does (database.py)."""
     if draining.active():
         return Response("shutting down", mimetype="text/plain"), 503
-    ready, reason = database.database_answers(current_app._get_current_object())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's object
+    ready, reason = database.database_answers(app)
     if not ready:
         logger.warning("readiness check failed: %s", reason)
         answer = Response("database unavailable", mimetype="text/plain")

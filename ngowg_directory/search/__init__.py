@@ -68,10 +68,9 @@ class Result:
 
 
 def _backend(kind: str):
-    if db.engine.dialect.name == "postgresql":
-        from . import postgres as module
-    else:
-        from . import sqlite as module
+    from . import postgres, sqlite
+
+    module = postgres if db.engine.dialect.name == "postgresql" else sqlite
     return module.PeopleIndex() if kind == "people" else module.OrganizationIndex()
 
 

@@ -16,6 +16,7 @@ from .. import audit, mail, validation
 from ..extensions import db
 from ..models import ROLES, Organization, User
 from ..models._types import UTCDateTime, utcnow
+from ..models.rows import changed
 from ..validation import ValidationError, clean_name
 from . import passwords, profiles, tokens
 
@@ -219,12 +220,12 @@ def reset_password(user: User, password: str) -> bool:
     row while that password is still in place, so of several browsers sending the same link
     at once exactly one sets a password: the others wait for its commit, then match nothing.
     """
-    claimed = db.session.execute(
+    claimed = changed(
         sa.update(User)
         .where(User.id == user.id, User.password_hash == user.password_hash)
         .values(password_changed_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if claimed != 1:
         return False
     set_password(user, password, event="password_reset")

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -104,7 +105,7 @@ def ask(requester: User, recipient: User, message: str | None) -> ContactRequest
     )
     db.session.add(request)
     db.session.flush()
-    details = {"dropped": True} if states.is_dropped(request) else {}
+    details: dict[str, Any] = {"dropped": True} if states.is_dropped(request) else {}
     audit.record(
         "contact_requested", actor=requester, target=recipient, request=request.id, **details
     )

@@ -69,7 +69,7 @@ def views(actor: User | None) -> Iterator[privacy.PersonView]:
             continue
         if view.revealed and not view.is_self:
             # The details of privacy.record_reveal, written in batches: exports are large.
-            details = {"fields": sorted(view.revealed), "channel": "export"}
+            details: dict[str, object] = {"fields": sorted(view.revealed), "channel": "export"}
             revealed.append(("user", view.id, details))
             if len(revealed) >= REVEAL_BATCH:
                 audit.record_many("contact_revealed", revealed, actor=actor)

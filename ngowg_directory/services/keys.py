@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from ..crypto import EncryptedText, keyring
 from ..extensions import db
 
 
-def rotate_all(session: Session, batch: int = 500) -> int:
+def rotate_all(session: Session | scoped_session[Any], batch: int = 500) -> int:
     """Re-encrypt every encrypted column with the primary key; returns values rewritten.
 
     Commits every `batch` values, so a large directory is rotated without one long

@@ -152,15 +152,15 @@ def process_logo(data: bytes) -> tuple[bytes, str]:
     with Image.open(io.BytesIO(data)) as image:
         image.load()
         has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-        image = image.convert("RGBA" if has_alpha else "RGB")
+        plain = image.convert("RGBA" if has_alpha else "RGB")
         # Pillow carries comments and ICC profiles over into the output; drop all of it.
-        image.info = {}
-        image.thumbnail((LOGO_MAX_SIDE, LOGO_MAX_SIDE))
+        plain.info = {}
+        plain.thumbnail((LOGO_MAX_SIDE, LOGO_MAX_SIDE))
         out = io.BytesIO()
         if has_alpha:
-            image.save(out, format="PNG", optimize=True)
+            plain.save(out, format="PNG", optimize=True)
             return out.getvalue(), "image/png"
-        image.save(out, format="JPEG", quality=85, optimize=True)
+        plain.save(out, format="JPEG", quality=85, optimize=True)
         return out.getvalue(), "image/jpeg"
 
 

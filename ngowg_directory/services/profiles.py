@@ -134,9 +134,8 @@ def set_audiences(user: User, audiences: dict[str, str]) -> None:
         setattr(profile, f"{name}_audience", value)
     # No change to updated_at: "last updated" (and sort=updated) moves only with what
     # members see, or it would tell them when she changed her privacy settings.
-    audit.record(
-        "privacy_changed", actor=user, target=user, **{n: audiences[n] for n in CONTACT_FIELDS}
-    )
+    chosen: dict[str, Any] = {name: audiences[name] for name in CONTACT_FIELDS}
+    audit.record("privacy_changed", actor=user, target=user, **chosen)
 
 
 def set_hidden(user: User, hidden: bool) -> None:

@@ -32,6 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..extensions import db
 from ..models import REQUEST_STATES, ContactRequest, User
 from ..models._types import utcnow
+from ..models.rows import changed
 from ..privacy.policy import is_listed
 
 # The states, as the model lists them (models/connections.py).
@@ -153,10 +154,7 @@ def move(request: ContactRequest, actor: User, action: str) -> bool:
     )
     if set(step.sources) & set(EXPIRING):
         statement = statement.where(ContactRequest.created_at >= expiry_cutoff())
-    result = db.session.execute(
-        statement.values(**values), execution_options={"synchronize_session": False}
-    )
-    if result.rowcount != 1:
+    if changed(statement.values(**values), execution_options={"synchronize_session": False}) != 1:
         db.session.expire(request)
         return False
     for name, value in values.items():

@@ -188,7 +188,7 @@ def revoke_all(user: User, reason: str, actor: User | None = None) -> int:
 
 def _changed(user: User, name: str) -> tuple[Any, ...] | None:
     """The new value(s) of a changed attribute, else None."""
-    history = sa.inspect(user).attrs[name].history
+    history: sa.orm.attributes.History = sa.inspect(user).attrs[name].history
     return tuple(history.added) if history.has_changes() else None
 
 
