@@ -3,6 +3,7 @@ of the app."""
 
 from typing import TYPE_CHECKING
 
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -12,8 +13,6 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from .ratelimits import client_address
-
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -21,6 +20,12 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def client_address() -> str:
+    """The client's address (ProxyFix has already applied the trusted proxy count): what the
+    limiter counts an anonymous request by."""
+    return request.remote_addr or "unknown"
 
 
 class Base(DeclarativeBase):

@@ -18,7 +18,7 @@ from ..models import ROLES, Organization, User
 from ..models._types import UTCDateTime, utcnow
 from ..models.rows import changed
 from ..validation import ValidationError, clean_name
-from . import passwords, profiles, tokens
+from . import passwords, profiles, tokens, twofactor
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +180,30 @@ def register_success(user: User) -> None:
     user.locked_until = None
     user.last_login_at = utcnow()
     audit.record("login_success", actor=user, target=user)
+
+
+def confirm_owner(user: User, password: str, code: str) -> None:
+    """Before an API token is made: check the password (and a current code where two-factor
+    is on) as a sign-in would; wrong ones, and any while the account is locked, count toward
+    the lockout (tokens.OwnerNotConfirmed)."""
+    result = check_credentials(user.email, password)
+    if not result.ok:
+        raise tokens.OwnerNotConfirmed(_refusal(user), just_locked=result.just_locked)
+    if user.totp_enabled and not twofactor.verify_totp(user, code):
+        locked = register_failure(user, reason="two_factor")
+        raise tokens.OwnerNotConfirmed(_refusal(user), just_locked=locked)
+
+
+def _refusal(user: User) -> object:
+    if user.totp_enabled:
+        return _l(
+            "The password or the code is not right, so no token was made. After five failed "
+            "attempts the account is locked for 15 minutes."
+        )
+    return _l(
+        "The password is not right, so no token was made. After five failed attempts the "
+        "account is locked for 15 minutes."
+    )
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:

@@ -1,6 +1,6 @@
 """Contact requests: ask, accept, decline, block, end; what each side sees of a request.
 
-Which moves exist and who may make them: services/request_states.py. What each side may know
+Which moves exist and who may make them: privacy/request_states.py. What each side may know
 of a request: privacy.request_state_for (a decline or block looks exactly like a pending
 request to its sender, until it expires). Only an accepted request reveals
 `connections`-audience details.
@@ -25,7 +25,7 @@ from .. import audit, mail, privacy
 from ..extensions import db
 from ..models import Block, ContactRequest, Profile, User
 from ..models._types import utcnow
-from . import request_states as states
+from ..privacy import request_states as states
 
 logger = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from ..extensions import db
 from ..models import REQUEST_STATES, ContactRequest, User
 from ..models._types import utcnow
 from ..models.rows import changed
-from ..privacy.policy import is_listed
+from .policy import is_listed
 
 # The states, as the model lists them (models/connections.py).
 PENDING, ACCEPTED, DECLINED, BLOCKED, ENDED, EXPIRED = REQUEST_STATES
@@ -160,3 +160,18 @@ def move(request: ContactRequest, actor: User, action: str) -> bool:
     for name, value in values.items():
         set_committed_value(request, name, value)
     return True
+
+
+def request_state_for(viewer: User, request: ContactRequest) -> str | None:
+    """What this viewer may know of a contact request's state; None: it is not hers to know.
+
+    Its sender never learns of a decline or a block: both read as pending until the request
+    expires, as an unanswered one does. A request dropped because its recipient had blocked
+    the sender does not exist for the recipient or her managers; nobody else knows of any."""
+    sides = sides_of(viewer, request)
+    if not sides:
+        return None
+    state = state_of(request)
+    if SENDER in sides and state in (DECLINED, BLOCKED):
+        return PENDING
+    return state
