@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -16,9 +19,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from . import validation
 from .labels import ROLE_LABELS
 from .names import one_line_name
 from .services import passwords
+from .services.locking import Conflict
 
 
 class InviteForm(FlaskForm):
@@ -88,3 +93,22 @@ class RequestForm(FlaskForm):
         render_kw={"rows": 5, "maxlength": 1000, "minlength": 20},
     )
     submit = SubmitField(_l("Ask for contact"))
+
+
+def save_edit(
+    form: FlaskForm, editable: tuple[str, ...], save: Callable[[dict[str, Any], str], None]
+) -> tuple[bool, dict[str, Any] | None]:
+    """Submit an edit form under the optimistic lock (services/locking.py): whether `save`
+    (data, opened) stored it, for the view to commit, and what someone else changed since the
+    form was opened, if anyone did. A value the service refuses is shown at its field."""
+    if not form.validate_on_submit():
+        return False, None
+    data = {name: form[name].data for name in editable}
+    try:
+        save(data, form.opened.data or "")
+    except validation.ValidationError as exc:
+        form[exc.field].errors = [*form[exc.field].errors, str(exc)]
+        return False, None
+    except Conflict as exc:
+        return False, exc.changes
+    return True, None

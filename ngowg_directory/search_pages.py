@@ -7,13 +7,15 @@ search of a signed-in user. Each keeps its own route, and its rate limit (one se
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 from flask import render_template, request
 from flask_login import current_user
 
 from . import privacy
 from .labels import kind_label, role_label
-from .search import Result, search_organizations, search_people
+from .search import Query, Result, search_organizations, search_people
 from .search.cache import cached_section
 from .search.params import ORG_FILTERS, PEOPLE_FILTERS, Parsed, parse
 
@@ -48,46 +50,51 @@ def _paging(parsed: Parsed, result: Result) -> dict[str, int]:
     return {"page": parsed.query.page, "pages": pages, "total": result.total}
 
 
-def people_page() -> str:
-    """People found by text, role, country, agenda situation, theme, language, organisation."""
-    parsed = parse(request.args, PEOPLE_FILTERS)
-
-    result = search_people(parsed.query)
+def _page(
+    kind: str,
+    filters: dict[str, str],
+    search: Callable[[Query], Result],
+    hits: Callable[[Result], list[Any]],
+    *,
+    shared: bool = True,
+) -> str:
+    """A search page: the query from the arguments, the answer, and its section of hits (the
+    rendered section cached where every viewer would see it alike: search/cache.py)."""
+    parsed = parse(request.args, filters)
+    result = search(parsed.query)
 
     def section() -> str:
         return render_template(
-            "directory/_people_section.html",
+            f"directory/_{kind}_section.html",
             parsed=parsed,
             result=result,
-            hits=privacy.listing_views(current_user, result.ids),
+            hits=hits(result),
             paging=_paging(parsed, result),
             **_labels(result.org_names),
         )
 
-    shared = privacy.listing_is_shared(current_user)
     return render_template(
-        "directory/people.html",
-        section=cached_section("people", parsed.query, result, section, shared=shared),
+        f"directory/{kind}.html",
+        section=cached_section(kind, parsed.query, result, section, shared=shared),
+    )
+
+
+def people_page() -> str:
+    """People found by text, role, country, agenda situation, theme, language, organisation."""
+    return _page(
+        "people",
+        PEOPLE_FILTERS,
+        search_people,
+        lambda result: privacy.listing_views(current_user, result.ids),
+        shared=privacy.listing_is_shared(current_user),
     )
 
 
 def organizations_page() -> str:
     """Organisations found by text, kind, country and theme."""
-    parsed = parse(request.args, ORG_FILTERS)
-
-    result = search_organizations(parsed.query)
-
-    def section() -> str:
-        return render_template(
-            "directory/_organizations_section.html",
-            parsed=parsed,
-            result=result,
-            hits=privacy.org_views(current_user, result.ids),
-            paging=_paging(parsed, result),
-            **_labels({}),
-        )
-
-    return render_template(
-        "directory/organizations.html",
-        section=cached_section("organizations", parsed.query, result, section),
+    return _page(
+        "organizations",
+        ORG_FILTERS,
+        search_organizations,
+        lambda result: privacy.org_views(current_user, result.ids),
     )

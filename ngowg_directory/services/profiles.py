@@ -27,20 +27,9 @@ from .locking import check_opened, flush_or_conflict, sign_opened
 logger = logging.getLogger(__name__)
 
 BIO_MAX = 1000
-EDITABLE = (
-    "name",
-    "title",
-    "affiliation",
-    "country",
-    "situations",
-    "themes",
-    "languages",
-    "bio",
-    "email",
-    "phone",
-    "messaging",
-    "city",
-)
+# What she edits: what every member sees of her, and her contact details (each with its
+# own audience).
+EDITABLE = (*privacy.MEMBER_FIELDS, *CONTACT_FIELDS)
 
 
 def new_profile(user: User) -> Profile:
