@@ -27,11 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade
 
-from ngowg_directory import create_app
+from ngowg_directory import bulk, create_app
 from ngowg_directory.extensions import db
 from ngowg_directory.models import Profile
 from ngowg_directory.search import Query, search_people
-from ngowg_directory.services import bulk
 
 QUERIES = [
     ("text: sudan", Query(text="sudan")),

@@ -43,6 +43,7 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
 
     configure_logging(app)
     register_extensions(app)
+    register_search_listeners(app)
     register_blueprints(app)
     register_log_redaction(app)
     register_assets(app)
@@ -89,6 +90,13 @@ def register_extensions(app: Flask) -> None:
     from . import sessions
 
     sessions.init_login_manager(login_manager)
+
+
+def register_search_listeners(app: Flask) -> None:
+    """Keep the search index in step with every write through the ORM (search/index.py)."""
+    from . import search
+
+    search.register_listeners()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 
 import brotli
 from flask import Flask, request
+from flask import Response as FlaskResponse
 from flask_compress import Compress
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Response
@@ -155,7 +156,7 @@ def _add_vary(response: Response, name: str) -> None:
         response.headers["Vary"] = f"{vary}, {name}"
 
 
-def compress_html(response: Response) -> Response:
+def compress_html(response: FlaskResponse) -> FlaskResponse:
     """Compress an HTML answer when it is safe; say what the answer varies on either way."""
     if response.mimetype != "text/html":
         return response

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import sqlalchemy as sa
 from flask import has_request_context, request
 
 from .extensions import db
 from .models import AuditEvent
 from .models._types import utcnow
+from .models.rows import insert_all
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def record(
 
 def record_many(
     action: str,
-    targets: list[tuple[str, int, dict[str, Any] | None]],
+    targets: Sequence[tuple[str, int, Mapping[str, Any] | None]],
     *,
     actor: Any = None,
 ) -> None:
@@ -57,9 +58,9 @@ def record_many(
     actor_id = getattr(actor, "id", actor)
     ip = request.remote_addr if has_request_context() else None
     now = utcnow()
-    db.session.execute(
-        sa.insert(AuditEvent.__table__),
-        [
+    insert_all(
+        AuditEvent,
+        (
             {
                 "created_at": now,
                 "actor_id": actor_id,
@@ -67,10 +68,10 @@ def record_many(
                 "target_type": target_type,
                 "target_id": target_id,
                 "ip": ip,
-                "details": details or None,
+                "details": dict(details) if details else None,
             }
             for target_type, target_id, details in targets
-        ],
+        ),
     )
     if logger.isEnabledFor(logging.INFO):
         for target_type, target_id, _details in targets:

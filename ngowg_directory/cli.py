@@ -189,9 +189,9 @@ def rotate_field_key_command() -> None:
     Put the new key first and keep the old one after it (comma-separated), run this,
     then remove the old key.
     """
-    from . import crypto
+    from .services import keys
 
-    count = crypto.rotate_all(db.session)
+    count = keys.rotate_all(db.session)
     click.echo(f"{count} encrypted values re-encrypted with the primary key.")
 
 
@@ -204,7 +204,7 @@ def generate_data_command(count: int, orgs: int | None, seed: int) -> None:
     """Fictional bulk data for benchmarks (marked as demo, e-mails on bulk.example.org)."""
     import time
 
-    from .services import bulk
+    from . import bulk
 
     started = time.perf_counter()
     made = bulk.generate_people(count, orgs=orgs, seed=seed, echo=click.echo)

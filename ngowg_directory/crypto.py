@@ -1,4 +1,7 @@
-"""Authenticated encryption of sensitive columns (Fernet: AES-CBC with HMAC-SHA256)."""
+"""Authenticated encryption of sensitive columns (Fernet: AES-CBC with HMAC-SHA256).
+
+A leaf module: the models import its column type; re-encrypting every stored value with a
+new key is a service (services/keys.py)."""
 
 from __future__ import annotations
 
@@ -65,33 +68,3 @@ class EncryptedText(sa.types.TypeDecorator):
         if value is None:
             return None
         return decrypt(value)
-
-
-def rotate_all(session: Any, batch: int = 500) -> int:
-    """Re-encrypt every encrypted column with the primary key; returns values rewritten."""
-    from .extensions import db
-
-    ring = keyring()
-    rewritten = 0
-    for table in db.metadata.sorted_tables:
-        columns = [c for c in table.columns if isinstance(c.type, EncryptedText)]
-        keys = list(table.primary_key.columns)
-        for column in columns:
-            # type_coerce to Text: read and write the stored tokens, not decrypted values.
-            raw = sa.type_coerce(column, sa.Text)
-            rows = session.execute(
-                sa.select(*keys, raw.label("value")).where(raw.is_not(None))
-            ).all()
-            for index, row in enumerate(rows, start=1):
-                rotated = ring.rotate(row.value.encode("ascii")).decode("ascii")
-                condition = sa.and_(*(key == row[i] for i, key in enumerate(keys)))
-                session.execute(
-                    sa.update(table)
-                    .where(condition)
-                    .values({column.name: sa.literal(rotated, sa.Text)})
-                )
-                rewritten += 1
-                if index % batch == 0:
-                    session.commit()
-            session.commit()
-    return rewritten

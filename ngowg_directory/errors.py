@@ -72,6 +72,7 @@ def render_error(error: HTTPException) -> Response:
     ):
         message = own
     retry_after = _retry_after(error)
+    response: Response
     if _wants_json():
         body = {"error": {"code": error.name.lower().replace(" ", "_"), "message": str(message)}}
         response = jsonify(body)
@@ -90,8 +91,9 @@ def render_error(error: HTTPException) -> Response:
     response.status_code = code
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
-    if code == 401 and getattr(error, "www_authenticate", None):
-        response.headers["WWW-Authenticate"] = ", ".join(str(w) for w in error.www_authenticate)
+    challenges = getattr(error, "www_authenticate", None)  # Unauthorized's only
+    if code == 401 and challenges:
+        response.headers["WWW-Authenticate"] = ", ".join(str(w) for w in challenges)
     if code == 405 and error.valid_methods:  # type: ignore[attr-defined]
         response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
     return response

@@ -1,21 +1,29 @@
-"""Forms shared by several blueprints."""
+"""Forms and fields shared by several blueprints (a blueprint never imports another's forms)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from . import validation
+from .labels import ROLE_LABELS
 from .names import one_line_name
-
-ROLE_LABELS = {
-    "admin": _l("Secretariat (admin)"),
-    "manager": _l("Organisation manager"),
-    "staff": _l("Organisation staff"),
-    "defender": _l("Defender"),
-    "policy_maker": _l("Policy-maker"),
-}
+from .services import passwords
+from .services.locking import Conflict
 
 
 class InviteForm(FlaskForm):
@@ -40,3 +48,67 @@ class ConfirmForm(FlaskForm):
     """An empty form: a button with a CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+def _policy(form: FlaskForm, field: PasswordField) -> None:
+    email = getattr(form, "_email", None)
+    try:
+        passwords.check_policy(field.data or "", email=email)
+    except passwords.PasswordRejected as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+class NewPasswordMixin:
+    """A new password and its repetition, checked against the policy (sign-up, reset, change)."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), _policy],
+        description=_l("At least 12 characters. A few unrelated words make a strong password."),
+        render_kw={"autocomplete": "new-password", "maxlength": passwords.MAX_LENGTH},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes: works on every phone without JavaScript."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RequestForm(FlaskForm):
+    """Ask a person for contact (her profile page and the connections pages)."""
+
+    message = TextAreaField(
+        _l("Why do you ask for contact?"),
+        description=_l(
+            "20 to 1,000 characters, plain text. Only she (and, if she allowed it, her "
+            "organisation's managers) will read it."
+        ),
+        render_kw={"rows": 5, "maxlength": 1000, "minlength": 20},
+    )
+    submit = SubmitField(_l("Ask for contact"))
+
+
+def save_edit(
+    form: FlaskForm, editable: tuple[str, ...], save: Callable[[dict[str, Any], str], None]
+) -> tuple[bool, dict[str, Any] | None]:
+    """Submit an edit form under the optimistic lock (services/locking.py): whether `save`
+    (data, opened) stored it, for the view to commit, and what someone else changed since the
+    form was opened, if anyone did. A value the service refuses is shown at its field."""
+    if not form.validate_on_submit():
+        return False, None
+    data = {name: form[name].data for name in editable}
+    try:
+        save(data, form.opened.data or "")
+    except validation.ValidationError as exc:
+        form[exc.field].errors = [*form[exc.field].errors, str(exc)]
+        return False, None
+    except Conflict as exc:
+        return False, exc.changes
+    return True, None

@@ -83,17 +83,29 @@ def format_day(value: date | datetime | None) -> str:
 
 
 def format_moment(value: datetime | None, seconds: bool = False) -> str:
-    """A date and a time of day (UTC) in the page's language."""
+    """A date and a time of day (UTC) in the page's language: the medium date and the short
+    time (the medium one with seconds), joined as the language joins them (CLDR)."""
     if value is None:
         return ""
     locale = get_locale() or babel_dates.Locale("en")
     value = _aware(value).astimezone(UTC)
-    day = babel_dates.format_date(value, "medium", locale=locale)
-    time = babel_dates.format_time(
-        value, "medium" if seconds else "short", tzinfo=UTC, locale=locale
+    if seconds:
+        return babel_dates.format_datetime(value, "medium", tzinfo=UTC, locale=locale)
+    return babel_dates.format_datetime(
+        value, _moment_pattern(str(locale)), tzinfo=UTC, locale=locale
     )
-    pattern = str(locale.datetime_formats.get("medium", "{1} {0}"))
-    return pattern.replace("{1}", day).replace("{0}", time).replace("'", "")
+
+
+@lru_cache(maxsize=16)
+def _moment_pattern(locale: str) -> str:
+    # CLDR has no "medium date, short time" format, and its skeletons cannot give one either:
+    # Babel's format_skeleton reads one skeleton table of dates or times (no "yMMMd" + "jm"),
+    # and Arabic has no skeleton for its medium date (dd/MM/y). So the medium date and short
+    # time patterns go into the medium date-time pattern, as Babel does for a named format.
+    glue = babel_dates.get_datetime_format("medium", locale=locale)
+    day = babel_dates.get_date_format("medium", locale=locale).pattern
+    time = babel_dates.get_time_format("short", locale=locale).pattern
+    return str(glue).format(time, day)
 
 
 def format_count(value: int | float | None) -> str:

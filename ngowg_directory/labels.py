@@ -1,13 +1,43 @@
-"""Translatable names of the reference data (themes, agenda items) and of audit actions.
+"""Translatable names of roles, account statuses, kinds of organisation, the reference data
+(themes, agenda items) and audit actions: each name of a code is written here and nowhere else.
 
-The CSV files in data/ hold the English names; pybabel cannot read them, so each name is
-listed here once more inside `_l()`. tests/test_i18n.py checks the two lists agree.
+The CSV files in data/ hold the English names of the reference data; pybabel cannot read them,
+so each name is listed here once more inside `_l()`. tests/test_i18n.py checks the two lists
+agree, and that every role, status and kind of the models has its name here.
 """
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+
+ROLE_LABELS: dict[str, LazyString] = {
+    "admin": _l("Secretariat (admin)"),
+    "manager": _l("Organisation manager"),
+    "staff": _l("Organisation staff"),
+    "defender": _l("Defender"),
+    "policy_maker": _l("Policy-maker"),
+}
+# The English words a role is found by in the search index (search/index.py): a search for
+# "secretariat" or "policy maker" finds them, whatever the page's language.
+ROLE_SEARCH_WORDS: dict[str, str] = {
+    "admin": "secretariat",
+    "manager": "manager",
+    "staff": "staff",
+    "defender": "defender",
+    "policy_maker": "policy maker",
+}
+STATUS_LABELS: dict[str, LazyString] = {
+    "invited": _l("invited"),
+    "active": _l("active"),
+    "suspended": _l("suspended"),
+}
+ORG_KIND_LABELS: dict[str, LazyString] = {
+    "member": _l("Member organisation"),
+    "un_entity": _l("UN entity"),
+    "mission": _l("Member state mission"),
+    "partner": _l("Partner"),
+}
 
 THEME_NAMES: dict[str, LazyString] = {
     "participation": _l("Participation"),
@@ -100,3 +130,13 @@ def audit_action_label(action: str) -> str:
     """The readable name of an audit action (the code itself when unknown)."""
     label = AUDIT_ACTIONS.get(action)
     return str(label) if label is not None else action
+
+
+def role_label(role: str) -> str:
+    """The readable name of a role (the code itself when unknown)."""
+    return str(ROLE_LABELS.get(role, role))
+
+
+def kind_label(kind: str) -> str:
+    """The readable name of a kind of organisation (the code itself when unknown)."""
+    return str(ORG_KIND_LABELS.get(kind, kind))

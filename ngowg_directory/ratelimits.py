@@ -8,12 +8,10 @@ from typing import Any
 from flask import Response, current_app, g, request
 from flask_login import current_user
 
+from . import audit
+from .extensions import client_address, db, limiter
+
 logger = logging.getLogger(__name__)
-
-
-def client_address() -> str:
-    """The client's address (ProxyFix has already applied the trusted proxy count)."""
-    return request.remote_addr or "unknown"
 
 
 def request_user() -> Any:
@@ -45,8 +43,6 @@ def add_limit_headers(response: Response) -> Response:
     endpoint = request.endpoint or ""
     if not (endpoint.startswith("api.") or endpoint in HEADER_ENDPOINTS):
         return response
-    from .extensions import limiter
-
     current = limiter.current_limit
     if current is None:
         return response
@@ -82,8 +78,6 @@ def divided(value: str, processes: int) -> str:
 def falling_back() -> bool:
     """Whether the limiter counts in this process's memory because Redis did not answer
     (Flask-Limiter's in-memory fallback, which probes Redis again with a growing back-off)."""
-    from .extensions import limiter
-
     return bool(getattr(limiter, "_storage_dead", False))
 
 
@@ -124,9 +118,6 @@ def api_auth_failure_limit_value() -> str:
 
 def record_breach(limit: object) -> None:
     """Audit a harvesting-guard breach (who, which limit), once per refused request."""
-    from . import audit
-    from .extensions import db
-
     user = request_user()
     audit.record(
         "rate_limited",
@@ -138,27 +129,10 @@ def record_breach(limit: object) -> None:
     logger.warning("rate limit reached on %s by %s", request.endpoint, user_key())
 
 
-def _build() -> tuple:
-    from .extensions import limiter
-
-    search = limiter.shared_limit(
-        search_limit_value, scope="search", key_func=user_key, on_breach=record_breach
-    )
-    profile = limiter.shared_limit(
-        profile_limit_value, scope="profile-views", key_func=user_key, on_breach=record_breach
-    )
-    return search, profile
-
-
-class _Lazy:
-    """Decorators built on first use: extensions imports this module."""
-
-    def __init__(self, index: int) -> None:
-        self.index = index
-
-    def __call__(self, view):
-        return _build()[self.index](view)
-
-
-search_limit = _Lazy(0)
-profile_view_limit = _Lazy(1)
+# The harvesting guards: one budget each per user, shared by every view that spends it.
+search_limit = limiter.shared_limit(
+    search_limit_value, scope="search", key_func=user_key, on_breach=record_breach
+)
+profile_view_limit = limiter.shared_limit(
+    profile_limit_value, scope="profile-views", key_func=user_key, on_breach=record_breach
+)

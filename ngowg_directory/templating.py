@@ -9,17 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from . import privacy, reference
-from .forms import ROLE_LABELS
-from .labels import audit_action_label
+from .labels import ORG_KIND_LABELS, ROLE_LABELS, STATUS_LABELS, audit_action_label, role_label
 from .models._types import utcnow
 
-ORG_KIND_LABELS = {
-    "member": _l("Member organisation"),
-    "un_entity": _l("UN entity"),
-    "mission": _l("Member state mission"),
-    "partner": _l("Partner"),
-}
-STATUS_LABELS = {"invited": _l("invited"), "active": _l("active"), "suspended": _l("suspended")}
 FLASH_LABELS = {"error": _l("Error:"), "success": _l("Done:"), "info": _l("Note:")}
 
 
@@ -78,6 +70,4 @@ def init_app(app: Flask) -> None:
     """Register the context processor."""
     app.context_processor(template_globals)
     # Globals (not context) so that macros imported without context can use them.
-    app.jinja_env.globals.update(
-        tag_label=tag_label, role_label=lambda role: str(ROLE_LABELS.get(role, role))
-    )
+    app.jinja_env.globals.update(tag_label=tag_label, role_label=role_label)

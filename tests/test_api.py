@@ -151,6 +151,19 @@ def test_etags_answer_304_when_nothing_changed(client, pm, world):
         "/api/v1/organizations/wilpf", headers={**bearer(token), "If-None-Match": '"other"'}
     )
     assert changed.status_code == 200
+    assert (
+        again.headers["ETag"] == etag
+        and again.headers["Cache-Control"] == first.headers["Cache-Control"]
+    )
+    for header in (f"W/{etag}", f'"other", {etag}', "*"):  # weak comparison, lists, any
+        assert (
+            client.get(
+                "/api/v1/organizations/wilpf", headers={**bearer(token), "If-None-Match": header}
+            ).status_code
+            == 304
+        ), header
+    # The server writes the Date header; the app must not add a second one.
+    assert "Date" not in first.headers and "Date" not in again.headers
 
 
 def test_errors_are_json_for_unknown_routes_and_methods(client, pm, world):

@@ -28,6 +28,7 @@ from ngowg_directory.extensions import db
 from ngowg_directory.models import ContactRequest, Organization, User
 from ngowg_directory.services import invitations
 from ngowg_directory.services.importer import ORG_COLUMNS, PEOPLE_COLUMNS
+from ngowg_directory.validation import FORMULA_START
 
 from .conftest import PASSWORD
 from .test_orgs import hidden_value
@@ -556,7 +557,6 @@ def csv_bytes(columns: tuple[str, ...], rows: list[dict[str, str]]) -> bytes:
     return out.getvalue().encode("utf-8", "surrogatepass")
 
 
-FORMULA_START = ("=", "+", "-", "@")
 people_rows = st.lists(
     st.fixed_dictionaries(
         {

@@ -15,6 +15,8 @@ from ngowg_directory.services import accounts, invitations
 
 from .conftest import free_port
 
+FORMULA_CELLS = ("=HYPERLINK(1)", "+1+cmd", "-2+cmd", "@SUM(A1)", "\t=cmd", "\r@cmd", "\x01=cmd")
+
 ORG_HEADER = "name,slug,kind,website,headquarters_country,focus"
 PEOPLE_HEADER = (
     "email,name,role,organization,title,country,city,phone,messaging,"
@@ -813,3 +815,27 @@ def test_the_command_and_the_page_say_the_same_about_every_row(
         )
     }
     assert page == {line: text.replace("&#39;", "'") for line, text in command.items()}
+
+
+@pytest.mark.parametrize("cell", FORMULA_CELLS)
+def test_the_import_refuses_what_the_export_neutralises(app, cell):
+    """One rule for a cell a spreadsheet would run (validation.FORMULA_START): the export
+    neutralises it, the import refuses it (judged as it would be stored)."""
+    from ngowg_directory.services import export, importer
+    from ngowg_directory.validation import ValidationError
+
+    stored = cell.lstrip("\t\r\x01")
+    assert export.neutralise(stored) == "'" + stored
+    with pytest.raises(ValidationError):
+        importer.refuse_formulas({"name": cell}, ("name",))
+
+
+def test_the_import_and_the_export_read_the_same_formula_characters(app, monkeypatch):
+    from ngowg_directory import validation
+    from ngowg_directory.services import export, importer
+
+    monkeypatch.setattr(validation, "FORMULA_START", ("#",))
+    assert export.neutralise("#x") == "'#x" and export.neutralise("=x") == "=x"
+    importer.refuse_formulas({"name": "=x"}, ("name",))
+    with pytest.raises(validation.ValidationError):
+        importer.refuse_formulas({"name": "#x"}, ("name",))

@@ -1,7 +1,7 @@
 """Contact request states as one state machine (issue 15), proven through the pages.
 
 The table below is restated here from the issue, independently of
-ngowg_directory/services/request_states.py; the tests check every cell of it through the
+ngowg_directory/privacy/request_states.py; the tests check every cell of it through the
 real pages, on SQLite and PostgreSQL.
 
 Who may move a request from one state to another:

@@ -308,6 +308,16 @@ class TestHarvestingGuard:
         login(other, make_user("staff"))
         assert other.get("/directory").status_code == 200, "limits are per user"
 
+    def test_the_start_page_is_one_search_of_the_same_budget(self, searcher, corpus):
+        """/ shows the people search: it spends one search, as /directory does (it spent two
+        while it called the directory's rate-limited view)."""
+        paths = ("/", "/directory", "/", "/directory")
+        assert [searcher.client.get(path).status_code for path in paths] == [200, 200, 200, 429]
+        rows = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "rate_limited")
+        ).all()
+        assert [row.details["endpoint"] for row in rows] == ["directory.people"]
+
     def test_profile_views_per_user_are_limited(self, searcher, corpus):
         person = corpus["Amina Núñez"]
         for _ in range(2):
@@ -376,3 +386,27 @@ def base_search(query):
     from ngowg_directory.search import _backend
 
     return _backend("people").search(query)
+
+
+def test_the_index_listeners_are_attached_by_the_app_factory_not_by_an_import(tmp_path):
+    """Importing the search package attaches nothing; create_app's step does (once)."""
+    import subprocess
+    import sys
+
+    script = """
+import sys
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from ngowg_directory import search
+from ngowg_directory.services import profiles  # and everything a service imports
+attached = lambda: [sa.event.contains(t, n, f) for t, n, f in search.LISTENERS]
+assert attached() == [False] * 3, attached()
+from ngowg_directory import create_app
+for name in ("a", "b"):
+    create_app("testing", INSTANCE_PATH=sys.argv[1] + name, SQLALCHEMY_DATABASE_URI="sqlite://")
+assert attached() == [True] * 3, attached()
+print("ok")
+"""
+    command = [sys.executable, "-c", script, str(tmp_path / "instance-")]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.stdout.strip() == "ok", done.stderr

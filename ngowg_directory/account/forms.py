@@ -18,9 +18,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..auth.forms import NewPasswordMixin
+from ..forms import MultiCheckboxField, NewPasswordMixin
 from ..names import one_line_name
 
 
@@ -64,13 +63,6 @@ FIELD_LABELS = {
     "messaging": _l("Messaging (for example Signal)"),
     "city": _l("City"),
 }
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A list of checkboxes: works on every phone without JavaScript."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ProfileForm(FlaskForm):

@@ -19,11 +19,12 @@ from werkzeug.wrappers import Response
 
 from .. import reference
 from ..extensions import db
-from ..forms import ConfirmForm
+from ..forms import ConfirmForm, save_edit
 from ..models import CONTACT_FIELDS
 from ..services import consent as consent_step
 from ..services import passwords, profiles, reminders
 from ..sessions import end_session
+from ..validation import ValidationError
 from . import bp
 from .forms import (
     FIELD_LABELS,
@@ -50,19 +51,15 @@ def _profile_form() -> ProfileForm:
 def profile() -> str | Response:
     """Edit one's own profile; a save over someone else's newer save is refused."""
     form = _profile_form()
-    conflict = None
-    if form.validate_on_submit():
-        data = {name: form[name].data for name in profiles.EDITABLE}
-        try:
-            profiles.update(current_user, data, form.opened.data or "", actor=current_user)
-        except profiles.ProfileError as exc:
-            form[exc.field].errors = [*form[exc.field].errors, str(exc)]
-        except profiles.Conflict as exc:
-            conflict = exc.changes
-        else:
-            db.session.commit()
-            flash(_("Your profile has been saved."), "success")
-            return redirect(url_for("people.show", person_id=current_user.id))
+    saved, conflict = save_edit(
+        form,
+        profiles.EDITABLE,
+        lambda data, opened: profiles.update(current_user, data, opened, actor=current_user),
+    )
+    if saved:
+        db.session.commit()
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("people.show", person_id=current_user.id))
     if not form.is_submitted():
         form.process(data=profiles.snapshot(current_user))
     if conflict is not None or not form.is_submitted():
@@ -84,7 +81,7 @@ def privacy() -> str | Response:
     if form.validate_on_submit():
         try:
             profiles.set_audiences(current_user, {n: form[n].data for n in CONTACT_FIELDS})
-        except profiles.ProfileError as exc:
+        except ValidationError as exc:
             form[exc.field].errors = [*form[exc.field].errors, str(exc)]
         else:
             db.session.commit()

@@ -29,7 +29,7 @@ def api_tokens() -> str | Response:
         name, days = form.name.data or "", int(form.days.data)
         try:
             tokens.check_request(user, name, days)  # a bad name spends no password attempt
-            tokens.confirm_owner(user, form.password.data or "", form.code.data or "")
+            accounts.confirm_owner(user, form.password.data or "", form.code.data or "")
             _token, secret = tokens.create(user, name, days)
         except tokens.OwnerNotConfirmed as exc:
             db.session.commit()  # the failed attempt counts toward the lockout

@@ -9,15 +9,15 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..extensions import db
-from ..forms import ROLE_LABELS, ConfirmForm
+from ..forms import ConfirmForm
 from ..invite_views import resend_and_redirect
-from ..models import ROLES, Invitation, User
+from ..labels import ROLE_LABELS
+from ..models import ROLES, STATUSES, Invitation, User
 from ..permissions import admin_required, fresh_admin_required
 from ..services import admin as admin_service
 from ..services.accounts import AccountError
 from . import bp
 
-STATUSES = ("invited", "active", "suspended")
 PER_PAGE = 50
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from typing import Any
@@ -10,7 +9,6 @@ from typing import Any
 from flask import Response, abort, request, url_for
 
 from .. import privacy
-from ..directory.params import ORG_FILTERS, PEOPLE_FILTERS, parse
 from ..extensions import csrf, db, limiter
 from ..ratelimits import (
     api_auth_failure_limit_value,
@@ -21,6 +19,7 @@ from ..ratelimits import (
     user_key,
 )
 from ..search import Result, search_organizations, search_people
+from ..search.params import ORG_FILTERS, PEOPLE_FILTERS, parse
 from . import bp
 from .auth import api_user, authenticated, failed, identify, require_token
 
@@ -50,23 +49,24 @@ limiter.shared_limit(
 
 
 def respond(payload: dict[str, Any]) -> Response:
-    """JSON with an ETag; If-None-Match answers 304 without a body."""
+    """JSON with an ETag; If-None-Match answers 304 without a body (Werkzeug's conditional
+    response: the ETag is a digest of the body, compared as RFC 9110 says)."""
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    etag = hashlib.sha256(body.encode()).hexdigest()[:32]
-    if etag in request.if_none_match:
-        response = Response(status=304)
-    else:
-        response = Response(body, mimetype="application/json")
-    response.set_etag(etag)
+    response = Response(body, mimetype="application/json")
+    response.add_etag()
     response.headers["Cache-Control"] = "private, no-cache"
+    response.make_conditional(request)
+    # make_conditional adds a Date header, and gunicorn writes its own: two Date lines, which
+    # nginx complains of (pallets/werkzeug#2500). The server's is the one sent.
+    response.headers.pop("Date", None)
     return response
 
 
 def _links(endpoint: str, page: int, pages: int) -> dict[str, str | None]:
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
 
     def link(number: int) -> str:
-        return url_for(endpoint, page=number, **args)
+        return url_for(endpoint, **args, page=number)
 
     return {
         "self": link(page),

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..forms import NewPasswordMixin
 from ..names import one_line_name
-from ..services import passwords
+from ..validation import clean_text
 
 
 class LoginForm(FlaskForm):
@@ -28,28 +29,6 @@ class TwoFactorForm(FlaskForm):
     submit = SubmitField(_l("Verify"))
 
 
-def _policy(form: FlaskForm, field: PasswordField) -> None:
-    email = getattr(form, "_email", None)
-    try:
-        passwords.check_policy(field.data or "", email=email)
-    except passwords.PasswordRejected as exc:
-        raise ValidationError(str(exc)) from exc
-
-
-class NewPasswordMixin:
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), _policy],
-        description=_l("At least 12 characters. A few unrelated words make a strong password."),
-        render_kw={"autocomplete": "new-password", "maxlength": passwords.MAX_LENGTH},
-    )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
-        render_kw={"autocomplete": "new-password"},
-    )
-
-
 class ResetRequestForm(FlaskForm):
     email = EmailField(
         _l("E-mail address"), validators=[DataRequired(), Length(max=254)], render_kw={"dir": "ltr"}
@@ -62,8 +41,6 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
 
 
 def _visible_name(form: FlaskForm, field: StringField) -> None:
-    from ..services.profiles import clean_text
-
     if not clean_text(field.data or "", len(field.data or ""), "name"):
         raise ValidationError(_l("Please give a name; a pseudonym is fine."))
 

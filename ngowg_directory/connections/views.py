@@ -10,12 +10,12 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import audit, privacy
 from ..extensions import db
-from ..forms import ConfirmForm
+from ..forms import ConfirmForm, RequestForm
 from ..models import ContactRequest
-from ..services import connections, export, request_states
+from ..privacy import request_states
+from ..services import connections, export
 from ..services.connections import RequestError
 from . import bp
-from .forms import RequestForm
 
 
 @bp.get("/connections")

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import database, draining, i18n
+from .. import database, draining, i18n, search_pages
 from ..extensions import db, limiter
 from ..ratelimits import search_limit
 from ..services import consent
@@ -23,13 +23,12 @@ logger = logging.getLogger(__name__)
 @search_limit
 def index() -> str | BaseResponse:
     """The directory is the start page of a signed-in user; once a sign-in, until she agrees
-    or says "not now", it leads her to the consent step first."""
-    from ..directory.views import people
-
+    or says "not now", it leads her to the consent step first. One search of her budget,
+    as /directory is."""
     if not session.get("consent_led") and consent.remembered_state(current_user) == consent.STEP:
         session["consent_led"] = True
         return redirect(url_for("account.consent"))
-    return people()
+    return search_pages.people_page()
 
 
 @bp.get("/healthz")
@@ -46,7 +45,8 @@ def readyz() -> tuple[Response, int]:
     stops (SIGTERM). Answers within a second whatever the database does (database.py)."""
     if draining.active():
         return Response("shutting down", mimetype="text/plain"), 503
-    ready, reason = database.database_answers(current_app._get_current_object())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's object
+    ready, reason = database.database_answers(app)
     if not ready:
         logger.warning("readiness check failed: %s", reason)
         answer = Response("database unavailable", mimetype="text/plain")

@@ -13,7 +13,7 @@ from .profiles import (
     ProfileTheme,
 )
 from .tokens import ApiToken
-from .users import ROLES, Invitation, RecoveryCode, User
+from .users import ROLES, STATUSES, Invitation, RecoveryCode, User
 
 __all__ = [
     "AUDIENCES",
@@ -21,6 +21,7 @@ __all__ = [
     "ORG_KINDS",
     "REQUEST_STATES",
     "ROLES",
+    "STATUSES",
     "ApiToken",
     "AuditEvent",
     "Base",

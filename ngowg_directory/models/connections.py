@@ -8,14 +8,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..crypto import EncryptedText
-from ..extensions import db
+from ..extensions import Model
 from ._types import UTCDateTime, utcnow
 from .users import User
 
 REQUEST_STATES = ("pending", "accepted", "declined", "blocked", "ended", "expired")
 
 
-class ContactRequest(db.Model):
+class ContactRequest(Model):
     """A request for contact; its message is encrypted and never leaves the two sides."""
 
     __tablename__ = "contact_requests"
@@ -45,7 +45,7 @@ class ContactRequest(db.Model):
         return self.recipient if self.requester_id == user_id else self.requester
 
 
-class Block(db.Model):
+class Block(Model):
     """The blocker receives no more requests from the blocked person (who is not told)."""
 
     __tablename__ = "blocks"

@@ -7,13 +7,13 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ._types import UTCDateTime, utcnow
 
 ORG_KINDS = ("member", "un_entity", "mission", "partner")
 
 
-class Organization(db.Model):
+class Organization(Model):
     __tablename__ = "organizations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,7 +60,7 @@ class Organization(db.Model):
         return f"<Organization {self.slug}>"
 
 
-class OrganizationCountry(db.Model):
+class OrganizationCountry(Model):
     """A country the organisation works in."""
 
     __tablename__ = "organization_countries"
@@ -71,7 +71,7 @@ class OrganizationCountry(db.Model):
     code: Mapped[str] = mapped_column(sa.String(2), primary_key=True, index=True)
 
 
-class OrganizationTheme(db.Model):
+class OrganizationTheme(Model):
     """A Women, Peace and Security theme the organisation works on."""
 
     __tablename__ = "organization_themes"

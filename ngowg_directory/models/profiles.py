@@ -8,14 +8,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..crypto import EncryptedText
-from ..extensions import db
+from ..extensions import Model
 from ._types import UTCDateTime, utcnow
 
 CONTACT_FIELDS = ("email", "phone", "messaging", "city")
 AUDIENCES = ("members", "policy_makers", "connections", "private")
 
 
-class Profile(db.Model):
+class Profile(Model):
     """One per account. Contact details are encrypted; each has its own audience."""
 
     __tablename__ = "profiles"
@@ -100,7 +100,7 @@ def replace_rows(rows: list, wanted: list[str], model: type, attr: str) -> None:
     rows.extend(model(**{attr: value}) for value in dict.fromkeys(wanted) if value not in present)
 
 
-class ProfileSituation(db.Model):
+class ProfileSituation(Model):
     """A Security Council agenda situation the person works on (ISO alpha-2)."""
 
     __tablename__ = "profile_situations"
@@ -111,7 +111,7 @@ class ProfileSituation(db.Model):
     code: Mapped[str] = mapped_column(sa.String(2), primary_key=True, index=True)
 
 
-class ProfileTheme(db.Model):
+class ProfileTheme(Model):
     """A Women, Peace and Security theme the person works on."""
 
     __tablename__ = "profile_themes"
@@ -122,7 +122,7 @@ class ProfileTheme(db.Model):
     slug: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)
 
 
-class ProfileLanguage(db.Model):
+class ProfileLanguage(Model):
     """A language the person works in (ISO 639-1)."""
 
     __tablename__ = "profile_languages"

@@ -7,12 +7,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ._types import UTCDateTime, utcnow
 from .users import User
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A token acts as its owner; only its SHA-256 digest and a short prefix are kept."""
 
     __tablename__ = "api_tokens"

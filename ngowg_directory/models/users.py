@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..crypto import EncryptedText
-from ..extensions import db
+from ..extensions import Model
 from ._types import UTCDateTime, utcnow
 from .orgs import Organization
 from .profiles import Profile
@@ -18,7 +18,7 @@ ROLES = ("admin", "manager", "staff", "defender", "policy_maker")
 STATUSES = ("invited", "active", "suspended")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person with an account. A person invited but not yet signed up has no password."""
 
     __tablename__ = "users"
@@ -90,7 +90,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.role}>"
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A single-use two-factor recovery code, stored as a SHA-256 digest."""
 
     __tablename__ = "recovery_codes"
@@ -104,7 +104,7 @@ class RecoveryCode(db.Model):
     user: Mapped[User] = relationship(back_populates="recovery_codes")
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """A single-use, expiring link that lets an invited person set her password."""
 
     __tablename__ = "invitations"

@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..account.forms import MultiCheckboxField
+from ..forms import MultiCheckboxField
 from ..names import one_line_name
 
 

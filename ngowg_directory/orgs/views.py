@@ -11,12 +11,12 @@ from werkzeug.wrappers import Response
 
 from .. import privacy, reference
 from ..extensions import db
-from ..forms import ConfirmForm, InviteForm
+from ..forms import ConfirmForm, InviteForm, save_edit
 from ..invite_views import resend_and_redirect, submit_invite
 from ..models import ROLES, Organization
 from ..permissions import get_managed_org_or_404, may_manage
 from ..services import invitations, orgs
-from ..services.profiles import Conflict, ProfileError
+from ..validation import ValidationError
 from . import bp
 from .forms import LogoForm, OrganizationForm
 
@@ -68,19 +68,15 @@ def edit(slug: str) -> str | Response:
     """Managers of this organisation and admins edit its profile and logo."""
     organization = get_managed_org_or_404(slug)
     form = _org_form(organization)
-    conflict = None
-    if form.validate_on_submit():
-        data = {name: form[name].data for name in orgs.EDITABLE}
-        try:
-            orgs.update(organization, data, form.opened.data or "", actor=current_user)
-        except ProfileError as exc:
-            form[exc.field].errors = [*form[exc.field].errors, str(exc)]
-        except Conflict as exc:
-            conflict = exc.changes
-        else:
-            db.session.commit()
-            flash(_("The organisation's profile has been saved."), "success")
-            return redirect(url_for("orgs.show", slug=organization.slug))
+    saved, conflict = save_edit(
+        form,
+        orgs.EDITABLE,
+        lambda data, opened: orgs.update(organization, data, opened, actor=current_user),
+    )
+    if saved:
+        db.session.commit()
+        flash(_("The organisation's profile has been saved."), "success")
+        return redirect(url_for("orgs.show", slug=organization.slug))
     if conflict is not None or not form.is_submitted():
         form.opened.data = orgs.sign_snapshot(organization)
     return render_template(
@@ -102,7 +98,7 @@ def upload_logo(slug: str) -> str | Response:
     if form.validate_on_submit() and form.logo.data:
         try:
             orgs.set_logo(organization, form.logo.data.read(), current_user)
-        except ProfileError as exc:
+        except ValidationError as exc:
             flash(str(exc), "error")
         else:
             db.session.commit()
@@ -171,7 +167,7 @@ def _member_action(slug: str, person_id: int, action: str) -> Response:
         else:
             orgs.make_manager(organization, person, current_user)
             message = _("%(name)s is now a manager.", name=person.name)
-    except ProfileError as exc:
+    except ValidationError as exc:
         flash(str(exc), "error")
     else:
         db.session.commit()

@@ -6,8 +6,8 @@ from flask import abort, render_template
 from flask_login import current_user
 
 from .. import privacy
-from ..connections.forms import RequestForm
 from ..extensions import db
+from ..forms import RequestForm
 from ..ratelimits import profile_view_limit
 from ..services import connections
 from . import bp

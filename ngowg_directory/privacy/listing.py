@@ -136,6 +136,7 @@ def person_or_404(viewer: User, person_id: int, *, tags: bool = True) -> User:
     if not viewer.is_admin:
         query = query.where(sa.or_(User.id == viewer.id, listed_clause()))
     profile = contains_eager(User.profile)
+    options: tuple[sa.orm.Load | sa.orm.interfaces.LoaderOption, ...]
     if tags:
         options = (
             profile.selectinload(Profile.situations),

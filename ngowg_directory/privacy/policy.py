@@ -209,20 +209,3 @@ def listed_clause() -> sa.ColumnElement[bool]:
         Profile.hidden.is_(False),
         Profile.consent_at.is_not(None),
     )
-
-
-def request_state_for(viewer: User, request: ContactRequest) -> str | None:
-    """What this viewer may know of a contact request's state; None: it is not hers to know.
-
-    Its sender never learns of a decline or a block: both read as pending until the request
-    expires, as an unanswered one does. A request dropped because its recipient had blocked
-    the sender does not exist for the recipient or her managers; nobody else knows of any."""
-    from ..services import request_states as states
-
-    sides = states.sides_of(viewer, request)
-    if not sides:
-        return None
-    state = states.state_of(request)
-    if states.SENDER in sides and state in (states.DECLINED, states.BLOCKED):
-        return states.PENDING
-    return state

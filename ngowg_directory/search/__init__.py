@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
 from ..extensions import db
+from . import index
 from .index import token
 from .text import words
 
@@ -64,10 +68,9 @@ class Result:
 
 
 def _backend(kind: str):
-    if db.engine.dialect.name == "postgresql":
-        from . import postgres as module
-    else:
-        from . import sqlite as module
+    from . import postgres, sqlite
+
+    module = postgres if db.engine.dialect.name == "postgresql" else sqlite
     return module.PeopleIndex() if kind == "people" else module.OrganizationIndex()
 
 
@@ -82,3 +85,18 @@ def search_organizations(query: Query) -> Result:
 
 
 from . import cache  # noqa: E402  (needs Query and Result above)
+
+# What keeps the index and the cache's version in step with every write through the ORM.
+LISTENERS = (
+    (Session, "before_flush", index.keep_index_in_step),
+    (Session, "after_flush", cache.bump_after_flush),
+    (Session, "do_orm_execute", cache.bump_on_bulk_write),
+)
+
+
+def register_listeners() -> None:
+    """Attach the index's listeners (the app factory's step; once per process, as they listen
+    on every Session)."""
+    for target, name, listener in LISTENERS:
+        if not sa.event.contains(target, name, listener):
+            sa.event.listen(target, name, listener)

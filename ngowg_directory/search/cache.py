@@ -30,7 +30,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -83,11 +83,10 @@ def current_version() -> str:
 def bump(connection: sa.Connection) -> None:
     """Write a new random version token, in the caller's transaction."""
     token = secrets.token_hex(12)
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(search_state).values(id=1, version=token)
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(search_state).values(id=1, version=token)
     connection.execute(
         statement.on_conflict_do_update(index_elements=["id"], set_={"version": token})
     )
@@ -102,20 +101,19 @@ def _index_changed(session: Session) -> bool:
             return True
     for obj in session.dirty:
         if isinstance(obj, Profile | Organization):
-            state = sa.inspect(obj)
+            state: sa.orm.InstanceState[Any] = sa.inspect(obj)
             if any(state.attrs[name].history.has_changes() for name in _INDEX_COLUMNS):
                 return True
     return False
 
 
-@sa.event.listens_for(Session, "after_flush")
-def _bump_after_flush(session: Session, flush_context: Any) -> None:
+def bump_after_flush(session: Session, flush_context: Any) -> None:
+    """After a flush that changed an index entry: a new version, in the same transaction."""
     if _index_changed(session):
         bump(session.connection())
 
 
-@sa.event.listens_for(Session, "do_orm_execute")
-def _bump_on_bulk_write(state: Any) -> None:
+def bump_on_bulk_write(state: Any) -> None:
     """Core statements that write the indexed tables (bulk data) bypass the flush: bump here.
 
     An UPDATE of `users` bumps only when it sets a column the index reads (the sign-in
@@ -190,7 +188,8 @@ class RedisStore:
             self.breaker.failed(exc)
             return None
         self.breaker.succeeded()
-        return value.decode() if isinstance(value, bytes) else value
+        # redis-py types get() for its sync and async clients at once; this one is sync.
+        return value.decode() if isinstance(value, bytes) else cast("str | None", value)
 
     def set(self, key: str, value: str, seconds: int) -> None:
         if not self.breaker.allows():

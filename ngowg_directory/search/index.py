@@ -1,8 +1,9 @@
 """What the search index holds: normalised text and filter tokens, only for listed people.
 
-Kept in step by a before_flush hook, so every change that goes through the ORM (profile
-edits, hiding, consent, suspension, deletion) reaches the index in the same transaction.
-Contact details never enter it.
+Kept in step by a before_flush listener (`keep_index_in_step`, attached by the app factory:
+search.register_listeners), so every change that goes through the ORM (profile edits,
+hiding, consent, suspension, deletion) reaches the index in the same transaction. Contact
+details never enter it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .. import reference
+from ..labels import ROLE_SEARCH_WORDS
 from ..models import (
     Organization,
     OrganizationCountry,
@@ -25,14 +27,6 @@ from ..models import (
     User,
 )
 from .text import normalise
-
-ROLE_WORDS = {
-    "admin": "secretariat",
-    "manager": "manager",
-    "staff": "staff",
-    "defender": "defender",
-    "policy_maker": "policy maker",
-}
 
 
 def token(kind: str, value: str) -> str:
@@ -92,7 +86,7 @@ def person_fields(
     countries.update(situations)
     parts = [
         name,
-        ROLE_WORDS.get(role, role),
+        ROLE_SEARCH_WORDS.get(role, role),
         *(org[1:] if org else ()),
         title,
         affiliation,
@@ -183,8 +177,8 @@ def _touched(session: Session) -> tuple[set[int], set[int]]:
     return people, orgs
 
 
-@sa.event.listens_for(Session, "before_flush")
-def _keep_index_in_step(session: Session, flush_context: Any, instances: Any) -> None:
+def keep_index_in_step(session: Session, flush_context: Any, instances: Any) -> None:
+    """Before a flush: recompute the entries of the people and organisations it touches."""
     with session.no_autoflush:
         for obj in list(session.new):
             if isinstance(obj, User) and obj.profile is not None:

@@ -8,16 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from .. import audit, mail
+from .. import audit, mail, validation
 from ..extensions import db
 from ..models import ROLES, Organization, User
 from ..models._types import UTCDateTime, utcnow
-from . import passwords, profiles, tokens
+from ..models.rows import changed
+from ..validation import ValidationError, clean_name
+from . import passwords, profiles, tokens, twofactor
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +30,9 @@ class AccountError(ValueError):
 def normalise_email(email: str) -> str:
     """A checked, normalised e-mail address (domain lower-cased), or AccountError."""
     try:
-        result = validate_email(email.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise AccountError(
-            _l("This is not a valid e-mail address: %(reason)s", reason=str(exc))
-        ) from exc
-    return result.normalized.lower()
+        return validation.normalise_email(email)
+    except ValidationError as exc:
+        raise AccountError(str(exc)) from exc
 
 
 def find_by_email(email: str) -> User | None:
@@ -53,8 +51,8 @@ def check_new_account(
     if role == "manager" and organization is None:
         raise AccountError(_l("A manager must belong to an organisation."))
     try:
-        name = profiles.clean_name(name, 120)
-    except profiles.ProfileError as exc:
+        name = clean_name(name, 120)
+    except ValidationError as exc:
         raise AccountError(str(exc)) from exc
     return email, name
 
@@ -184,6 +182,30 @@ def register_success(user: User) -> None:
     audit.record("login_success", actor=user, target=user)
 
 
+def confirm_owner(user: User, password: str, code: str) -> None:
+    """Before an API token is made: check the password (and a current code where two-factor
+    is on) as a sign-in would; wrong ones, and any while the account is locked, count toward
+    the lockout (tokens.OwnerNotConfirmed)."""
+    result = check_credentials(user.email, password)
+    if not result.ok:
+        raise tokens.OwnerNotConfirmed(_refusal(user), just_locked=result.just_locked)
+    if user.totp_enabled and not twofactor.verify_totp(user, code):
+        locked = register_failure(user, reason="two_factor")
+        raise tokens.OwnerNotConfirmed(_refusal(user), just_locked=locked)
+
+
+def _refusal(user: User) -> object:
+    if user.totp_enabled:
+        return _l(
+            "The password or the code is not right, so no token was made. After five failed "
+            "attempts the account is locked for 15 minutes."
+        )
+    return _l(
+        "The password is not right, so no token was made. After five failed attempts the "
+        "account is locked for 15 minutes."
+    )
+
+
 def _reset_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
 
@@ -222,12 +244,12 @@ def reset_password(user: User, password: str) -> bool:
     row while that password is still in place, so of several browsers sending the same link
     at once exactly one sets a password: the others wait for its commit, then match nothing.
     """
-    claimed = db.session.execute(
+    claimed = changed(
         sa.update(User)
         .where(User.id == user.id, User.password_hash == user.password_hash)
         .values(password_changed_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if claimed != 1:
         return False
     set_password(user, password, event="password_reset")

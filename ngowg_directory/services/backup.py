@@ -49,6 +49,14 @@ def _url() -> sa.engine.URL:
     return db.engine.url
 
 
+def _sqlite_file() -> str:
+    """The live SQLite database's file (an in-memory database has none to copy)."""
+    path = _url().database
+    if not path or path == ":memory:":
+        raise BackupError("An in-memory SQLite database cannot be backed up or restored.")
+    return path
+
+
 def _pg_dsn() -> str:
     return _url().set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -70,7 +78,7 @@ def _snapshot(work: Path) -> tuple[Path, dict[str, int]]:
     """A consistent copy of the live database in `work`, and its row counts."""
     if _url().get_backend_name() == "sqlite":
         target = work / "snapshot.db"
-        source = sqlite3.connect(_url().database, timeout=30)
+        source = sqlite3.connect(_sqlite_file(), timeout=30)
         copy = sqlite3.connect(target)
         try:
             source.backup(copy)
@@ -246,7 +254,7 @@ def restore(source: str, echo: Callable[[str], object] = logger.info) -> dict:
         db.engine.dispose()
         if backend == "sqlite":
             copy = sqlite3.connect(plain)
-            live = sqlite3.connect(_url().database, timeout=30)
+            live = sqlite3.connect(_sqlite_file(), timeout=30)
             try:
                 copy.backup(live)
             finally:

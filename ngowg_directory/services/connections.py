@@ -1,6 +1,6 @@
 """Contact requests: ask, accept, decline, block, end; what each side sees of a request.
 
-Which moves exist and who may make them: services/request_states.py. What each side may know
+Which moves exist and who may make them: privacy/request_states.py. What each side may know
 of a request: privacy.request_state_for (a decline or block looks exactly like a pending
 request to its sender, until it expires). Only an accepted request reveals
 `connections`-audience details.
@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -24,7 +25,7 @@ from .. import audit, mail, privacy
 from ..extensions import db
 from ..models import Block, ContactRequest, Profile, User
 from ..models._types import utcnow
-from . import request_states as states
+from ..privacy import request_states as states
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def ask(requester: User, recipient: User, message: str | None) -> ContactRequest
     )
     db.session.add(request)
     db.session.flush()
-    details = {"dropped": True} if states.is_dropped(request) else {}
+    details: dict[str, Any] = {"dropped": True} if states.is_dropped(request) else {}
     audit.record(
         "contact_requested", actor=requester, target=recipient, request=request.id, **details
     )

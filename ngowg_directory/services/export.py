@@ -12,6 +12,7 @@ import vobject
 from .. import audit, privacy, reference
 from ..extensions import db
 from ..models import Profile, User
+from ..validation import starts_like_formula
 
 COLUMNS = (
     "id",
@@ -32,14 +33,12 @@ COLUMNS = (
 )
 # Reveal rows are written this many at a time (one multi-row INSERT each).
 REVEAL_BATCH = 1000
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value: object) -> str:
     """The cell as text that no spreadsheet will run: a leading apostrophe where needed."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if starts_like_formula(text) else text
 
 
 def _viewer(actor: User | None) -> User:
@@ -70,7 +69,7 @@ def views(actor: User | None) -> Iterator[privacy.PersonView]:
             continue
         if view.revealed and not view.is_self:
             # The details of privacy.record_reveal, written in batches: exports are large.
-            details = {"fields": sorted(view.revealed), "channel": "export"}
+            details: dict[str, object] = {"fields": sorted(view.revealed), "channel": "export"}
             revealed.append(("user", view.id, details))
             if len(revealed) >= REVEAL_BATCH:
                 audit.record_many("contact_revealed", revealed, actor=actor)

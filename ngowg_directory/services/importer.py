@@ -18,10 +18,10 @@ from .. import audit, mail
 from ..extensions import db
 from ..models import ORG_KINDS, ROLES, Organization, User
 from ..search.text import normalise
+from ..validation import ValidationError, clean_text, starts_like_formula
 from . import accounts, invitations, orgs, profiles
 from .accounts import AccountError
 from .closenames import NameIndex
-from .profiles import ProfileError
 
 logger = logging.getLogger(__name__)
 
@@ -140,16 +140,13 @@ def _delimiter(text: str) -> str:
     return ";" if first.count(";") > first.count(",") else ","
 
 
-FORMULA_START = ("=", "+", "-", "@")
-
-
 def refuse_formulas(values: dict[str, str], fields: tuple[str, ...]) -> None:
     """A cell a spreadsheet would run (=, +, -, @) has no place in a name or a text."""
     for name in fields:
         # Judged as it would be stored: "\x01=cmd|..." loses its control character.
         raw = values.get(name, "")
-        if profiles.clean_text(raw, len(raw), name).startswith(FORMULA_START):
-            raise ProfileError(name, _("starts like a spreadsheet formula (=, +, - or @)"))
+        if starts_like_formula(clean_text(raw, len(raw), name)):
+            raise ValidationError(name, _("starts like a spreadsheet formula (=, +, - or @)"))
 
 
 def _split(value: str) -> list[str]:
@@ -157,23 +154,23 @@ def _split(value: str) -> list[str]:
 
 
 def _clean_focus(value: str) -> str | None:
-    return profiles.clean_text(value, len(value), "focus")[:500] or None
+    return clean_text(value, len(value), "focus")[:500] or None
 
 
 def _check_org(values: dict[str, str], seen: set[str], line: int) -> dict[str, Any]:
     refuse_formulas(values, ("name", "focus"))
     slug = values["slug"].lower()
     if not values["name"]:
-        raise ProfileError("name", _("the name is empty"))
+        raise ValidationError("name", _("the name is empty"))
     if not _SLUG.match(slug) or len(slug) > 100:
-        raise ProfileError("slug", _("the slug must be lower-case letters, digits and dashes"))
+        raise ValidationError("slug", _("the slug must be lower-case letters, digits and dashes"))
     if slug in seen or orgs.find(slug) is not None:
-        raise ProfileError(
+        raise ValidationError(
             "slug", _("an organisation with the slug %(slug)s already exists", slug=slug)
         )
     kind = values["kind"] or "member"
     if kind not in ORG_KINDS:
-        raise ProfileError("kind", _("unknown kind %(kind)s", kind=kind))
+        raise ValidationError("kind", _("unknown kind %(kind)s", kind=kind))
     cleaned = orgs.clean(
         {
             "name": values["name"],
@@ -223,7 +220,7 @@ def _run(
         try:
             start = time.perf_counter()
             checked = check(values, seen, line)
-        except ProfileError as exc:
+        except ValidationError as exc:
             waiting.append((line, False, f"{exc.field}: {exc}", None))
             continue
         finally:
@@ -316,27 +313,27 @@ def _check_person(
     try:
         email = accounts.normalise_email(values["email"])
     except AccountError as exc:
-        raise ProfileError("email", str(exc)) from exc
+        raise ValidationError("email", str(exc)) from exc
     if email in seen or email in directory.emails:
-        raise ProfileError(
+        raise ValidationError(
             "email", _("a person with the e-mail %(email)s already exists", email=email)
         )
     role = values["role"]
     if role not in ROLES:
-        raise ProfileError("role", _("unknown role %(role)s", role=role))
+        raise ValidationError("role", _("unknown role %(role)s", role=role))
     organization = None
     if values["organization"]:
         organization = directory.orgs.get(values["organization"])
         if organization is None:
-            raise ProfileError(
+            raise ValidationError(
                 "organization", _("unknown organisation %(slug)s", slug=values["organization"])
             )
     if role == "manager" and organization is None:
-        raise ProfileError("organization", _("a manager must belong to an organisation"))
+        raise ValidationError("organization", _("a manager must belong to an organisation"))
     if organization is not None:
         twin = directory.close_name(values["name"], organization)
         if twin is not None and twin[1] < 0:
-            raise ProfileError(
+            raise ValidationError(
                 "name",
                 _(
                     "looks like %(name)s on line %(line)s of this file, also in %(org)s",
@@ -346,7 +343,7 @@ def _check_person(
                 ),
             )
         if twin is not None:
-            raise ProfileError(
+            raise ValidationError(
                 "name",
                 _(
                     "looks like %(name)s (account %(id)s), already in %(org)s",
@@ -357,7 +354,7 @@ def _check_person(
             )
     consent = values["consent"].lower()
     if consent not in ("", "yes", "no"):
-        raise ProfileError("consent", _("write yes or no"))
+        raise ValidationError("consent", _("write yes or no"))
     cleaned = profiles.clean(
         {
             **{

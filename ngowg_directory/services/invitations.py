@@ -7,6 +7,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -28,7 +29,9 @@ from ..models import (
 )
 from ..models._types import utcnow
 from ..models.profiles import CONTACT_FIELDS
-from . import accounts, invitation_notices, profiles
+from ..models.rows import changed, insert_all, insert_returning_ids
+from ..validation import clean_text
+from . import accounts, invitation_notices
 from .accounts import AccountError
 
 logger = logging.getLogger(__name__)
@@ -132,81 +135,63 @@ def invite_many(people: list[NewPerson], inviter: User | None) -> list[Outgoing]
             raise AccountError(_l("A manager must belong to an organisation."))
     now = utcnow()
     expires = now + timedelta(hours=current_app.config["INVITATION_MAX_AGE_HOURS"])
-    users = User.__table__
-    user_ids = db.session.scalars(
-        sa.insert(users).returning(users.c.id, sort_by_parameter_order=True),
-        [
+    user_ids = insert_returning_ids(
+        User,
+        (
             {
                 "email": person.email,
                 "name": person.name.strip(),
                 "role": person.role,
-                "status": "invited",
                 "organization_id": person.organization.id if person.organization else None,
-                "session_version": 1,
-                "failed_logins": 0,
-                "totp_enabled": False,
-                "is_demo": False,
-                "created_at": now,
             }
             for person in people
-        ],
-    ).all()
+        ),
+    )
     profile_rows = []
-    tags: dict[type, list[dict[str, object]]] = {
+    tags: dict[type[Any], list[dict[str, object]]] = {
         ProfileSituation: [],
         ProfileTheme: [],
         ProfileLanguage: [],
     }
     for user_id, person in zip(user_ids, people, strict=True):
         audiences = privacy.default_audiences(person.role)
+        # Nobody is listed until she agrees herself, in the app (consent_at stays empty).
         profile_rows.append(
             {
                 "user_id": user_id,
                 "title": person.profile.get("title") or "",
-                "affiliation": "",
                 "country": person.profile.get("country"),
                 "bio": person.profile.get("bio") or "",
                 **{name: person.profile.get(name) for name in CONTACT_FIELDS},
                 **{f"{name}_audience": value for name, value in audiences.items()},
-                # Nobody is listed until she agrees herself, in the app (the consent step).
-                "consent_at": None,
                 "consent_on_file_at": now if person.consent_on_file else None,
-                "consent_deferred_at": None,
-                "hidden": False,
-                "notify_email": True,
-                "managers_may_answer": False,
-                "last_confirmed_at": now,
-                "updated_at": now,
-                "version_id": 1,
             }
         )
-        for model, key, values in (
+        tag: type[Any]
+        for tag, key, values in (
             (ProfileSituation, "code", person.situations),
             (ProfileTheme, "slug", person.themes),
             (ProfileLanguage, "code", person.languages),
         ):
-            tags[model] += [{"user_id": user_id, key: value} for value in dict.fromkeys(values)]
-    db.session.execute(sa.insert(Profile.__table__), profile_rows)
+            tags[tag] += [{"user_id": user_id, key: value} for value in dict.fromkeys(values)]
+    insert_all(Profile, profile_rows)
     for model, rows in tags.items():
-        if rows:
-            db.session.execute(sa.insert(model.__table__), rows)
+        insert_all(model, rows)
     tokens = [secrets.token_urlsafe(32) for _ in people]
-    table = Invitation.__table__
-    invitation_ids = db.session.scalars(
-        sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        [
+    invitation_ids = insert_returning_ids(
+        Invitation,
+        (
             {
                 "user_id": user_id,
                 "invited_by_id": inviter.id if inviter is not None else None,
                 "token_hash": _digest(token),
-                "created_at": now,
                 "sent_at": now,
                 "send_count": 1,
                 "expires_at": expires,
             }
             for user_id, token in zip(user_ids, tokens, strict=True)
-        ],
-    ).all()
+        ),
+    )
     audit.record_many(
         "user_created",
         [("user", user_id, {"role": p.role}) for user_id, p in zip(user_ids, people, strict=True)],
@@ -348,7 +333,7 @@ def accept(invitation: Invitation, name: str, password: str) -> User | None:
         return None
     user = invitation.user
     accounts.set_password(user, password, event=None)
-    user.name = profiles.clean_text(name, 120, "name")
+    user.name = clean_text(name, 120, "name")
     user.status = "active"
     audit.record("invitation_accepted", actor=user, target=user, invitation=invitation.id)
     return user
@@ -360,7 +345,7 @@ def _claim(invitation: Invitation) -> bool:
     Of several browsers sending the same link at once, exactly one claims it: PostgreSQL
     re-checks the row after the winner's commit and SQLite serialises the writes."""
     now = utcnow()
-    claimed = db.session.execute(
+    claimed = changed(
         sa.update(Invitation)
         .where(
             Invitation.id == invitation.id,
@@ -371,7 +356,7 @@ def _claim(invitation: Invitation) -> bool:
         )
         .values(accepted_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if claimed != 1:
         return False
     set_committed_value(invitation, "accepted_at", now)

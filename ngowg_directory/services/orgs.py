@@ -12,22 +12,15 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, privacy, reference
 from ..extensions import db
 from ..models import Organization, OrganizationCountry, OrganizationTheme, User
 from ..models._types import utcnow
 from ..models.profiles import replace_rows
+from ..validation import ValidationError, clean_name, clean_text, normalise_email
 from . import tokens
-from .profiles import (
-    Conflict,
-    ProfileError,
-    check_opened,
-    clean_name,
-    clean_text,
-    sign_opened,
-)
+from .locking import check_opened, flush_or_conflict, sign_opened
 
 logger = logging.getLogger(__name__)
 
@@ -54,36 +47,31 @@ def find(slug: str) -> Organization | None:
 
 
 def clean(data: dict[str, Any]) -> dict[str, Any]:
-    """Check and normalise submitted organisation values; ProfileError names the bad field."""
+    """Check and normalise submitted organisation values; ValidationError names the bad field."""
     name = clean_name(data.get("name"), 200)
     if not name:
-        raise ProfileError("name", _l("The organisation needs a name."))
+        raise ValidationError("name", _l("The organisation needs a name."))
     website = (data.get("website") or "").strip() or None
     if website and len(website) > 300:
-        raise ProfileError("website", _l("Use at most %(n)s characters.", n=300))
+        raise ValidationError("website", _l("Use at most %(n)s characters.", n=300))
     if website and not _URL.match(website):
-        raise ProfileError("website", _l("Give the full address, starting with https://"))
+        raise ValidationError("website", _l("Give the full address, starting with https://"))
     hq = (data.get("headquarters_country") or "").strip().upper() or None
     if hq and hq not in reference.country_codes():
-        raise ProfileError("headquarters_country", _l("Unknown country code %(c)s.", c=hq))
+        raise ValidationError("headquarters_country", _l("Unknown country code %(c)s.", c=hq))
     countries = [c.strip().upper() for c in data.get("countries") or [] if c and c.strip()]
     unknown = [c for c in countries if c not in reference.country_codes()]
     if unknown:
-        raise ProfileError("countries", _l("Unknown value: %(v)s", v=", ".join(unknown)))
+        raise ValidationError("countries", _l("Unknown value: %(v)s", v=", ".join(unknown)))
     themes = [t.strip().lower() for t in data.get("themes") or [] if t and t.strip()]
     if any(t not in reference.themes() for t in themes):
-        raise ProfileError("themes", _l("Unknown theme."))
+        raise ValidationError("themes", _l("Unknown theme."))
     email = (data.get("contact_email") or "").strip() or None
     if email:
-        from .accounts import AccountError, normalise_email
-
-        try:
-            email = normalise_email(email)
-        except AccountError as exc:
-            raise ProfileError("contact_email", str(exc)) from exc
+        email = normalise_email(email, "contact_email")
     member_since = data.get("member_since")
     if member_since is not None and not isinstance(member_since, date):
-        raise ProfileError("member_since", _l("Give a date like 2013-05-01."))
+        raise ValidationError("member_since", _l("Give a date like 2013-05-01."))
     return {
         "name": name,
         "acronym": clean_text(data.get("acronym"), 30, "acronym"),
@@ -134,18 +122,14 @@ def update(org: Organization, data: dict[str, Any], opened: str, actor: User) ->
     replace_rows(org.countries, values["countries"], OrganizationCountry, "code")
     replace_rows(org.themes, values["themes"], OrganizationTheme, "slug")
     org.updated_at = utcnow()
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise Conflict({}) from exc
+    flush_or_conflict()
     audit.record("organization_updated", actor=actor, target=org)
 
 
 def process_logo(data: bytes) -> tuple[bytes, str]:
     """Check an upload by its content and re-encode it without metadata: (bytes, mime)."""
     if len(data) > current_app.config["LOGO_MAX_BYTES"]:
-        raise ProfileError("logo", _l("The logo may be at most 512 KB."))
+        raise ValidationError("logo", _l("The logo may be at most 512 KB."))
     try:
         with Image.open(io.BytesIO(data)) as probe:
             kind = probe.format
@@ -158,23 +142,25 @@ def process_logo(data: bytes) -> tuple[bytes, str]:
         ValueError,
         Image.DecompressionBombError,
     ) as exc:
-        raise ProfileError("logo", _l("This file is not a PNG, JPEG or WebP image.")) from exc
+        raise ValidationError("logo", _l("This file is not a PNG, JPEG or WebP image.")) from exc
     if kind not in LOGO_FORMATS:
-        raise ProfileError("logo", _l("This file is not a PNG, JPEG or WebP image."))
+        raise ValidationError("logo", _l("This file is not a PNG, JPEG or WebP image."))
     if width * height > LOGO_MAX_PIXELS:
-        raise ProfileError("logo", _l("The image is too large; use at most 4096 by 4096 pixels."))
+        raise ValidationError(
+            "logo", _l("The image is too large; use at most 4096 by 4096 pixels.")
+        )
     with Image.open(io.BytesIO(data)) as image:
         image.load()
         has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-        image = image.convert("RGBA" if has_alpha else "RGB")
+        plain = image.convert("RGBA" if has_alpha else "RGB")
         # Pillow carries comments and ICC profiles over into the output; drop all of it.
-        image.info = {}
-        image.thumbnail((LOGO_MAX_SIDE, LOGO_MAX_SIDE))
+        plain.info = {}
+        plain.thumbnail((LOGO_MAX_SIDE, LOGO_MAX_SIDE))
         out = io.BytesIO()
         if has_alpha:
-            image.save(out, format="PNG", optimize=True)
+            plain.save(out, format="PNG", optimize=True)
             return out.getvalue(), "image/png"
-        image.save(out, format="JPEG", quality=85, optimize=True)
+        plain.save(out, format="JPEG", quality=85, optimize=True)
         return out.getvalue(), "image/jpeg"
 
 
@@ -203,7 +189,7 @@ def member_or_404(org: Organization, person_id: int) -> User | None:
 def remove_member(org: Organization, person: User, actor: User) -> None:
     """Take a person out of the organisation; the account stays (a manager becomes staff)."""
     if person.id == actor.id:
-        raise ProfileError("person", _l("You cannot remove yourself; ask the secretariat."))
+        raise ValidationError("person", _l("You cannot remove yourself; ask the secretariat."))
     person.organization_id = None
     if person.role == "manager":
         tokens.revoke_all(person, "role", actor=actor)
@@ -214,7 +200,7 @@ def remove_member(org: Organization, person: User, actor: User) -> None:
 def make_manager(org: Organization, person: User, actor: User) -> None:
     """Make a member of the organisation one of its managers."""
     if person.role not in ("staff", "defender"):
-        raise ProfileError("person", _l("Only staff and defenders can be made managers."))
+        raise ValidationError("person", _l("Only staff and defenders can be made managers."))
     tokens.revoke_all(person, "role", actor=actor)
     person.role = "manager"
     audit.record("manager_assigned", actor=actor, target=person, organization=org.id)

@@ -3,56 +3,33 @@
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
-from dataclasses import dataclass
 from typing import Any
 
-import phonenumbers
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.orm.exc import StaleDataError
 
-from .. import audit, names, privacy, reference
+from .. import audit, privacy, reference
 from ..extensions import db
 from ..models import AUDIENCES, CONTACT_FIELDS, AuditEvent, ContactRequest, Profile, User
 from ..models._types import utcnow
+from ..validation import (
+    ValidationError,
+    clean_city,
+    clean_codes,
+    clean_name,
+    clean_text,
+    normalise_email,
+    normalise_phone,
+)
+from . import tokens
+from .locking import check_opened, flush_or_conflict, sign_opened
 
 logger = logging.getLogger(__name__)
 
 BIO_MAX = 1000
-EDITABLE = (
-    "name",
-    "title",
-    "affiliation",
-    "country",
-    "situations",
-    "themes",
-    "languages",
-    "bio",
-    "email",
-    "phone",
-    "messaging",
-    "city",
-)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-class ProfileError(ValueError):
-    """A value that cannot be stored; `field` names the form field."""
-
-    def __init__(self, field: str, message: Any) -> None:
-        super().__init__(str(message))
-        self.field = field
-
-
-@dataclass
-class Conflict(Exception):
-    """Someone saved the record after it was opened: what they changed, and its value now."""
-
-    changes: dict[str, Any]
+# What she edits: what every member sees of her, and her contact details (each with its
+# own audience).
+EDITABLE = (*privacy.MEMBER_FIELDS, *CONTACT_FIELDS)
 
 
 def new_profile(user: User) -> Profile:
@@ -64,88 +41,27 @@ def new_profile(user: User) -> Profile:
     return profile
 
 
-def clean_text(value: str | None, limit: int, field: str) -> str:
-    """Plain text without control characters (newlines kept), within the limit."""
-    text = unicodedata.normalize("NFC", _CONTROL.sub("", value or "")).strip()
-    if len(text) > limit:
-        raise ProfileError(field, _l("Use at most %(n)s characters.", n=limit))
-    return text
-
-
-def clean_name(value: str | None, limit: int, field: str = "name") -> str:
-    """A name (of a person, an organisation, a token) as clean_text, but a line break, tab or
-    other control character within it is refused, not dropped (names.py)."""
-    if names.control_characters(value or ""):
-        raise ProfileError(field, names.MESSAGE)
-    return clean_text(value, limit, field)
-
-
-def normalise_phone(raw: str | None, country: str | None) -> str | None:
-    """A phone number in E.164, or ProfileError with a plain message."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        number = phonenumbers.parse(raw, country or None)
-    except phonenumbers.NumberParseException as exc:
-        raise ProfileError(
-            "phone",
-            _l(
-                "This is not a phone number. Write it with its country code, like +249 912 345 678."
-            ),
-        ) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ProfileError(
-            "phone", _l("This phone number does not exist. Check its country code and digits.")
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def clean_city(raw: str | None) -> str | None:
-    """A city or town name only: digits suggest a street address or coordinates."""
-    city = clean_text(raw, 100, "city")
-    if any(ch.isdigit() for ch in city):
-        raise ProfileError(
-            "city", _l("Only the name of a city or town, please: no street address or coordinates.")
-        )
-    return city or None
-
-
-def _codes(values: list[str] | None, allowed: Any, field: str, *, upper: bool = False) -> list[str]:
-    stripped = [v.strip() for v in values or [] if v and v.strip()]
-    codes = [v.upper() if upper else v.lower() for v in stripped]
-    unknown = [code for code in codes if code not in allowed]
-    if unknown:
-        raise ProfileError(field, _l("Unknown value: %(v)s", v=", ".join(unknown)))
-    return list(dict.fromkeys(codes))
-
-
 def clean(data: dict[str, Any]) -> dict[str, Any]:
-    """Check and normalise submitted profile values; ProfileError names the bad field."""
+    """Check and normalise submitted profile values; ValidationError names the bad field."""
     country = (data.get("country") or "").strip().upper() or None
     if country and country not in reference.country_codes():
-        raise ProfileError("country", _l("Unknown country code %(c)s.", c=country))
+        raise ValidationError("country", _l("Unknown country code %(c)s.", c=country))
     email = (data.get("email") or "").strip() or None
     if email:
-        from .accounts import AccountError, normalise_email
-
-        try:
-            email = normalise_email(email)
-        except AccountError as exc:
-            raise ProfileError("email", str(exc)) from exc
+        email = normalise_email(email)
     name = clean_name(data.get("name"), 120)
     if not name:
-        raise ProfileError("name", _l("Please give a name; a pseudonym is fine."))
+        raise ValidationError("name", _l("Please give a name; a pseudonym is fine."))
     return {
         "name": name,
         "title": clean_text(data.get("title"), 150, "title"),
         "affiliation": clean_text(data.get("affiliation"), 200, "affiliation"),
         "country": country,
-        "situations": _codes(
+        "situations": clean_codes(
             data.get("situations"), reference.situations(), "situations", upper=True
         ),
-        "themes": _codes(data.get("themes"), reference.themes(), "themes"),
-        "languages": _codes(data.get("languages"), reference.language_codes(), "languages"),
+        "themes": clean_codes(data.get("themes"), reference.themes(), "themes"),
+        "languages": clean_codes(data.get("languages"), reference.language_codes(), "languages"),
         "bio": clean_text(data.get("bio"), BIO_MAX, "bio"),
         "email": email,
         "phone": normalise_phone(data.get("phone"), country),
@@ -173,29 +89,6 @@ def snapshot(user: User) -> dict[str, Any]:
     }
 
 
-def sign_opened(salt: str, version: int, values: dict[str, Any]) -> str:
-    """The version and values an edit form was opened with, signed for the round trip."""
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt).dumps(
-        {"v": version, "s": values}
-    )
-
-
-def check_opened(
-    salt: str, opened: str, version: int, now: dict[str, Any], editable: tuple[str, ...]
-) -> None:
-    """Raise Conflict listing what someone else changed since the form was opened."""
-    try:
-        token = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt).loads(opened)
-    except BadSignature as exc:
-        raise ProfileError(
-            "name", _l("The form was damaged. Reload the page and try again.")
-        ) from exc
-    if token["v"] != version:
-        changed = {key: now[key] for key in editable if now[key] != token["s"].get(key)}
-        if changed:
-            raise Conflict(changed)
-
-
 def sign_snapshot(user: User) -> str:
     """The profile's version and values, for the edit form."""
     return sign_opened("profile-snapshot", user.profile.version_id, snapshot(user))
@@ -216,11 +109,7 @@ def update(user: User, data: dict[str, Any], opened: str, actor: User) -> None:
     if privacy.seen_by_members(snapshot(user), profile) != seen_before:
         profile.updated_at = utcnow()
     profile.last_confirmed_at = utcnow()
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise Conflict({}) from exc
+    flush_or_conflict()
     audit.record("profile_updated", actor=actor, target=user)
 
 
@@ -230,13 +119,12 @@ def set_audiences(user: User, audiences: dict[str, str]) -> None:
     for name in CONTACT_FIELDS:
         value = audiences.get(name)
         if value not in AUDIENCES:
-            raise ProfileError(name, _l("Choose one of the offered audiences."))
+            raise ValidationError(name, _l("Choose one of the offered audiences."))
         setattr(profile, f"{name}_audience", value)
     # No change to updated_at: "last updated" (and sort=updated) moves only with what
     # members see, or it would tell them when she changed her privacy settings.
-    audit.record(
-        "privacy_changed", actor=user, target=user, **{n: audiences[n] for n in CONTACT_FIELDS}
-    )
+    chosen: dict[str, Any] = {name: audiences[name] for name in CONTACT_FIELDS}
+    audit.record("privacy_changed", actor=user, target=user, **chosen)
 
 
 def set_hidden(user: User, hidden: bool) -> None:
@@ -282,8 +170,6 @@ def confirm(user: User) -> None:
 
 def delete_account(user: User, actor: User | None) -> None:
     """Delete the account for good; the audit log keeps a record without personal data."""
-    from . import tokens  # tokens reads profiles.clean_text
-
     user_id, role = user.id, user.role
     tokens.revoke_all(user, "deleted", actor=actor)
     db.session.execute(

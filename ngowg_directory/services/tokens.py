@@ -18,7 +18,7 @@ from .. import audit
 from ..extensions import db
 from ..models import ApiToken, User
 from ..models._types import utcnow
-from . import profiles
+from ..validation import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -66,34 +66,9 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def confirm_owner(user: User, password: str, code: str) -> None:
-    """Check the password (and a current code where two-factor is on) as a sign-in would:
-    wrong ones, and any while the account is locked, count toward the lockout."""
-    from . import accounts, twofactor
-
-    result = accounts.check_credentials(user.email, password)
-    if not result.ok:
-        raise OwnerNotConfirmed(_refusal(user), just_locked=result.just_locked)
-    if user.totp_enabled and not twofactor.verify_totp(user, code):
-        locked = accounts.register_failure(user, reason="two_factor")
-        raise OwnerNotConfirmed(_refusal(user), just_locked=locked)
-
-
-def _refusal(user: User) -> object:
-    if user.totp_enabled:
-        return _l(
-            "The password or the code is not right, so no token was made. After five failed "
-            "attempts the account is locked for 15 minutes."
-        )
-    return _l(
-        "The password is not right, so no token was made. After five failed attempts the "
-        "account is locked for 15 minutes."
-    )
-
-
 def check_request(user: User, name: str, days: int) -> str:
     """The cleaned name of a token the user may make, else TokenError (nothing is spent)."""
-    name = profiles.clean_text(name, len(name), "name")
+    name = clean_text(name, len(name), "name")
     if not name or len(name) > 100:
         raise TokenError(_l("Give the token a name of at most 100 characters."))
     if days not in LIFETIMES:
@@ -188,7 +163,7 @@ def revoke_all(user: User, reason: str, actor: User | None = None) -> int:
 
 def _changed(user: User, name: str) -> tuple[Any, ...] | None:
     """The new value(s) of a changed attribute, else None."""
-    history = sa.inspect(user).attrs[name].history
+    history: sa.orm.attributes.History = sa.inspect(user).attrs[name].history
     return tuple(history.added) if history.has_changes() else None
 
 

@@ -17,6 +17,7 @@ from .. import audit
 from ..extensions import db
 from ..models import RecoveryCode, User
 from ..models._types import utcnow
+from ..models.rows import changed
 from . import tokens
 
 ISSUER = "NGOWG Directory"
@@ -67,7 +68,7 @@ def verify_totp(user: User, code: str, at: float | None = None) -> bool:
     # One statement checks and spends the step, so the same code sent from several pending
     # sign-ins at once lets exactly one in (PostgreSQL re-checks the row after a concurrent
     # update; SQLite serialises the writes).
-    spent = db.session.execute(
+    spent = changed(
         sa.update(User)
         .where(
             User.id == user.id,
@@ -76,7 +77,7 @@ def verify_totp(user: User, code: str, at: float | None = None) -> bool:
         )
         .values(totp_last_step=step)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if spent != 1:
         db.session.expire(user, ["totp_last_step"])
         return False
@@ -137,7 +138,7 @@ def use_recovery_code(user: User, code: str) -> bool:
     digest = _code_digest(code)
     if len(digest) != 64 or not code.strip():
         return False
-    spent = db.session.execute(
+    spent = changed(
         sa.update(RecoveryCode)
         .where(
             RecoveryCode.user_id == user.id,
@@ -146,7 +147,7 @@ def use_recovery_code(user: User, code: str) -> bool:
         )
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if spent != 1:
         return False
     audit.record("recovery_code_used", actor=user, target=user, remaining=remaining_codes(user))
@@ -155,8 +156,11 @@ def use_recovery_code(user: User, code: str) -> bool:
 
 def remaining_codes(user: User) -> int:
     """How many unused recovery codes the user has left (counted in the database)."""
-    return db.session.scalar(
-        sa.select(sa.func.count()).where(
-            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(
+                RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+            )
         )
+        or 0
     )

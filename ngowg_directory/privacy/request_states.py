@@ -30,18 +30,13 @@ from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
-from ..models import ContactRequest, User
+from ..models import REQUEST_STATES, ContactRequest, User
 from ..models._types import utcnow
-from ..privacy.policy import is_listed
+from ..models.rows import changed
+from .policy import is_listed
 
-PENDING, ACCEPTED, DECLINED, BLOCKED, ENDED, EXPIRED = (
-    "pending",
-    "accepted",
-    "declined",
-    "blocked",
-    "ended",
-    "expired",
-)
+# The states, as the model lists them (models/connections.py).
+PENDING, ACCEPTED, DECLINED, BLOCKED, ENDED, EXPIRED = REQUEST_STATES
 # States the clock moves to `expired`.
 EXPIRING = (PENDING, DECLINED, BLOCKED)
 # Who may make a move: the sides of the request, her delegated managers, the clock.
@@ -159,12 +154,24 @@ def move(request: ContactRequest, actor: User, action: str) -> bool:
     )
     if set(step.sources) & set(EXPIRING):
         statement = statement.where(ContactRequest.created_at >= expiry_cutoff())
-    result = db.session.execute(
-        statement.values(**values), execution_options={"synchronize_session": False}
-    )
-    if result.rowcount != 1:
+    if changed(statement.values(**values), execution_options={"synchronize_session": False}) != 1:
         db.session.expire(request)
         return False
     for name, value in values.items():
         set_committed_value(request, name, value)
     return True
+
+
+def request_state_for(viewer: User, request: ContactRequest) -> str | None:
+    """What this viewer may know of a contact request's state; None: it is not hers to know.
+
+    Its sender never learns of a decline or a block: both read as pending until the request
+    expires, as an unanswered one does. A request dropped because its recipient had blocked
+    the sender does not exist for the recipient or her managers; nobody else knows of any."""
+    sides = sides_of(viewer, request)
+    if not sides:
+        return None
+    state = state_of(request)
+    if SENDER in sides and state in (DECLINED, BLOCKED):
+        return PENDING
+    return state

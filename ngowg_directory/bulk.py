@@ -1,4 +1,8 @@
-"""Fictional bulk data for benchmarks: many people with a realistic spread, inserted fast."""
+"""Fictional bulk data for benchmarks: many people with a realistic spread, inserted fast.
+
+The demo's big sibling (demo.py seeds a few dozen people through the services; this writes
+hundreds of thousands in multi-row INSERTs built by models/rows.py from the model defaults).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ from itertools import islice
 
 import sqlalchemy as sa
 
-from .. import crypto, reference
-from ..extensions import db
-from ..models import (
+from . import reference
+from .extensions import db
+from .models import (
     Organization,
     OrganizationCountry,
     OrganizationTheme,
@@ -20,10 +24,11 @@ from ..models import (
     ProfileTheme,
     User,
 )
-from ..models._types import utcnow
-from ..privacy import default_audiences
-from ..search.index import person_fields, refresh_org
-from ..search.text import normalise
+from .models._types import utcnow
+from .models.rows import insert_all
+from .privacy import default_audiences
+from .search.index import person_fields, refresh_org
+from .search.text import normalise
 
 FIRST = [
     "Amina",
@@ -242,7 +247,9 @@ def generate_people(
     now = utcnow()
     made = 0
     for chunk in _chunks(range(first_id, first_id + count), BATCH):
-        users, profiles, tags = [], [], {"s": [], "t": [], "l": []}
+        users: list[dict[str, object]] = []
+        profiles: list[dict[str, object]] = []
+        tags: dict[str, list[dict[str, object]]] = {"s": [], "t": [], "l": []}
         for user_id in chunk:
             role = _pick(rng, ROLE_WEIGHTS)
             org = (
@@ -283,11 +290,7 @@ def generate_people(
                     "role": role,
                     "status": "active",
                     "organization_id": org[0] if org else None,
-                    "session_version": 1,
-                    "failed_logins": 0,
-                    "totp_enabled": False,
                     "is_demo": True,
-                    "created_at": now,
                 }
             )
             audiences = default_audiences(role)
@@ -295,16 +298,10 @@ def generate_people(
                 {
                     "user_id": user_id,
                     "title": title,
-                    "affiliation": "",
                     "country": country,
-                    "bio": "",
-                    "email": crypto.encrypt(email),
-                    "hidden": False,
+                    "email": email,  # the column type encrypts it
                     # Fictional people who took the consent step: listed, every role.
                     "consent_at": now,
-                    "last_confirmed_at": now,
-                    "updated_at": now,
-                    "version_id": 1,
                     "search_name": normalise(name),
                     "search_text": text,
                     "search_filters": filters,
@@ -315,11 +312,14 @@ def generate_people(
             tags["t"] += [{"user_id": user_id, "slug": t} for t in person_themes]
             tags["l"] += [{"user_id": user_id, "code": c} for c in person_languages]
         # Core inserts: the ORM's per-object work would dominate at this size.
-        db.session.execute(sa.insert(User.__table__), users)
-        db.session.execute(sa.insert(Profile.__table__), profiles)
-        db.session.execute(sa.insert(ProfileSituation.__table__), tags["s"])
-        db.session.execute(sa.insert(ProfileTheme.__table__), tags["t"])
-        db.session.execute(sa.insert(ProfileLanguage.__table__), tags["l"])
+        for model, rows in (
+            (User, users),
+            (Profile, profiles),
+            (ProfileSituation, tags["s"]),
+            (ProfileTheme, tags["t"]),
+            (ProfileLanguage, tags["l"]),
+        ):
+            insert_all(model, rows)
         db.session.commit()
         made += len(chunk)
         echo(f"{made}/{count} people")

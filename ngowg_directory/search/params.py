@@ -1,4 +1,9 @@
-"""Reading search parameters: every bad value gets a message and is left out, never a 500."""
+"""Reading search parameters: every bad value gets a message and is left out, never a 500.
+
+The names of the filters a page or the API accepts and the one-letter kinds of their index
+tokens (index.py writes them, base.py counts them as facets) are listed here once; the
+directory pages and the API read their arguments through `parse`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import reference
 from ..models import ORG_KINDS, ROLES
-from ..search import MAX_PAGE_SIZE, MAX_QUERY_CHARS, PAGE_SIZE, SORTS, Query
+from . import MAX_PAGE_SIZE, MAX_QUERY_CHARS, PAGE_SIZE, SORTS, Query
 
 PEOPLE_FILTERS = {
     "role": "r",
@@ -24,6 +29,8 @@ ORG_FILTERS = {"kind": "k", "country": "c", "theme": "t"}
 
 @dataclass
 class Parsed:
+    """A checked query, the filters applied (parameter -> value) and a message per bad value."""
+
     query: Query
     applied: dict[str, str] = field(default_factory=dict)  # parameter -> value
     messages: list[str] = field(default_factory=list)

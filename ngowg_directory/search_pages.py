@@ -1,0 +1,100 @@
+"""The people and organisation search pages: a GET form, facets, paging, an empty state.
+
+Shared by two blueprints: the directory's pages and the start page, which is the people
+search of a signed-in user. Each keeps its own route, and its rate limit (one search each).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from flask import render_template, request
+from flask_login import current_user
+
+from . import privacy
+from .labels import kind_label, role_label
+from .search import Query, Result, search_organizations, search_people
+from .search.cache import cached_section
+from .search.params import ORG_FILTERS, PEOPLE_FILTERS, Parsed, parse
+
+
+def _labels(org_names: dict[str, str]) -> dict[str, object]:
+    """Functions the templates use to name facet values and applied filters."""
+    from .templating import tag_label
+
+    def org_name(slug: str) -> str:
+        return org_names.get(slug, slug)
+
+    def filter_label(name: str, value: str) -> str:
+        if name == "role":
+            return role_label(value)
+        if name == "kind":
+            return kind_label(value)
+        if name == "org":
+            return org_name(value)
+        plural = {"theme": "themes", "situation": "situations", "language": "languages"}
+        return tag_label(plural.get(name, "countries"), value)
+
+    return {
+        "org_name": org_name,
+        "role_label": role_label,
+        "kind_label": kind_label,
+        "filter_label": filter_label,
+    }
+
+
+def _paging(parsed: Parsed, result: Result) -> dict[str, int]:
+    pages = max(1, math.ceil(result.total / parsed.query.per_page))
+    return {"page": parsed.query.page, "pages": pages, "total": result.total}
+
+
+def _page(
+    kind: str,
+    filters: dict[str, str],
+    search: Callable[[Query], Result],
+    hits: Callable[[Result], list[Any]],
+    *,
+    shared: bool = True,
+) -> str:
+    """A search page: the query from the arguments, the answer, and its section of hits (the
+    rendered section cached where every viewer would see it alike: search/cache.py)."""
+    parsed = parse(request.args, filters)
+    result = search(parsed.query)
+
+    def section() -> str:
+        return render_template(
+            f"directory/_{kind}_section.html",
+            parsed=parsed,
+            result=result,
+            hits=hits(result),
+            paging=_paging(parsed, result),
+            **_labels(result.org_names),
+        )
+
+    return render_template(
+        f"directory/{kind}.html",
+        section=cached_section(kind, parsed.query, result, section, shared=shared),
+    )
+
+
+def people_page() -> str:
+    """People found by text, role, country, agenda situation, theme, language, organisation."""
+    return _page(
+        "people",
+        PEOPLE_FILTERS,
+        search_people,
+        lambda result: privacy.listing_views(current_user, result.ids),
+        shared=privacy.listing_is_shared(current_user),
+    )
+
+
+def organizations_page() -> str:
+    """Organisations found by text, kind, country and theme."""
+    return _page(
+        "organizations",
+        ORG_FILTERS,
+        search_organizations,
+        lambda result: privacy.org_views(current_user, result.ids),
+    )
