@@ -26,6 +26,7 @@ import sqlite3
 import threading
 import time
 import weakref
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -109,6 +110,17 @@ def engine_options(
 # --- the watchdog ------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class Watched:
+    """One connection the watchdog looks at: how long a call may wait, its engine's breaker,
+    how many calls it began, and which call was seen in progress since when."""
+
+    limit: float
+    breaker: Any
+    calls: int = 0
+    seen: tuple[int, float] | None = None
+
+
 class Watchdog:
     """Cuts a PostgreSQL connection of this process that has waited too long on one call.
 
@@ -130,8 +142,7 @@ class Watchdog:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        # connection -> [limit seconds, breaker, calls begun, (call seen in progress, since)]
-        self._connections: weakref.WeakKeyDictionary[Any, list[Any]] = weakref.WeakKeyDictionary()
+        self._connections: weakref.WeakKeyDictionary[Any, Watched] = weakref.WeakKeyDictionary()
         self._pid: int | None = None
         self.cuts = 0
 
@@ -142,13 +153,13 @@ class Watchdog:
             return
         self._ensure_thread()
         with self._lock:
-            self._connections[dbapi_connection] = [limit, breaker, 0, None]
+            self._connections[dbapi_connection] = Watched(limit, breaker)
 
     def call_begins(self, dbapi_connection: Any) -> None:
         """A new server call on this connection (a statement, a commit): its clock restarts."""
-        entry = self._connections.get(dbapi_connection)
-        if entry is not None:
-            entry[2] += 1
+        watched = self._connections.get(dbapi_connection)
+        if watched is not None:
+            watched.calls += 1
 
     def _ensure_thread(self) -> None:
         if self._pid == os.getpid():
@@ -164,15 +175,15 @@ class Watchdog:
         found = []
         with self._lock:
             entries = list(self._connections.items())
-        for connection, entry in entries:
-            limit, breaker, calls, seen = entry
+        for connection, watched in entries:
+            seen = watched.seen
             if not _in_progress(connection):
-                entry[3] = None
-            elif seen is None or seen[0] != calls:
-                entry[3] = (calls, now)
-            elif now - seen[1] > limit:
-                entry[3] = None  # once per call
-                found.append((connection, breaker, limit))
+                watched.seen = None
+            elif seen is None or seen[0] != watched.calls:
+                watched.seen = (watched.calls, now)
+            elif now - seen[1] > watched.limit:
+                watched.seen = None  # once per call
+                found.append((connection, watched.breaker, watched.limit))
         return found
 
     def _run(self) -> None:
@@ -188,8 +199,8 @@ class Watchdog:
         with self._lock:
             connections = [
                 c
-                for c, entry in self._connections.items()
-                if entry[1] is None or id(entry[1]) in breakers
+                for c, watched in self._connections.items()
+                if watched.breaker is None or id(watched.breaker) in breakers
             ]
         cut = sum(_shut_down(c) for c in connections)
         for breaker in breakers.values():

@@ -231,7 +231,7 @@ def test_the_watchdog_follows_each_connections_own_statement_timeout(tmp_path: P
     with app.app_context():
         with db.engine.connect() as connection:
             raw = connection.connection.dbapi_connection
-            assert watchdog._connections[raw][0] == 7 + WATCHDOG_GRACE_SECONDS
+            assert watchdog._connections[raw].limit == 7 + WATCHDOG_GRACE_SECONDS
         db.engine.dispose()
 
 
