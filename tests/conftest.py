@@ -378,3 +378,24 @@ def login(app: Flask):
         return response
 
     return do
+
+
+# Fixtures that reach TEST_DATABASE_URL or TEST_REDIS_URL: a test that asks for one of them
+# runs on the back end under test and must not be marked backend_independent (.ci/run runs
+# those in one stage only, so the mark would drop it from the PostgreSQL run).
+BACKEND_FIXTURES = frozenset(
+    {"database_url", "schema_template", "app", "shared_database", "migrated_template", "engine"}
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wrong = [
+        item.nodeid
+        for item in items
+        if item.get_closest_marker("backend_independent")
+        and BACKEND_FIXTURES & set(getattr(item, "fixturenames", ()))
+    ]
+    if wrong:
+        raise pytest.UsageError(
+            "marked backend_independent but uses the back end under test: " + ", ".join(wrong)
+        )
