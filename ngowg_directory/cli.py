@@ -218,6 +218,7 @@ def reindex_command() -> None:
     import sqlalchemy as sa
 
     from .models import Organization, User
+    from .search.engine import KINDS, engine
     from .search.index import refresh_org, refresh_person
 
     people = 0
@@ -228,7 +229,11 @@ def reindex_command() -> None:
     for org in db.session.scalars(sa.select(Organization)):
         refresh_org(org)
     db.session.commit()
-    click.echo(f"Search index rebuilt for {people} people.")
+    click.echo(f"Search entries written for {people} people.")
+    for kind in KINDS:
+        found = engine(kind)
+        count = found.rebuild()
+        click.echo(f"Search index of {kind} built: {count} entries in {found.folder}.")
 
 
 @click.command("export-directory")

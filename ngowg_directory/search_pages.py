@@ -59,23 +59,24 @@ def _page(
     shared: bool = True,
 ) -> str:
     """A search page: the query from the arguments, the answer, and its section of hits (the
-    rendered section cached where every viewer would see it alike: search/cache.py)."""
+    rendered section kept while what it shows is the same: search/cache.py)."""
     parsed = parse(request.args, filters)
     result = search(parsed.query)
+    found = hits(result)
 
     def section() -> str:
         return render_template(
             f"directory/_{kind}_section.html",
             parsed=parsed,
             result=result,
-            hits=hits(result),
+            hits=found,
             paging=_paging(parsed, result),
             **_labels(result.org_names),
         )
 
     return render_template(
         f"directory/{kind}.html",
-        section=cached_section(kind, parsed.query, result, section, shared=shared),
+        section=cached_section(kind, parsed.query, result, found, section, shared=shared),
     )
 
 

@@ -1,8 +1,9 @@
-"""Directory search: one interface, two back ends (SQLite FTS5, PostgreSQL tsvector).
+"""Directory search: an embedded index (engine.py) that follows the database (changes.py),
+the same on SQLite and PostgreSQL.
 
-The index holds only listed people and live organisations, as normalised words plus
-filter tokens (see index.py), so a match never needs a privacy check and facet counts
-only count what every member may see.
+The index holds only listed people and live organisations, as normalised words field by
+field plus filter tokens (see index.py), so a match never needs a privacy check and facet
+counts only count what every member may see.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..extensions import db
 from . import index
 from .index import token
 from .text import words
@@ -21,15 +21,6 @@ PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
 MAX_QUERY_CHARS = 200
 SORTS = ("relevance", "name", "updated")
-
-
-def is_search_internal(name: str | None, type_: str) -> bool:
-    """Schema objects that exist on one database only (for migration comparisons)."""
-    if type_ == "column" and name in ("search_vector", "filter_vector"):
-        return True
-    if type_ == "index" and name and name.endswith(("_search_vector", "_filter_vector")):
-        return True
-    return type_ == "table" and bool(name) and "_fts" in str(name)
 
 
 @dataclass
@@ -63,34 +54,25 @@ class Result:
     total: int
     facets: dict[str, dict[str, int]]
     org_names: dict[str, str] = field(default_factory=dict)  # slug -> name, for the "o" facet
-    # The index version the answer was read at (search/cache.py); None when nothing matched.
-    version: str | None = field(default=None, compare=False)
-
-
-def _backend(kind: str):
-    from . import postgres, sqlite
-
-    module = postgres if db.engine.dialect.name == "postgresql" else sqlite
-    return module.PeopleIndex() if kind == "people" else module.OrganizationIndex()
 
 
 def search_people(query: Query) -> Result:
-    """Listed people matching the query: a page of ids, the total, and facets (cached)."""
-    return cache.cached("people", query, _backend("people").search)
+    """Listed people matching the query: a page of ids, the total, and facets."""
+    return engine.search("people", query)
 
 
 def search_organizations(query: Query) -> Result:
-    """Live organisations matching the query (cached)."""
-    return cache.cached("organizations", query, _backend("organizations").search)
+    """Live organisations matching the query."""
+    return engine.search("organizations", query)
 
 
-from . import cache  # noqa: E402  (needs Query and Result above)
+from . import changes, engine  # noqa: E402  (they need Query and Result above)
 
-# What keeps the index and the cache's version in step with every write through the ORM.
+# What keeps the index entries and the change log in step with every write through the ORM.
 LISTENERS = (
     (Session, "before_flush", index.keep_index_in_step),
-    (Session, "after_flush", cache.bump_after_flush),
-    (Session, "do_orm_execute", cache.bump_on_bulk_write),
+    (Session, "after_flush", changes.log_after_flush),
+    (Session, "do_orm_execute", changes.log_bulk_write),
 )
 
 

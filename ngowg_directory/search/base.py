@@ -1,11 +1,9 @@
-"""What both back ends share: paging, sorting and facets over a matched-id subquery."""
+"""Facets: filter tokens counted by the engine, named as the pages and the API show them."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from functools import cache
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -13,7 +11,7 @@ from .. import reference
 from ..extensions import db
 from ..models import ORG_KINDS, ROLES, Organization
 from ..privacy import org_listed_clause
-from . import Query, Result
+from . import Result
 from .index import token
 
 # Organisations listed in the organisation facet of one answer, most matches first.
@@ -79,114 +77,3 @@ def facets_from(counter: Counter) -> dict[str, dict[str, int]]:
         elif tok.startswith("xo"):
             facets.setdefault("o", {})[tok[2:]] = count
     return facets
-
-
-# Matching rows are read and counted this many at a time: a broad search (30,000 matches)
-# never holds every row and every token at once, which kept a worker's memory high long after
-# the answer was sent (the allocator keeps what a peak took).
-SCAN_BATCH = 2_000
-
-
-def scan(sql: str, params: dict[str, Any], counter: Counter, filters_at: int) -> Iterator[sa.Row]:
-    """Rows of `sql`, a batch at a time, counting the filter tokens in column `filters_at`
-    into `counter` as they pass."""
-    result = db.session.execute(sa.text(sql).execution_options(yield_per=SCAN_BATCH), params)
-    for batch in result.partitions(SCAN_BATCH):
-        counter.update(" ".join(filter(None, (row[filters_at] for row in batch))).split())
-        yield from batch
-
-
-# The search index's version token (search/cache.py), read in the same statement as the
-# matches so that a cached answer is stored under the version of the data it was read from.
-VERSION_SQL = "(SELECT version FROM search_state WHERE id = 1) AS index_version"
-
-
-class Index:
-    """A search over one kind of record; back ends supply `matched()`."""
-
-    filter_join = "JOIN profiles t ON t.user_id = m.id"
-    name_order = "lower(u.name)"
-    updated_order = "p.updated_at DESC"
-    joins = "JOIN users u ON u.id = m.id JOIN profiles p ON p.user_id = m.id"
-
-    def matched(self, query: Query) -> tuple[str, dict[str, Any]]:
-        """SQL selecting the id of every match, and its parameters."""
-        raise NotImplementedError
-
-    def rows_sql(self, matched: str) -> str:
-        """SQL for (id, search_name, search_filters) of every match."""
-        return (
-            f"SELECT m.id, t.search_name, t.search_filters "  # nosec B608
-            f"FROM ({matched}) m {self.filter_join}"
-        )
-
-    def search(self, query: Query) -> Result:
-        """The page of ids, the total and the facets, in one statement or two."""
-        matched, params = self.matched(query)
-        sort = query.sort if query.words or query.sort != "relevance" else "name"
-        if sort == "relevance":
-            return self._by_relevance(query, matched, params)
-        order = {"name": self.name_order, "updated": self.updated_order}[sort]
-        page_sql = (
-            f"SELECT m.id, {VERSION_SQL} FROM ({matched}) m {self.joins} "  # nosec B608
-            f"ORDER BY {order}, m.id LIMIT :limit OFFSET :offset"
-        )
-        page = db.session.execute(
-            sa.text(page_sql), {**params, "limit": query.per_page, "offset": query.offset}
-        ).all()
-        # Facets come from the matching rows' filter tokens: one narrow read, counted here.
-        facet_sql = f"SELECT t.search_filters FROM ({matched}) m {self.filter_join}"  # nosec B608
-        counter: Counter = Counter()
-        total = sum(1 for _ in scan(facet_sql, params, counter, 0))
-        return with_org_slugs(
-            Result(
-                ids=[row[0] for row in page],
-                total=total,
-                facets=trim_orgs(facets_from(counter)),
-                version=page[0][1] if page else None,
-            )
-        )
-
-    def _by_relevance(self, query: Query, matched: str, params: dict[str, Any]) -> Result:
-        # One pass over the matches gives the ranking, the total and the facets together.
-        rows_sql = f"SELECT r.*, {VERSION_SQL} FROM ({self.rows_sql(matched)}) r"  # nosec B608
-        counter: Counter = Counter()
-        version = None
-        rows = []
-        for row in scan(rows_sql, params, counter, 2):
-            rows.append((row[0], row[1]))  # only what the ranking needs is kept
-            version = row[3]
-        words = query.words
-        rows.sort(key=lambda row: (relevance(words, row[1]), row[1] or "", row[0]))
-        page = rows[query.offset : query.offset + query.per_page]
-        return with_org_slugs(
-            Result(
-                ids=[row[0] for row in page],
-                total=len(rows),
-                facets=trim_orgs(facets_from(counter)),
-                version=version,
-            )
-        )
-
-
-def relevance(words: list[str], name: str | None) -> tuple[int, int]:
-    """Sort key: people (or organisations) whose name holds the words come first.
-
-    Every row already matches every word somewhere; what ranks it is how many words are
-    whole words of the name, then how many start a word of the name. The same on both
-    back ends, so one corpus gives one order."""
-    if not name or not any(word in name for word in words):
-        return (0, 0)  # the common case in large result sets: no need to split
-    tokens = name.split()
-    exact = sum(1 for word in words if word in tokens)
-    prefix = sum(1 for word in words if any(t.startswith(word) for t in tokens))
-    return (-exact, -prefix)
-
-
-class OrganizationMixin:
-    """Column and facet choices for organisations."""
-
-    filter_join = "JOIN organizations t ON t.id = m.id"
-    name_order = "lower(o.name)"
-    updated_order = "o.updated_at DESC"
-    joins = "JOIN organizations o ON o.id = m.id"

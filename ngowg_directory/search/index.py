@@ -8,6 +8,7 @@ details never enter it.
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -81,21 +82,24 @@ def person_fields(
     themes: list[str],
     languages: list[str],
 ) -> tuple[str, str]:
-    """The index entry of a listed person from plain values (also used for bulk data)."""
+    """The index entry of a listed person from plain values (also used for bulk data): her
+    text field by field (engine.py weighs them), and her filter tokens."""
     countries = {country} if country else set()
     countries.update(situations)
-    parts = [
-        name,
+    places = [
         ROLE_SEARCH_WORDS.get(role, role),
-        *(org[1:] if org else ()),
-        title,
-        affiliation,
-        bio,
         *(_theme_words(slug) for slug in themes),
         *(_country_words(code) for code in sorted(countries)),
         *(reference.situations().get(code, "") for code in situations),
         *(reference.language_name(code, reference.ENGLISH) for code in languages),
     ]
+    fields = {
+        "name": name,
+        "org": " ".join(org[1:]) if org else "",
+        "title": f"{title} {affiliation}",
+        "places": " ".join(places),
+        "bio": bio,
+    }
     filters = [token("r", role)]
     if country:
         filters.append(token("c", country))
@@ -104,7 +108,26 @@ def person_fields(
     filters += [token("s", code) for code in situations]
     filters += [token("t", slug) for slug in themes]
     filters += [token("l", code) for code in languages]
-    return normalise(" ".join(p for p in parts if p)), " ".join(filters)
+    return entry(fields), " ".join(filters)
+
+
+def entry(fields: dict[str, str]) -> str:
+    """An index entry as stored (`search_text`): each field's normalised words, as JSON."""
+    normalised = {name: normalise(value) for name, value in fields.items()}
+    return json.dumps(
+        {name: value for name, value in normalised.items() if value},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+
+
+def entry_fields(stored: str, name: str | None) -> dict[str, str]:
+    """The fields of a stored entry; one written before revision 0010 (plain words) is read
+    as its name and the rest."""
+    if stored.startswith("{"):
+        return dict(json.loads(stored))
+    return {"name": name or "", "bio": stored}
 
 
 def org_document(org: Organization) -> tuple[str | None, str | None]:
@@ -114,18 +137,19 @@ def org_document(org: Organization) -> tuple[str | None, str | None]:
     countries = set(org.country_codes)
     if org.headquarters_country:
         countries.add(org.headquarters_country)
-    parts = [
-        org.name,
-        org.acronym,
-        org.mission,
-        org.focus or "",
+    places = [
         *(_theme_words(slug) for slug in org.theme_slugs),
         *(_country_words(code) for code in sorted(countries)),
     ]
+    fields = {
+        "name": f"{org.name} {org.acronym}",
+        "places": " ".join(places),
+        "bio": f"{org.mission} {org.focus or ''}",
+    }
     filters = [token("k", org.kind)]
     filters += [token("c", code) for code in sorted(countries)]
     filters += [token("t", slug) for slug in org.theme_slugs]
-    return normalise(" ".join(p for p in parts if p)), " ".join(filters)
+    return entry(fields), " ".join(filters)
 
 
 def refresh_person(profile: Profile, user: User) -> None:

@@ -1,0 +1,457 @@
+"""The search engine: an embedded tantivy index that follows the database.
+
+The database is the source of truth. Every change to a listed person's or live organisation's
+index entry (index.py computes them in the flush that writes them) is logged in
+`search_changes` under a sequence number taken from `search_state.seq` in the same
+transaction; the UPDATE of that one row makes writers take their numbers in the order they
+commit. An index lives in the instance folder, one per kind (people, organisations) and
+database, shared by the processes of one machine; a small state file beside it says which
+database (`search_state.epoch`) and up to which sequence number it holds.
+
+Before every search the process reads `search_state` (one primary-key read). When the index is
+behind, the process that takes the folder's lock applies the logged changes (re-reading those
+entries), commits and writes the new state; the others wait for it and reload. So a search
+never answers from an index older than the last change committed before it began: a person
+who hides, withdraws or is suspended is out of the next search on every worker of every
+machine. A database that is not the one the index was built from (another epoch, a sequence
+number that went back, changes already pruned) is read afresh in full.
+
+What an index holds is only what index.py puts in an entry: listed people and live
+organisations, never a contact detail.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import tantivy
+from flask import Flask, current_app
+
+from ..extensions import db
+from . import Query, Result
+from .changes import database_state, search_changes
+from .index import entry_fields
+
+logger = logging.getLogger(__name__)
+
+# Bumped when the schema below or the meaning of an entry changes: every index is rebuilt.
+SCHEMA_VERSION = 1
+WRITER_HEAP = 50_000_000
+# Rows read at a time when an index is built afresh.
+BUILD_BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of record the engine indexes: its table, text fields and facets."""
+
+    name: str
+    change: str  # its letter in search_changes
+    table: str
+    key: str
+    fields: tuple[tuple[str, float], ...]  # text field, weight in the ranking
+    facets: tuple[str, ...]  # filter token kinds (params.py)
+    sort_name: str  # column of the name order
+    updated: str  # column of the "updated" order
+    confirmed: str  # column whose most recent value wins a tie
+
+
+PEOPLE = Kind(
+    name="people",
+    change="p",
+    table="profiles",
+    key="user_id",
+    fields=(
+        ("name", 6.0),
+        ("keys", 2.0),
+        ("org", 3.0),
+        ("title", 2.5),
+        ("places", 1.5),
+        ("bio", 1.0),
+    ),
+    facets=("r", "c", "o", "s", "t", "l"),
+    sort_name="search_name",
+    updated="updated_at",
+    confirmed="last_confirmed_at",
+)
+ORGANIZATIONS = Kind(
+    name="organizations",
+    change="o",
+    table="organizations",
+    key="id",
+    fields=(("name", 6.0), ("places", 1.5), ("bio", 1.0)),
+    facets=("k", "c", "t"),
+    sort_name="search_name",
+    updated="updated_at",
+    confirmed="updated_at",
+)
+KINDS = {kind.name: kind for kind in (PEOPLE, ORGANIZATIONS)}
+
+
+def facet_field(letter: str) -> str:
+    return "f" + letter
+
+
+def build_schema(kind: Kind) -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_unsigned_field("id", stored=True, indexed=True, fast=True)
+    for name, _weight in kind.fields:
+        builder.add_text_field(name, stored=False)
+    for letter in kind.facets:
+        builder.add_text_field(facet_field(letter), stored=False, fast=True, tokenizer_name="raw")
+    builder.add_text_field("sort_name", stored=False, fast=True, tokenizer_name="raw")
+    builder.add_unsigned_field("updated", stored=False, fast=True)
+    builder.add_unsigned_field("confirmed", stored=False, fast=True)
+    return builder.build()
+
+
+def _micros(value: Any) -> int:
+    """A datetime (or its text, as SQLite returns it in raw rows) as microseconds."""
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        from datetime import datetime
+
+        value = datetime.fromisoformat(value)
+    return max(0, int(value.timestamp() * 1_000_000))
+
+
+# --- one index on disk ------------------------------------------------------------------------
+
+
+def _database_key(app: Flask) -> str:
+    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    described = f"{SCHEMA_VERSION}:{url.render_as_string(hide_password=True)}"
+    return hashlib.sha256(described.encode()).hexdigest()[:16]
+
+
+class Engine:
+    """The index of one kind in this machine's instance folder, as this process sees it."""
+
+    def __init__(self, app: Flask, kind: Kind) -> None:
+        self.kind = kind
+        self.folder = Path(app.instance_path) / "search" / f"{kind.name}-{_database_key(app)}"
+        self.schema = build_schema(kind)
+        self._index: tantivy.Index | None = None
+        self._seen: tuple[str, int] | None = None  # the state this process's reader holds
+        self._lock = threading.Lock()
+
+    # state file: which database and up to which change the index holds
+
+    @property
+    def _state_path(self) -> Path:
+        return self.folder / "state.json"
+
+    def _read_state(self) -> tuple[str, int] | None:
+        try:
+            data = json.loads(self._state_path.read_text())
+            return str(data["epoch"]), int(data["seq"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _write_state(self, epoch: str, seq: int) -> None:
+        temporary = self._state_path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"epoch": epoch, "seq": seq}))
+        os.replace(temporary, self._state_path)
+
+    @contextmanager
+    def _folder_lock(self) -> Iterator[None]:
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(self.folder / "lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _open(self) -> tantivy.Index:
+        if self._index is None:
+            self._index = tantivy.Index(self.schema, path=str(self.folder / "index"), reuse=True)
+        return self._index
+
+    # following the database
+
+    def searcher(self) -> tantivy.Searcher:
+        """A searcher over every change committed before this call."""
+        wanted = database_state()
+        with self._lock:
+            if self._seen != wanted:
+                self._follow(wanted)
+            return self._open().searcher()
+
+    def _follow(self, wanted: tuple[str, int]) -> None:
+        held = self._read_state()
+        if held is None or held[0] != wanted[0] or held[1] < wanted[1]:
+            with self._folder_lock():
+                held = self._read_state()  # another process may have caught up meanwhile
+                if held is None or held[0] != wanted[0] or held[1] > wanted[1]:
+                    self._rebuild(wanted)
+                elif held[1] < wanted[1]:
+                    self._apply(held[1], wanted)
+        self._open().reload()
+        self._seen = wanted
+
+    def rebuild(self) -> int:
+        """Build this index afresh from the database (`ngowg reindex`); the entries read."""
+        with self._lock, self._folder_lock():
+            wanted = database_state()
+            count = self._rebuild(wanted)
+        self._open().reload()
+        self._seen = wanted
+        return count
+
+    def _rebuild(self, wanted: tuple[str, int]) -> int:
+        started = time.monotonic()
+        (self.folder / "index").mkdir(parents=True, exist_ok=True, mode=0o700)
+        index = self._open()
+        writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        writer.delete_all_documents()
+        count = 0
+        for row in self._rows(None):
+            writer.add_document(self._document(row))
+            count += 1
+        writer.commit()
+        writer.wait_merging_threads()
+        self._write_state(*wanted)
+        logger.info(
+            "search index of %s built: %d entries in %.1f s",
+            self.kind.name,
+            count,
+            time.monotonic() - started,
+        )
+        return count
+
+    def _apply(self, after: int, wanted: tuple[str, int]) -> None:
+        rows = db.session.execute(
+            sa.select(search_changes.c.seq, search_changes.c.kind, search_changes.c.record_id)
+            .where(search_changes.c.seq > after, search_changes.c.seq <= wanted[1])
+            .order_by(search_changes.c.seq)
+        ).all()
+        if (rows and rows[0][0] != after + 1) or (not rows and wanted[1] > after):
+            self._rebuild(wanted)  # the log was pruned past what this index holds
+            return
+        if any(kind == "*" for _seq, kind, _id in rows):
+            self._rebuild(wanted)
+            return
+        ids = sorted({record_id for _seq, kind, record_id in rows if kind == self.kind.change})
+        if ids:
+            writer = self._open().writer(heap_size=WRITER_HEAP, num_threads=1)
+            for start in range(0, len(ids), 500):
+                batch = ids[start : start + 500]
+                # (by query: a u64 term given to delete_documents_by_term matches nothing)
+                writer.delete_documents_by_query(
+                    tantivy.Query.term_set_query(self.schema, "id", batch)
+                )
+                for row in self._rows(batch):
+                    writer.add_document(self._document(row))
+            writer.commit()
+            writer.wait_merging_threads()
+        self._write_state(*wanted)
+
+    def _rows(self, ids: list[int] | None) -> Iterator[sa.Row]:
+        kind = self.kind
+        table = sa.table(
+            kind.table,
+            sa.column(kind.key),
+            sa.column("search_text"),
+            sa.column("search_filters"),
+            sa.column("search_name"),
+            sa.column(kind.updated),
+            sa.column(kind.confirmed),
+        )
+        columns = table.c
+        statement = sa.select(
+            columns[kind.key],
+            columns.search_text,
+            columns.search_filters,
+            columns.search_name,
+            columns[kind.updated],
+            columns[kind.confirmed],
+        ).where(columns.search_text.is_not(None))
+        if ids is not None:
+            statement = statement.where(columns[kind.key].in_(ids))
+        result = db.session.execute(statement.execution_options(yield_per=BUILD_BATCH))
+        for partition in result.partitions(BUILD_BATCH):
+            yield from partition
+
+    def _document(self, row: sa.Row) -> tantivy.Document:
+        record_id, text, filters, name, updated, confirmed = row
+        document = tantivy.Document()
+        document.add_unsigned("id", int(record_id))
+        fields = entry_fields(text, name)
+        for field_name, _weight in self.kind.fields:
+            value = fields.get(field_name)
+            if value:
+                document.add_text(field_name, value)
+        for tok in (filters or "").split():
+            letter = tok[1:2]
+            if letter in self.kind.facets:
+                document.add_text(facet_field(letter), tok)
+        document.add_text("sort_name", name or "")
+        document.add_unsigned("updated", _micros(updated))
+        document.add_unsigned("confirmed", _micros(confirmed))
+        return document
+
+
+def engine(kind: str) -> Engine:
+    """This app's engine for a kind of record (one per process and app)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's object
+    engines = app.extensions.setdefault("search_engines", {})
+    found = engines.get(kind)
+    if found is None:
+        found = engines[kind] = Engine(app, KINDS[kind])
+    return found
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+def typos(word: str) -> int:
+    """Typos a query word may hold (as Meilisearch counts them): one from 5 letters, two from 9."""
+    if word.isdigit():
+        return 0
+    return 2 if len(word) >= 9 else 1 if len(word) >= 5 else 0
+
+
+def word_query(schema: tantivy.Schema, kind: Kind, word: str, *, last: bool) -> tantivy.Query:
+    """What one query word matches: in any field, exactly (ranked first), as a prefix, or
+    with its typos; the last word also as a prefix with one typo from 4 letters (as typed)."""
+    query = tantivy.Query
+    should = []
+    distance = typos(word)
+    for field_name, weight in kind.fields:
+        if field_name == "keys":
+            continue
+        should.append(query.boost_query(query.term_query(schema, field_name, word), weight * 4))
+        if len(word) >= 2:
+            prefix = query.fuzzy_term_query(schema, field_name, word, 0, True, True)
+            should.append(query.boost_query(prefix, weight * 2))
+        if distance:
+            fuzzy = query.fuzzy_term_query(schema, field_name, word, distance, True, False)
+            should.append(query.boost_query(fuzzy, weight))
+        if last and len(word) >= 4 and not word.isdigit():
+            fuzzy_prefix = query.fuzzy_term_query(schema, field_name, word, 1, True, True)
+            should.append(query.boost_query(fuzzy_prefix, weight * 0.5))
+    return query.boolean_query([(tantivy.Occur.Should, sub) for sub in should])
+
+
+def filter_query(schema: tantivy.Schema, tokens: Iterable[str]) -> list[tantivy.Query]:
+    return [tantivy.Query.term_query(schema, facet_field(tok[1]), tok) for tok in tokens]
+
+
+def combined(
+    schema: tantivy.Schema, kind: Kind, words: list[str], tokens: Iterable[str]
+) -> tantivy.Query:
+    must: list[tuple[tantivy.Occur, tantivy.Query]] = [
+        (tantivy.Occur.Must, word_query(schema, kind, word, last=n == len(words) - 1))
+        for n, word in enumerate(words)
+    ]
+    must += [
+        (tantivy.Occur.Must, tantivy.Query.const_score_query(sub, 0.0))
+        for sub in filter_query(schema, tokens)
+    ]
+    if not must:
+        return tantivy.Query.all_query()
+    return tantivy.Query.boolean_query(must)
+
+
+def count_facets(
+    searcher: tantivy.Searcher, kind: Kind, query: tantivy.Query, letters: Iterable[str]
+) -> Counter:
+    """Matches per filter token of the given facets (the organisation facet's top ones)."""
+    from .base import ORG_FACET_SIZE
+
+    aggregations = {
+        letter: {
+            "terms": {
+                "field": facet_field(letter),
+                "size": ORG_FACET_SIZE if letter == "o" else 1000,
+            }
+        }
+        for letter in letters
+    }
+    if not aggregations:
+        return Counter()
+    answer = searcher.aggregate(query, aggregations)
+    counter: Counter = Counter()
+    for letter in aggregations:
+        for bucket in answer.get(letter, {}).get("buckets", []):
+            counter[bucket["key"]] = int(bucket["doc_count"])
+    return counter
+
+
+def search(kind_name: str, query: Query) -> Result:
+    """The page of ids, the total and the facets of a query: the facets stay open (each facet
+    with a value picked is counted without its own filter, as Algolia and Meilisearch do)."""
+    from .base import facets_from, trim_orgs, with_org_slugs
+
+    kind = KINDS[kind_name]
+    found = engine(kind_name)
+    searcher = found.searcher()
+    schema = found.schema
+    words = query.words
+    tokens = query.tokens
+    main = combined(schema, kind, words, tokens)
+    picked = {tok[1] for tok in tokens}
+    counter = count_facets(searcher, kind, main, [f for f in kind.facets if f not in picked])
+    for letter in sorted(picked & set(kind.facets)):
+        others = [tok for tok in tokens if tok[1] != letter]
+        own = count_facets(searcher, kind, combined(schema, kind, words, others), [letter])
+        counter.update(own)
+    ids, total = _page(searcher, main, query, bool(words))
+    return with_org_slugs(Result(ids=ids, total=total, facets=trim_orgs(facets_from(counter))))
+
+
+def _page(
+    searcher: tantivy.Searcher, main: tantivy.Query, query: Query, has_words: bool
+) -> tuple[list[int], int]:
+    """The page's ids and the total. Ties (the same score, name or time) are broken as the
+    database would: the most recently confirmed first for relevance, then the smaller id; a
+    tie may reach past the page, so reading goes on until the key after the page differs from
+    the page's last one."""
+    sort = query.sort if has_words or query.sort != "relevance" else "name"
+    options: dict[str, Any] = {}
+    if sort == "name":
+        options = {"order_by_field": "sort_name", "order": tantivy.Order.Asc}
+    elif sort == "updated":
+        options = {"order_by_field": "updated"}
+    end = query.offset + query.per_page
+    limit = end + 20
+    while True:
+        found = searcher.search(main, limit, count=True, **options)
+        hits = found.hits
+        if len(hits) <= end or len(hits) < limit or hits[end - 1][0] != hits[-1][0]:
+            break
+        limit *= 2
+    addresses = [address for _key, address in hits]
+    ids = [int(value or 0) for value in searcher.fast_field_values("id", addresses)] if hits else []
+    keys: list[tuple[Any, ...]]
+    if sort == "relevance":
+        confirmed = searcher.fast_field_values("confirmed", addresses)
+        keys = [
+            (-score, -(when or 0), id_)
+            for (score, _a), when, id_ in zip(hits, confirmed, ids, strict=True)
+        ]
+    elif sort == "updated":
+        keys = [(-when, id_) for (when, _a), id_ in zip(hits, ids, strict=True)]
+    else:
+        keys = [(name, id_) for (name, _a), id_ in zip(hits, ids, strict=True)]
+    ranked = sorted(zip(keys, ids, strict=True))
+    return [id_ for _key, id_ in ranked[query.offset : end]], _count(found)
+
+
+def _count(found: tantivy.SearchResult) -> int:
+    return int(found.count or 0)  # type: ignore[attr-defined]  # the stub lacks `count`
