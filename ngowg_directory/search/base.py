@@ -49,17 +49,21 @@ def with_org_slugs(result: Result) -> Result:
     return result
 
 
-def trim_orgs(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
-    """Keep the ORG_FACET_SIZE organisations with most matches.
+def trim_orgs(
+    facets: dict[str, dict[str, int]], keep: frozenset[str] = frozenset()
+) -> dict[str, dict[str, int]]:
+    """Keep the ORG_FACET_SIZE organisations with most matches, and those in `keep` (the one
+    filtered on, whatever its count).
 
     With thousands of organisations, a broad search would otherwise list every one of them:
     a menu nobody reads, and most of the page's rendering time."""
     orgs = facets.get("o")
     if not orgs or len(orgs) <= ORG_FACET_SIZE:
         return facets
-    # (An organisation filtered on is always kept: every match belongs to it.)
-    top = sorted(orgs.items(), key=lambda item: (-item[1], item[0]))[:ORG_FACET_SIZE]
-    facets["o"] = dict(top)
+    ranked = sorted(orgs.items(), key=lambda item: (-item[1], item[0]))
+    top = dict(ranked[:ORG_FACET_SIZE])
+    top.update({key: orgs[key] for key in keep if key in orgs})
+    facets["o"] = top
     return facets
 
 

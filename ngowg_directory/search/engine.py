@@ -412,7 +412,11 @@ def search(kind_name: str, query: Query) -> Result:
         own = count_facets(searcher, kind, combined(schema, kind, words, others), [letter])
         counter.update(own)
     ids, total = _page(searcher, main, query, bool(words))
-    return with_org_slugs(Result(ids=ids, total=total, facets=trim_orgs(facets_from(counter))))
+    for tok in tokens:  # a value picked counts the matches themselves
+        counter[tok] = total
+    keep = frozenset(tok[2:] for tok in tokens if tok[1] == "o")
+    facets = trim_orgs(facets_from(counter), keep)
+    return with_org_slugs(Result(ids=ids, total=total, facets=facets))
 
 
 def _page(
