@@ -19,13 +19,6 @@ def get_engine():
     return current_app.extensions["migrate"].db.engine
 
 
-def include_object(obj, name, type_, reflected, compare_to):
-    """Leave out what only one database has: FTS5 tables and the tsvector column."""
-    from ngowg_directory.search import is_search_internal
-
-    return not is_search_internal(name, type_)
-
-
 def render_item(type_, obj, autogen_context):
     """Write the project's column types as the plain types they store."""
     if type_ == "type":
@@ -110,7 +103,6 @@ def run_migrations_online():
 
     with connectable.connect() as connection:
         conf_args.setdefault("render_item", render_item)
-        conf_args.setdefault("include_object", include_object)
         conf_args.setdefault("compare_type", True)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 

@@ -19,7 +19,7 @@ from ngowg_directory.extensions import db
 from ngowg_directory.models import ROLES, AuditEvent, Profile, User
 from ngowg_directory.services import accounts, invitations, tokens
 
-from .conftest import PASSWORD, Client, is_postgres
+from .conftest import PASSWORD, Client
 
 PEOPLE_HEADER = (
     "email,name,role,organization,title,country,city,phone,messaging,"
@@ -479,7 +479,3 @@ def test_the_migration_keeps_only_agreements_given_in_the_app(app):
     assert db.session.execute(sa.text("SELECT version FROM search_state")).scalar() != "old"
     for word, total in (("importedperson", 0), ("stafferperson", 0), ("agreedperson", 1)):
         assert search_people(Query(text=word)).total == total, word
-    if not is_postgres():
-        db.session.execute(
-            sa.text("INSERT INTO people_fts(people_fts, rank) VALUES ('integrity-check', 1)")
-        )

@@ -13,8 +13,6 @@ from ngowg_directory.models import AuditEvent, Organization, Profile, User
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts, profiles
 
-from .conftest import is_postgres
-
 CANARY_PHONE = "+249912345678"
 CANARY_EMAIL = "canary-search-5b1d@example.org"
 PEOPLE = {

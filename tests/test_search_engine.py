@@ -5,8 +5,8 @@ viewer-specific in them."""
 from __future__ import annotations
 
 import re
-import time
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path

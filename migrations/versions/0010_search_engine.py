@@ -38,7 +38,7 @@ def upgrade():
                 op.execute(f"DROP TRIGGER IF EXISTS {fts}_{suffix}")
             op.execute(f"DROP TABLE IF EXISTS {fts}")
     with op.batch_alter_table("search_state", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("seq", sa.BigInteger(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("seq", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(
             sa.Column("epoch", sa.String(length=32), server_default="", nullable=False)
         )
@@ -49,9 +49,9 @@ def upgrade():
     connection.execute(state.update().values(epoch=secrets.token_hex(12)))
     op.create_table(
         "search_changes",
-        sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("kind", sa.String(length=1), nullable=False),
-        sa.Column("record_id", sa.BigInteger(), nullable=False),
+        sa.Column("record_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_search_changes")),
     )
 

@@ -29,16 +29,16 @@ search_state = sa.Table(
     db.metadata,
     sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
     sa.Column("version", sa.String(length=32), nullable=False),
-    sa.Column("seq", sa.BigInteger(), nullable=False, server_default="0"),
+    sa.Column("seq", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("epoch", sa.String(length=32), nullable=False, server_default=""),
 )
 
 search_changes = sa.Table(
     "search_changes",
     db.metadata,
-    sa.Column("seq", sa.BigInteger(), primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=False),
     sa.Column("kind", sa.String(length=1), nullable=False),
-    sa.Column("record_id", sa.BigInteger(), nullable=False),
+    sa.Column("record_id", sa.Integer(), nullable=False),
 )
 
 # The index entry's columns: a change to one of them is a change to log.
