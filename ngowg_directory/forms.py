@@ -96,12 +96,21 @@ class RequestForm(FlaskForm):
 
 
 def save_edit(
-    form: FlaskForm, editable: tuple[str, ...], save: Callable[[dict[str, Any], str], None]
+    form: FlaskForm,
+    editable: tuple[str, ...],
+    save: Callable[[dict[str, Any], str], None],
+    sign: Callable[[], str],
 ) -> tuple[bool, dict[str, Any] | None]:
     """Submit an edit form under the optimistic lock (services/locking.py): whether `save`
     (data, opened) stored it, for the view to commit, and what someone else changed since the
-    form was opened, if anyone did. A value the service refuses is shown at its field."""
+    form was opened, if anyone did. A value the service refuses is shown at its field.
+
+    A form opened now, or shown again with a conflict, carries the record as it is now
+    (`sign()`, after the form holds its values): the next save is checked against what she
+    was shown. A form refused for a value keeps what it was opened with."""
     if not form.validate_on_submit():
+        if not form.is_submitted():
+            form.opened.data = sign()
         return False, None
     data = {name: form[name].data for name in editable}
     try:
@@ -110,5 +119,11 @@ def save_edit(
         form[exc.field].errors = [*form[exc.field].errors, str(exc)]
         return False, None
     except Conflict as exc:
+        form.opened.data = sign()
         return False, exc.changes
     return True, None
+
+
+def field_labels(form: FlaskForm, editable: tuple[str, ...]) -> dict[str, str]:
+    """The labels of an edit form's fields, by name, for its list of conflicting changes."""
+    return {name: form[name].label.text for name in editable}
