@@ -22,7 +22,7 @@ from ..extensions import db
 from ..forms import ConfirmForm, field_labels, save_edit
 from ..models import CONTACT_FIELDS
 from ..services import consent as consent_step
-from ..services import passwords, profiles, reminders
+from ..services import profiles, reminders
 from ..sessions import end_session
 from ..validation import ValidationError
 from . import bp
@@ -34,6 +34,7 @@ from .forms import (
     PrivacyForm,
     ProfileForm,
 )
+from .views import check_current
 
 LIST_FIELDS = ("situations", "themes", "languages")
 
@@ -218,15 +219,13 @@ def reveals() -> str:
 def delete() -> str | Response:
     """Delete my account for good, after the password and an explicit confirmation."""
     form = DeleteAccountForm()
-    if form.validate_on_submit():
-        if passwords.verify_password(current_user.password_hash, form.current.data or ""):
-            user = current_user._get_current_object()
-            end_session()
-            profiles.delete_account(user, actor=user)
-            db.session.commit()
-            flash(_("Your account and everything about you in the directory are deleted."), "info")
-            return redirect(url_for("auth.login"))
-        form.current.errors = [*form.current.errors, _("This is not your current password.")]
+    if form.validate_on_submit() and check_current(form):
+        user = current_user._get_current_object()
+        end_session()
+        profiles.delete_account(user, actor=user)
+        db.session.commit()
+        flash(_("Your account and everything about you in the directory are deleted."), "info")
+        return redirect(url_for("auth.login"))
     return render_template("account/delete.html", form=form)
 
 
