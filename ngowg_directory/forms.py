@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
+from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -24,6 +25,8 @@ from .labels import ROLE_LABELS
 from .names import one_line_name
 from .services import passwords
 from .services.locking import Conflict
+
+T = TypeVar("T")
 
 
 class InviteForm(FlaskForm):
@@ -48,6 +51,16 @@ class ConfirmForm(FlaskForm):
     """An empty form: a button with a CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+def confirmed(found: T | None) -> T:
+    """What a confirmed POST acts on: 404 when there is nothing (unknown, or not for this
+    viewer), then 400 when the form's CSRF token is missing or wrong."""
+    if found is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return found
 
 
 def _policy(form: FlaskForm, field: PasswordField) -> None:

@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..extensions import db
-from ..forms import ConfirmForm
+from ..forms import ConfirmForm, confirmed
 from ..invite_views import resend_and_redirect
 from ..labels import ROLE_LABELS
 from ..models import ROLES, STATUSES, Invitation, User
@@ -85,9 +85,7 @@ def person(person_id: int) -> str:
 
 
 def _act(person_id: int, action) -> Response:
-    person = _person_or_404(person_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    person = confirmed(db.session.get(User, person_id))
     try:
         message = action(person)
     except AccountError as exc:

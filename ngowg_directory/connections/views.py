@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import audit, privacy
 from ..extensions import db
-from ..forms import ConfirmForm, RequestForm
+from ..forms import ConfirmForm, RequestForm, confirmed
 from ..models import ContactRequest
 from ..privacy import request_states
 from ..services import connections, export
@@ -53,12 +53,7 @@ def ask(person_id: int) -> WerkzeugResponse:
 
 
 def _request_or_404(request_id: int) -> ContactRequest:
-    request = db.session.get(ContactRequest, request_id)
-    if request is None:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    return request
+    return confirmed(db.session.get(ContactRequest, request_id))
 
 
 def _refused(move: Callable[[], object]) -> WerkzeugResponse | None:

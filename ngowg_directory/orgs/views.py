@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from .. import privacy, reference
 from ..extensions import db
-from ..forms import ConfirmForm, InviteForm, field_labels, save_edit
+from ..forms import ConfirmForm, InviteForm, confirmed, field_labels, save_edit
 from ..invite_views import resend_and_redirect, submit_invite
 from ..models import ROLES, Organization
 from ..permissions import get_managed_org_or_404, may_manage
@@ -154,11 +154,7 @@ def resend_invitation(slug: str, invitation_id: int) -> Response:
 
 def _member_action(slug: str, person_id: int, action: str) -> Response:
     organization = get_managed_org_or_404(slug)
-    person = orgs.member_or_404(organization, person_id)
-    if person is None:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    person = confirmed(orgs.member_or_404(organization, person_id))
     try:
         if action == "remove":
             orgs.remove_member(organization, person, current_user)
