@@ -80,16 +80,22 @@ def _translated(kind: str, key: str, lazy: object) -> str:
     return label
 
 
-def country_name(code: str | None, locale: Locale | None = None) -> str:
-    """A country's name in the page's language (ISO code when unknown)."""
+def _name(code: str | None, locale: Locale | None, names: str, registry) -> str:
+    """A code's name from the locale's table `names` (Babel's CLDR data), else pycountry's
+    English name from `registry`, else the code itself ("" for no code)."""
     if not code:
         return ""
     locale = locale or _locale()
-    name = locale.territories.get(code)
+    name = getattr(locale, names).get(code)
     if name:
         return name
-    country = pycountry.countries.get(alpha_2=code)
-    return country.name if country else code
+    entry = registry.get(alpha_2=code)
+    return entry.name if entry else code
+
+
+def country_name(code: str | None, locale: Locale | None = None) -> str:
+    """A country's name in the page's language (ISO code when unknown)."""
+    return _name(code, locale, "territories", pycountry.countries)
 
 
 def situation_name(code: str) -> str:
@@ -117,14 +123,7 @@ def theme_name(slug: str) -> str:
 
 def language_name(code: str | None, locale: Locale | None = None) -> str:
     """A language's name in the page's language."""
-    if not code:
-        return ""
-    locale = locale or _locale()
-    name = locale.languages.get(code)
-    if name:
-        return name
-    language = pycountry.languages.get(alpha_2=code)
-    return language.name if language else code
+    return _name(code, locale, "languages", pycountry.languages)
 
 
 def country_choices() -> list[tuple[str, str]]:
