@@ -4,11 +4,18 @@ language, and country names as the UN writes them on every page and in exports."
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
+from babel import Locale
+from flask_babel import force_locale
 
-from ngowg_directory.search import scripts
+from ngowg_directory import i18n, labels, reference
+from ngowg_directory.extensions import db
+from ngowg_directory.models import OrganizationCountry, ProfileSituation
+from ngowg_directory.search import index, scripts
 from ngowg_directory.search.text import normalise
+from ngowg_directory.services import export
 
 pure = pytest.mark.backend_independent
 
@@ -197,3 +204,199 @@ def test_a_query_word_already_normalised_gives_the_same_key():
     for one, other in SAME_NAME:
         assert scripts.key(normalise(one)) == scripts.key(one)
         assert scripts.key(normalise(other)) == scripts.key(other)
+
+
+# --- names in every language ---------------------------------------------------------------
+
+
+@pure
+def test_the_languages_come_from_i18n():
+    names = reference.all_country_names("SD")
+    assert set(names) == {Locale(lang).territories["SD"] for lang in i18n.LANGUAGES}
+
+
+@pure
+def test_a_theme_has_its_name_in_every_catalogue():
+    names = reference.theme_names_all("disarmament")
+    assert names[0] == "Small arms and disarmament"
+    assert "Armes légères et désarmement" in names
+    assert len(names) == len(i18n.LANGUAGES)
+    assert reference.theme_names_all("no-such-theme") == []
+    for slug in reference.themes():
+        names = reference.theme_names_all(slug)
+        assert names[0] == reference.themes()[slug].name
+        assert len(names) == len(set(names))
+
+
+def test_theme_names_all_agrees_with_the_pages(app):
+    for slug in reference.themes():
+        names = reference.theme_names_all(slug)
+        for lang in i18n.LANGUAGES:
+            with force_locale(lang):
+                assert str(labels.THEME_NAMES[slug]) in names, (slug, lang)
+
+
+@pure
+def test_an_agenda_item_has_its_name_in_every_language():
+    palestine = reference.situation_names_all("PS")
+    assert palestine[0] == "The situation in the Middle East including the Palestinian question"
+    assert "La situation au Moyen-Orient, y compris la question palestinienne" in palestine
+    assert len(palestine) == len(i18n.LANGUAGES)
+    congo = reference.situation_names_all("CD")
+    assert congo == [
+        "Democratic Republic of the Congo",
+        "République démocratique du Congo",
+        "República Democrática del Congo",
+        "جمهورية الكونغو الديمقراطية",
+    ]
+    assert reference.situation_names_all("XX") == []
+
+
+# --- country names as the UN writes them ---------------------------------------------------
+
+UN_NAMES = {
+    ("CD", "en"): "Democratic Republic of the Congo",
+    ("CD", "fr"): "République démocratique du Congo",
+    ("CD", "es"): "República Democrática del Congo",
+    ("CD", "ar"): "جمهورية الكونغو الديمقراطية",
+    ("PS", "en"): "State of Palestine",
+    ("PS", "fr"): "État de Palestine",
+    ("PS", "es"): "Estado de Palestina",
+    ("PS", "ar"): "دولة فلسطين",
+    ("CG", "en"): "Congo",
+    ("MM", "en"): "Myanmar",
+    ("TR", "en"): "Türkiye",
+    ("TR", "fr"): "Türkiye",
+    ("CI", "ar"): "كوت ديفوار",
+    ("SY", "en"): "Syrian Arab Republic",
+    ("RU", "en"): "Russian Federation",
+    ("VN", "en"): "Viet Nam",
+    ("KR", "en"): "Republic of Korea",
+    ("IR", "en"): "Iran (Islamic Republic of)",
+    ("GB", "en"): "United Kingdom",
+    ("US", "en"): "United States",
+    ("SD", "ar"): "السودان",
+}
+
+
+@pure
+@pytest.mark.parametrize(("code", "language"), sorted(UN_NAMES))
+def test_country_name_is_the_uns_where_it_has_one(code, language):
+    assert reference.country_name(code, Locale(language)) == UN_NAMES[code, language]
+
+
+@pure
+def test_country_name_falls_back_to_cldr_then_pycountry_then_the_code():
+    assert reference.country_name("DE", Locale("fr")) == Locale("fr").territories["DE"]
+    assert reference.country_name("CD", Locale("de")) == Locale("de").territories["CD"]
+    assert reference.country_name("CD", Locale("fr", "CA")) == UN_NAMES["CD", "fr"]
+    assert reference.country_name("", Locale("en")) == ""
+    assert reference.country_name("XY", Locale("en")) == "XY"
+
+
+@pure
+def test_the_un_table_names_known_countries_in_the_directorys_languages():
+    for code, names in reference.UN_COUNTRY_NAMES.items():
+        assert code in reference.country_codes(), code
+        assert names and set(names) <= set(i18n.LANGUAGES), code
+        assert all(name.strip() == name and name for name in names.values()), code
+    for code in ("CD", "CG", "MM", "PS", "KP", "KR", "LA", "IR", "SY", "VN", "TZ", "MD", "RU"):
+        assert set(reference.UN_COUNTRY_NAMES[code]) == {"en", "fr", "es", "ar"}, code
+
+
+@pure
+def test_all_country_names_holds_the_uns_and_cldrs():
+    names = reference.all_country_names("CD")
+    assert "Democratic Republic of the Congo" in names
+    assert "Congo - Kinshasa" in names
+    assert "جمهورية الكونغو الديمقراطية" in names
+    fields = index.person_fields(
+        name="Test",
+        role="defender",
+        org=None,
+        title="",
+        affiliation="",
+        bio="",
+        country="CD",
+        situations=[],
+        themes=[],
+        languages=[],
+    )
+    assert "democratic republic of the congo" in fields[0]
+    assert "congo kinshasa" in fields[0]
+
+
+@pure
+def test_the_english_agenda_and_country_names_agree():
+    # One page shows both facets: an agenda item named after a country is named alike.
+    for code, label in reference.situations().items():
+        if code not in labels.SITUATION_LABELS:
+            assert label == reference.country_name(code, reference.ENGLISH), code
+
+
+def _listed(make_user, name: str, country: str, situations: tuple[str, ...] = ()):
+    person = make_user("defender", name=name)
+    person.profile.country = country
+    db.session.add_all(ProfileSituation(user_id=person.id, code=code) for code in situations)
+    db.session.commit()
+    return person
+
+
+def _country_options(html: str) -> dict[str, str]:
+    select = re.search(r'<select name="country" id="f-country">(.*?)</select>', html, re.S)
+    assert select
+    options = re.findall(r'<option value="([A-Z]{2})"[^>]*>([^<]+) \(\d+\)</option>', select[1])
+    return {code: unescape(name) for code, name in options}
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es", "ar"])
+def test_pages_name_cd_and_ps_as_the_un_does(app, client, make_user, make_org, login, language):
+    congo = _listed(make_user, "Amani Congo", "CD")
+    palestine = _listed(make_user, "Rana Palestine", "PS")
+    viewer = make_user("staff")
+    viewer.locale = language
+    db.session.commit()
+    login(client, viewer)
+    cldr = Locale(language).territories
+
+    options = _country_options(client.get("/directory").get_data(as_text=True))
+    assert options["CD"] == UN_NAMES["CD", language]
+    assert options["PS"] == UN_NAMES["PS", language]
+
+    for person, code in ((congo, "CD"), (palestine, "PS")):
+        html = unescape(client.get(f"/people/{person.id}").get_data(as_text=True))
+        assert UN_NAMES[code, language] in html
+        if cldr[code] != UN_NAMES[code, language]:
+            assert cldr[code] not in html
+
+    org = make_org("un-names")
+    org.headquarters_country = "CD"
+    db.session.add(OrganizationCountry(organization_id=org.id, code="PS"))
+    db.session.commit()
+    html = unescape(client.get("/orgs/un-names").get_data(as_text=True))
+    assert UN_NAMES["CD", language] in html and UN_NAMES["PS", language] in html
+
+
+def test_the_english_directory_never_says_congo_kinshasa(app, client, make_user, login):
+    _listed(make_user, "Amani Congo", "CD", ("CD",))
+    login(client, make_user("staff"))
+    html = unescape(client.get("/directory").get_data(as_text=True))
+    assert "Democratic Republic of the Congo" in html
+    assert "Kinshasa" not in html
+    # Both names still find her.
+    for query in ("Democratic Republic of the Congo", "Kinshasa", "République démocratique"):
+        found = unescape(client.get("/directory", query_string={"q": query}).get_data(True))
+        assert "Amani Congo" in found, query
+
+
+def test_an_export_names_the_country_as_the_un_does(app, make_user):
+    person = _listed(make_user, "Amani Congo", "CD")
+    cards, count = export.to_vcards(None)
+    assert count == 1
+    assert "NOTE:Democratic Republic of the Congo" in cards
+    assert "Kinshasa" not in cards
+    text, _count = export.to_csv(None)
+    header, row = text.splitlines()[:2]
+    assert header.split(",")[export.COLUMNS.index("country")] == "country"
+    assert row.split(",")[0] == str(person.id)
+    assert row.split(",")[export.COLUMNS.index("country")] == "CD"  # the code, in any language
