@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from ngowg_directory import i18n, labels, reference
 from ngowg_directory.extensions import db
 from ngowg_directory.models import OrganizationCountry, ProfileSituation
-from ngowg_directory.search import index, scripts
+from ngowg_directory.search import index, scripts, synonyms
 from ngowg_directory.search.text import normalise
 from ngowg_directory.services import export
 
@@ -204,6 +204,179 @@ def test_a_query_word_already_normalised_gives_the_same_key():
     for one, other in SAME_NAME:
         assert scripts.key(normalise(one)) == scripts.key(one)
         assert scripts.key(normalise(other)) == scripts.key(other)
+
+
+# --- synonyms ------------------------------------------------------------------------------
+
+
+@pure
+def test_the_synonym_table_has_no_problem():
+    assert synonyms.problems() == []
+    assert len(synonyms.SYNONYMS) >= 60
+
+
+@pure
+def test_every_code_and_slug_of_the_table_exists_in_the_reference_data():
+    for entry in synonyms.SYNONYMS:
+        if entry.country:
+            assert entry.country in reference.country_codes(), entry
+        if entry.situation:
+            assert entry.situation in reference.situations(), entry
+        if entry.theme:
+            assert entry.theme in reference.themes(), entry
+
+
+@pure
+def test_the_short_forms_the_issue_names_are_in_the_table():
+    for short in (
+        "DRC",
+        "RDC",
+        "CAR",
+        "RCA",
+        "CRSV",
+        "SGBV",
+        "GBV",
+        "VSBG",
+        "WHRD",
+        "WHRDs",
+        "HRD",
+        "DPPA",
+        "DPO",
+        "UNSC",
+        "CSNU",
+        "oPt",
+        "UNSCR",
+        "WPS",
+        "FPS",
+        "MPS",
+        "NAP",
+        "IDP",
+        "PDI",
+        "UNW",
+        "OHCHR",
+        "HCDH",
+        "UNHCR",
+        "HCR",
+        "ACNUR",
+        "UNFPA",
+        "UNDP",
+        "PNUD",
+        "UNICEF",
+        "DPKO",
+        "GNWP",
+        "WILPF",
+        "LIFPL",
+    ):
+        assert synonyms.lookup(short) is not None, short
+        assert synonyms.expansions(short), short
+
+
+@pure
+def test_a_short_form_expands_to_its_long_forms_in_every_language():
+    drc = synonyms.expansions("DRC")
+    assert "democratic republic of the congo" in drc
+    assert "republique democratique du congo" in drc
+    assert "republica democratica del congo" in drc
+    assert normalise("جمهورية الكونغو الديمقراطية") in drc
+    assert "rdc" in drc and "drc" not in drc
+    assert synonyms.expansions("drc") == drc == synonyms.expansions(" DRC ")
+    assert synonyms.filters_for("DRC") == {"country": "CD", "situation": "CD"}
+    assert synonyms.filters_for("RCA") == {"country": "CF", "situation": "CF"}
+    assert synonyms.filters_for("oPt") == {"country": "PS", "situation": "PS"}
+    assert "occupied palestinian territory" in synonyms.expansions("oPt")
+
+
+@pure
+def test_a_theme_short_form_stands_for_the_theme_in_every_language():
+    crsv = synonyms.expansions("CRSV")
+    assert "conflict related sexual violence" in crsv
+    for name in reference.theme_names_all("crsv"):
+        assert normalise(name) in crsv
+    assert synonyms.filters_for("crsv") == {"theme": "crsv"}
+    assert synonyms.filters_for("NAP") == {"theme": "national-action-plans"}
+    assert synonyms.filters_for("IDPs") == {"theme": "displacement"}
+    assert synonyms.filters_for("WHRD") == {"theme": "whrd-civic-space"}
+
+
+@pure
+def test_organisations_of_the_working_group_are_found_by_their_acronyms():
+    assert synonyms.expansions("WILPF")[0] == normalise(
+        "Women's International League for Peace and Freedom"
+    )
+    assert "global network of women peacebuilders" in synonyms.expansions("GNWP")
+    names = {row["name"] for row in reference._rows("member_organizations.csv")}
+    long_forms = {long for entry in synonyms.SYNONYMS for long in entry.long}
+    for name in (
+        "Women's International League for Peace and Freedom",
+        "Global Network of Women Peacebuilders",
+        "International Action Network on Small Arms",
+        "Human Rights Watch",
+    ):
+        assert name in names and name in long_forms
+
+
+@pure
+def test_a_word_that_is_no_short_form_expands_to_nothing():
+    for word in ("women", "peace", "", "congo", "us", "un", "au", "eau", "pan"):
+        assert synonyms.expansions(word) == []
+        assert synonyms.filters_for(word) == {}
+        assert synonyms.lookup(word) is None
+
+
+@pure
+def test_short_forms_are_found_for_the_long_forms_a_document_holds():
+    text = normalise(
+        "Works on conflict-related sexual violence in the Democratic Republic of the Congo, "
+        "with UN Women and the Women's International League for Peace and Freedom, on "
+        "Security Council resolution 1325."
+    )
+    found = synonyms.short_forms_for(text)
+    for short in ("crsv", "vslc", "drc", "rdc", "unw", "unwomen", "wilpf", "lifpl"):
+        assert short in found
+    for short in ("unsc", "unscr", "scr1325", "unscr1325"):
+        assert short in found
+    assert len(found) == len(set(found))
+    assert "car" not in found and "sgbv" not in found
+
+
+@pure
+def test_short_forms_are_found_as_whole_words_only():
+    assert synonyms.short_forms_for(normalise("democratic republic of the congolese")) == []
+    assert synonyms.short_forms_for(normalise("human rights watcher")) == []
+    assert synonyms.short_forms_for("") == []
+
+
+@pure
+def test_one_short_form_gives_the_others_unless_it_is_an_ordinary_word():
+    assert synonyms.short_forms_for(normalise("Works on SGBV in the DRC")) == [
+        "drc",
+        "rdc",
+        "drcongo",
+        "sgbv",
+        "vsbg",
+    ]
+    # "car", "sea", "MPs" in a bio are ordinary words, not acronyms.
+    assert synonyms.short_forms_for(normalise("A car by the sea; works with MPs")) == []
+    # ... but they still expand when typed.
+    assert "central african republic" in synonyms.expansions("CAR")
+    assert "rca" in synonyms.expansions("car")
+    assert "car" not in synonyms.expansions("RCA")
+
+
+@pure
+def test_short_forms_for_a_filter_value():
+    assert synonyms.short_forms_for_filter("theme", "crsv") == ["crsv", "vslc"]
+    assert synonyms.short_forms_for_filter("country", "CD") == ["drc", "rdc", "drcongo"]
+    assert synonyms.short_forms_for_filter("situation", "PS") == ["opt", "tpo"]
+    assert synonyms.short_forms_for_filter("theme", "participation") == []
+
+
+@pure
+def test_the_country_short_forms_follow_every_name_of_the_country():
+    # A document with a country's names in it (as index.py writes them) gets its short forms.
+    text = normalise(" ".join(reference.all_country_names("CD")))
+    assert synonyms.short_forms_for(text) == ["drc", "rdc", "drcongo"]
+    assert "turkey" in synonyms.short_forms_for(normalise(reference.country_name("TR")))
 
 
 # --- names in every language ---------------------------------------------------------------
