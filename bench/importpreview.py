@@ -20,7 +20,6 @@ import io
 import json
 import re
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +31,6 @@ sys.path.insert(0, str(ROOT))
 import pyotp  # noqa: E402
 
 from bench.common import (  # noqa: E402
-    Client,
     app_env,
     empty_postgres,
     make_account,
@@ -40,6 +38,9 @@ from bench.common import (  # noqa: E402
     start_server,
 )
 from bench.importspeed import orgs_csv, people_csv  # noqa: E402
+from testsupport.http import Browser, Tab  # noqa: E402
+from testsupport.servers import ServerPool, run_python, worker_pids  # noqa: E402
+from testsupport.signin import code_at, sign_in  # noqa: E402
 
 ADMIN = "bench-admin@import-bench.example.org"
 # Two-factor enrolment has no command (it is done in the pages): set the secret directly.
@@ -66,7 +67,7 @@ def every_row_in_an_org(text: str, orgs: int) -> str:
     return out.getvalue()
 
 
-def worker_cpu(pids: list[int]) -> float:
+def worker_cpu(pids: set[int]) -> float:
     """CPU seconds (user and system) the workers have used so far."""
     ticks = 0
     for pid in pids:
@@ -75,19 +76,10 @@ def worker_cpu(pids: list[int]) -> float:
     return ticks / 100  # USER_HZ
 
 
-def sign_in(client: Client, password: str, secret: str) -> None:
-    answer = client.submit("/auth/login", {"email": ADMIN, "password": password})
-    if not answer.location.endswith("/auth/two-factor"):
-        raise SystemExit(f"sign-in: {answer.status} {answer.location}")
-    answer = client.submit("/auth/two-factor", {"code": pyotp.TOTP(secret).now()})
-    if answer.status != 302:
-        raise SystemExit(f"two-factor step: {answer.status}")
-
-
-def upload(client: Client, data: bytes) -> tuple[int, str]:
+def upload(client: Tab, data: bytes) -> tuple[int, str]:
     """POST the file as a browser's form would (multipart), with the session's cookies."""
     boundary = secrets.token_hex(12)
-    fields = {"csrf_token": client.csrf("/admin/import"), "kind": "people"}
+    fields = {"csrf_token": client.csrf_token("/admin/import"), "kind": "people"}
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
         for k, v in fields.items()
@@ -98,14 +90,16 @@ def upload(client: Client, data: bytes) -> tuple[int, str]:
         + data
         + f"\r\n--{boundary}--\r\n".encode()
     )
-    connection = http.client.HTTPConnection("127.0.0.1", client.port, timeout=120)
+    if client.server.port is None:
+        raise SystemExit(f"{client.server.name} is not ready")
+    connection = http.client.HTTPConnection("127.0.0.1", client.server.port, timeout=120)
     connection.request(
         "POST",
         "/admin/import",
         body=b"".join(parts),
         headers={
             "Content-Type": f"multipart/form-data; boundary={boundary}",
-            "Cookie": client.cookie_header(),
+            "Cookie": client.browser.cookie_header(),
         },
     )
     response = connection.getresponse()
@@ -125,27 +119,25 @@ def measure(rows: int, orgs: int, database_url: str | None) -> dict:
     ngowg(env, "import-orgs", str(work / "orgs.csv"))
     password = make_account(env, ADMIN, role="admin", name="Bench Admin")
     secret = pyotp.random_base32()
-    subprocess.run([sys.executable, "-c", ENROL, ADMIN, secret], env=env, cwd=ROOT, check=True)
+    run_python(env, ENROL, ADMIN, secret)
     data = every_row_in_an_org(people_csv(rows, orgs), orgs).encode()
-    server = start_server(env, work / "gunicorn.log")
-    try:
-        client = Client(server.port)
-        sign_in(client, password, secret)
-        cpu = worker_cpu(server.worker_pids())
+    with ServerPool(work) as pool:
+        server = start_server(pool, env)
+        client = Browser(keep_alive=True, timeout=60).on(server)
+        sign_in(client, ADMIN, password, code=lambda: code_at(secret))
+        cpu = worker_cpu(worker_pids(server))
         start = time.perf_counter()
         status, html = upload(client, data)
         seconds = time.perf_counter() - start
-        cpu = worker_cpu(server.worker_pids()) - cpu
+        cpu = worker_cpu(worker_pids(server)) - cpu
         offered = re.search(r"<strong>([\d,]+) rows? can be imported", html)
         token = re.search(r'name="token" value="([0-9a-f]{32})"', html)
         if status != 200 or not offered or not token:
             raise SystemExit(f"preview of {rows} rows answered {status}")
-        client.submit("/admin/import/cancel", {"token": token.group(1), "kind": "people"})
-        left = list((work / "instance" / "imports").iterdir())
+        client.form("/admin/import/cancel", {"token": token.group(1), "kind": "people"})
+        left = list((server.instance / "imports").iterdir())
         if left:
             raise SystemExit(f"the cancelled preview left {left}")
-    finally:
-        server.stop()
     return {
         "rows": rows,
         "organisations": orgs,

@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import app_env, empty_postgres  # noqa: E402
+from bench.common import app_env, empty_postgres, ngowg  # noqa: E402
 from ngowg_directory.services.importer import PEOPLE_COLUMNS  # noqa: E402
+from testsupport.mail import Mailbox, SmtpServer  # noqa: E402
 
 ROLES = ("defender", "defender", "staff", "staff", "policy_maker", "manager")
 COUNTRIES = ("SD", "SS", "ML", "CD", "CO", "AF", "YE", "UA", "MM", "SY")
@@ -94,18 +95,14 @@ def run(args: argparse.Namespace) -> dict:
     env = app_env(work / "instance", url)
     sink = None
     if args.smtp:
-        from bench.common import SmtpSink
-
-        sink = SmtpSink()
+        # Counted, not kept: ten thousand invitations need not be parsed.
+        sink = SmtpServer(Mailbox(keep=False))
         env.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=str(sink.port))
-    ngowg = str(BIN / "ngowg")
-    subprocess.run([ngowg, "db", "upgrade"], env=env, check=True, capture_output=True)
+    ngowg(env, "db", "upgrade")
     (work / "orgs.csv").write_text(orgs_csv(args.orgs), encoding="utf-8")
     (work / "people.csv").write_text(people_csv(args.rows, args.orgs), encoding="utf-8")
-    subprocess.run(
-        [ngowg, "import-orgs", str(work / "orgs.csv")], env=env, check=True, capture_output=True
-    )
-    command = [ngowg, "import-people", str(work / "people.csv")]
+    ngowg(env, "import-orgs", str(work / "orgs.csv"))
+    command = [str(BIN / "ngowg"), "import-people", str(work / "people.csv")]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -122,7 +119,7 @@ def run(args: argparse.Namespace) -> dict:
         for name, seconds in re.findall(r"([\w-]+) ([\d.]+) s", match.group(1) if match else "")
     }
     if sink is not None:
-        delivered = sink.wait_for(args.rows, timeout=60)
+        delivered = sink.mailbox.wait_for(args.rows, timeout=60)
         sink.stop()
         mail = f"SMTP sink on loopback, {delivered} messages received"
     else:

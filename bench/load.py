@@ -37,7 +37,6 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
-    Client,
     app_env,
     create_postgres,
     make_account,
@@ -45,6 +44,9 @@ from bench.common import (
     rss_mb,
     start_server,
 )
+from testsupport.http import CSRF_RE, Browser, Reachable
+from testsupport.servers import ServerPool, worker_pids
+from testsupport.signin import sign_in
 
 WORDS = ["sudan", "women", "peace", "amina", "mediator", "garcia", "soudan", "journalist", ""]
 COUNTRIES = ["", "", "SD", "ML", "CO", "YE", "UA"]
@@ -132,7 +134,7 @@ class Stats:
 class Person(threading.Thread):
     def __init__(
         self,
-        port: int,
+        server: Reachable,
         email: str,
         password: str,
         peers: list[int],
@@ -141,7 +143,7 @@ class Person(threading.Thread):
         seed: int,
     ) -> None:
         super().__init__(daemon=True)
-        self.client = Client(port)
+        self.client = Browser(keep_alive=True, timeout=60).on(server)
         self.email, self.password = email, password
         self.peers, self.stats, self.deadline = peers, stats, deadline
         self.rng = random.Random(seed)
@@ -158,7 +160,7 @@ class Person(threading.Thread):
         return answer
 
     def run(self) -> None:
-        self.client.sign_in(self.email, self.password)
+        sign_in(self.client, self.email, self.password)
         actions = [
             (self.search, 50),
             (self.view, 25),
@@ -196,7 +198,7 @@ class Person(threading.Thread):
         page = self.timed("contact request", "GET", f"/people/{person}")
         if page is None or page.status != 200:
             return
-        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
+        match = CSRF_RE.search(page.text)
         if not match or f"/connections/request/{person}" not in page.text:
             return  # already asked, or connected: the page offers no form
         message = (
@@ -216,7 +218,7 @@ class Person(threading.Thread):
         waiting = ACCEPT_FORM.findall(page.text)
         if not waiting:
             return
-        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
+        match = CSRF_RE.search(page.text)
         self.timed(
             "answer request",
             "POST",
@@ -298,24 +300,22 @@ def main() -> None:
     env = app_env(work / "instance", args.database_url)
     ensure_data(env, args.database_url, args.people)
     accounts, ids = load_accounts(env, args.database_url, args.users)
-    server = start_server(env, work / "server.log")
-    stats = Stats()
-    started = time.monotonic()
-    deadline = started + args.seconds
-    people = [
-        Person(server.port, email, password, ids, stats, deadline, seed)
-        for seed, (email, password) in enumerate(accounts)
-    ]
-    try:
+    with ServerPool(work) as pool:
+        server = start_server(pool, env)
+        stats = Stats()
+        started = time.monotonic()
+        deadline = started + args.seconds
+        people = [
+            Person(server, email, password, ids, stats, deadline, seed)
+            for seed, (email, password) in enumerate(accounts)
+        ]
         for person in people:
             person.start()
         for person in people:
             person.join(args.seconds + 120)
         elapsed = time.monotonic() - started
-        memory = {str(pid): round(rss_mb(pid), 1) for pid in server.worker_pids()}
-    finally:
-        server.stop()
-    log = (work / "server.log").read_text(errors="replace")
+        memory = {str(pid): round(rss_mb(pid), 1) for pid in sorted(worker_pids(server))}
+    log = server.log()
     tracebacks = log.count("Traceback")
     total = sum(sum(c.values()) for c in stats.statuses.values())
     report = {

@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import load as mixed
 from bench.common import app_env, rss_mb
+from testsupport.http import Address
+from testsupport.signin import sign_in
 
 BROAD = [("women", {}), ("sudan", {}), ("peace", {}), ("", {"c": "SD"}), ("women", {})]
 
@@ -52,7 +54,7 @@ def serve(args: argparse.Namespace) -> None:
     stats = mixed.Stats()
     deadline = time.monotonic() + args.seconds
     people = [
-        mixed.Person(server.server_port, email, password, ids, stats, deadline, seed)
+        mixed.Person(Address(server.server_port), email, password, ids, stats, deadline, seed)
         for seed, (email, password) in enumerate(accounts)
     ]
     if args.only:
@@ -60,7 +62,7 @@ def serve(args: argparse.Namespace) -> None:
             action = getattr(person, args.only)
 
             def run(person: mixed.Person = person, action=action) -> None:
-                person.client.sign_in(person.email, person.password)
+                sign_in(person.client, person.email, person.password)
                 while time.monotonic() < person.deadline:
                     action()
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BENCH_FIELD_KEY, BENCH_SECRET_KEY, CSRF_RE
-from ngowg_directory import create_app
+from bench.common import in_process_app
 from ngowg_directory.extensions import db
 from ngowg_directory.services import accounts
+from testsupport.flask_client import Client
+from testsupport.signin import sign_in
 
 EMAIL = "bench-profiler@bench.example.org"
 PASSWORD = "bench profiler password 2026"  # noqa: S105  (a benchmark account)
@@ -34,25 +34,14 @@ def main() -> None:
     parser.add_argument("--path", default="/directory?q=sudan")
     parser.add_argument("--count", type=int, default=10)
     args = parser.parse_args()
-    app = create_app(
-        "testing",
-        INSTANCE_PATH=tempfile.mkdtemp(prefix="ngowg-profile-"),
-        SQLALCHEMY_DATABASE_URI=args.database_url,
-        SECRET_KEY=BENCH_SECRET_KEY,
-        FIELD_ENCRYPTION_KEY=BENCH_FIELD_KEY,
-        RATELIMIT_ENABLED=False,
-    )
+    app = in_process_app(args.database_url, "profile")
     with app.app_context():
         if accounts.find_by_email(EMAIL) is None:
             accounts.create_user(EMAIL, "staff", name="Bench Profiler", password=PASSWORD)
             db.session.commit()
+    app.test_client_class = Client
     client = app.test_client()
-    token = CSRF_RE.search(client.get("/auth/login").get_data(as_text=True)).group(1)
-    answer = client.post(
-        "/auth/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token}
-    )
-    if answer.status_code != 302:
-        raise SystemExit("sign-in failed")
+    sign_in(client, EMAIL, PASSWORD)
     for _ in range(3):
         client.get(args.path)
     profiler = Profiler()

@@ -14,20 +14,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 
-import pyotp
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BENCH_FIELD_KEY, BENCH_SECRET_KEY, CSRF_RE
-from ngowg_directory import create_app
+from bench.common import in_process_app
 from ngowg_directory.extensions import db
 from ngowg_directory.models import ContactRequest, Organization, User
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts, twofactor
+from testsupport.flask_client import Client
+from testsupport.signin import code_at, sign_in
 
 PASSWORD = "bench queries password 2026"  # noqa: S105  (benchmark accounts only)
 
@@ -46,21 +45,6 @@ def _account(email: str, role: str, org: Organization | None) -> User:
         user.totp_enabled = True
     db.session.commit()
     return user
-
-
-def _sign_in(client, user: User) -> None:
-    html = client.get("/auth/login").get_data(as_text=True)
-    token = CSRF_RE.search(html).group(1)
-    answer = client.post(
-        "/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
-    )
-    if answer.headers.get("Location", "").endswith("/auth/two-factor"):
-        html = client.get("/auth/two-factor").get_data(as_text=True)
-        token = CSRF_RE.search(html).group(1)
-        code = pyotp.TOTP(user.totp_secret).now()
-        answer = client.post("/auth/two-factor", data={"code": code, "csrf_token": token})
-    if answer.status_code != 302:
-        raise SystemExit(f"sign-in of {user.email} failed: {answer.get_data(as_text=True)[:300]}")
 
 
 def count(engine: sa.Engine, client, path: str) -> int:
@@ -85,15 +69,8 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--json")
     args = parser.parse_args()
-    app = create_app(
-        "testing",
-        INSTANCE_PATH=tempfile.mkdtemp(prefix="ngowg-queries-"),
-        SQLALCHEMY_DATABASE_URI=args.database_url,
-        SECRET_KEY=BENCH_SECRET_KEY,
-        FIELD_ENCRYPTION_KEY=BENCH_FIELD_KEY,
-        SEARCH_CACHE_SECONDS=0,
-        RATELIMIT_ENABLED=False,
-        ADMIN_FRESH_SECONDS=3600,
+    app = in_process_app(
+        args.database_url, "queries", SEARCH_CACHE_SECONDS=0, ADMIN_FRESH_SECONDS=3600
     )
     with app.app_context():
         org = db.session.scalar(
@@ -150,12 +127,13 @@ def main() -> None:
         engine = db.engine
     # Each request in its own app context, as in a server (none is lent by this script).
     results = {}
+    app.test_client_class = Client
     client = app.test_client()
-    _sign_in(client, manager)
+    sign_in(client, manager.email, PASSWORD, code=lambda: code_at(manager.totp_secret))
     for label, path in pages.items():
         results[label] = {"path": path, "queries": count(engine, client, path)}
     admin_client = app.test_client()
-    _sign_in(admin_client, admin)
+    sign_in(admin_client, admin.email, PASSWORD, code=lambda: code_at(admin.totp_secret))
     for label, path in admin_pages.items():
         results[label] = {"path": path, "queries": count(engine, admin_client, path)}
     for label, row in results.items():

@@ -25,7 +25,10 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Client, app_env, make_account, rss_mb, start_server
+from bench.common import app_env, make_account, rss_mb, start_server
+from testsupport.http import Browser, Tab
+from testsupport.servers import ServerPool, worker_pids
+from testsupport.signin import sign_in
 
 # (query, country): broad words that match a fifth to a third of everyone, prefixes, names,
 # filters alone, Arabic and French country names.
@@ -123,9 +126,9 @@ def run_wrk(wrk: str, script: Path, url: str, connections: int, seconds: int) ->
 
 
 def measure(
-    url: str, warm: Client, connections: list[int], runs: int, seconds: int, work: Path
+    url: str, warm: Tab, connections: list[int], runs: int, seconds: int, work: Path
 ) -> dict:
-    cookie = warm.cookie_header()
+    cookie = warm.browser.cookie_header()
     wrk = ensure_wrk()
     scripts = {}
     for name, paths in (("search", search_paths()), ("healthz", ["/healthz"])):
@@ -173,18 +176,16 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ngowg-http-bench-"))
     env = app_env(work / "instance", args.database_url)
     password = make_account(env, "bench-searcher@bench.example.org", "staff", "Bench Searcher")
-    server = start_server(env, work / "server.log", args.workers)
-    try:
-        client = Client(server.port)
-        client.sign_in("bench-searcher@bench.example.org", password)
+    with ServerPool(work) as pool:
+        server = start_server(pool, env, args.workers)
+        client = Browser(keep_alive=True, timeout=60).on(server)
+        sign_in(client, "bench-searcher@bench.example.org", password)
         if client.get("/directory?q=sudan").status != 200:
             raise SystemExit("the signed-in search page does not answer 200")
         connections = [int(c) for c in args.connections.split(",")]
         table = measure(server.url, client, connections, args.runs, args.seconds, work)
-        memory = {str(pid): round(rss_mb(pid), 1) for pid in server.worker_pids()}
+        memory = {str(pid): round(rss_mb(pid), 1) for pid in sorted(worker_pids(server))}
         master = round(rss_mb(server.process.pid), 1)
-    finally:
-        server.stop()
     figures = {"throughput": table, "worker_rss_mb": memory, "master_rss_mb": master}
     print(json.dumps(figures, indent=2))
     if args.json:

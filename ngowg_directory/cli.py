@@ -151,22 +151,25 @@ def _run_import(kind: str, path: str, dry_run: bool) -> None:
         raise SystemExit(1)
 
 
-@click.command("import-orgs")
-@click.argument("path", metavar="FILE.csv")
-@click.option("--dry-run", is_flag=True, help="check every row, write nothing")
-@with_appcontext
-def import_orgs_command(path: str, dry_run: bool) -> None:
-    """Import organisations: name,slug,kind,website,headquarters_country,focus."""
-    _run_import("orgs", path, dry_run)
+def _import_command(kind: str, help: str) -> click.Command:
+    """`import-KIND FILE.csv [--dry-run]`: the two imports differ in what they read alone."""
+
+    @click.command(f"import-{kind}", help=help)
+    @click.argument("path", metavar="FILE.csv")
+    @click.option("--dry-run", is_flag=True, help="check every row, write nothing")
+    @with_appcontext
+    def command(path: str, dry_run: bool) -> None:
+        _run_import(kind, path, dry_run)
+
+    return command
 
 
-@click.command("import-people")
-@click.argument("path", metavar="FILE.csv")
-@click.option("--dry-run", is_flag=True, help="check every row, write nothing")
-@with_appcontext
-def import_people_command(path: str, dry_run: bool) -> None:
-    """Import people (CONTRACT.md columns); each gets an invitation."""
-    _run_import("people", path, dry_run)
+import_orgs_command = _import_command(
+    "orgs", "Import organisations: name,slug,kind,website,headquarters_country,focus."
+)
+import_people_command = _import_command(
+    "people", "Import people (CONTRACT.md columns); each gets an invitation."
+)
 
 
 @click.command("send-reminders")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
+from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -24,6 +25,8 @@ from .labels import ROLE_LABELS
 from .names import one_line_name
 from .services import passwords
 from .services.locking import Conflict
+
+T = TypeVar("T")
 
 
 class InviteForm(FlaskForm):
@@ -48,6 +51,16 @@ class ConfirmForm(FlaskForm):
     """An empty form: a button with a CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+def confirmed(found: T | None) -> T:
+    """What a confirmed POST acts on: 404 when there is nothing (unknown, or not for this
+    viewer), then 400 when the form's CSRF token is missing or wrong."""
+    if found is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return found
 
 
 def _policy(form: FlaskForm, field: PasswordField) -> None:
@@ -96,12 +109,21 @@ class RequestForm(FlaskForm):
 
 
 def save_edit(
-    form: FlaskForm, editable: tuple[str, ...], save: Callable[[dict[str, Any], str], None]
+    form: FlaskForm,
+    editable: tuple[str, ...],
+    save: Callable[[dict[str, Any], str], None],
+    sign: Callable[[], str],
 ) -> tuple[bool, dict[str, Any] | None]:
     """Submit an edit form under the optimistic lock (services/locking.py): whether `save`
     (data, opened) stored it, for the view to commit, and what someone else changed since the
-    form was opened, if anyone did. A value the service refuses is shown at its field."""
+    form was opened, if anyone did. A value the service refuses is shown at its field.
+
+    A form opened now, or shown again with a conflict, carries the record as it is now
+    (`sign()`, after the form holds its values): the next save is checked against what she
+    was shown. A form refused for a value keeps what it was opened with."""
     if not form.validate_on_submit():
+        if not form.is_submitted():
+            form.opened.data = sign()
         return False, None
     data = {name: form[name].data for name in editable}
     try:
@@ -110,5 +132,11 @@ def save_edit(
         form[exc.field].errors = [*form[exc.field].errors, str(exc)]
         return False, None
     except Conflict as exc:
+        form.opened.data = sign()
         return False, exc.changes
     return True, None
+
+
+def field_labels(form: FlaskForm, editable: tuple[str, ...]) -> dict[str, str]:
+    """The labels of an edit form's fields, by name, for its list of conflicting changes."""
+    return {name: form[name].label.text for name in editable}

@@ -216,3 +216,16 @@ def send_template(
         send(message)
     else:
         connection.send(message)
+
+
+def try_send_template(
+    to: str, subject: object, template: str, *, locale: str | None = None, **context: object
+) -> bool:
+    """send_template, and whether the message went: False, instead of MailError, when the
+    server refused it or could not be reached (already logged by Connection.send), for a
+    caller that reports a lost notice and goes on."""
+    try:
+        send_template(to, subject, template, locale=locale, connection=None, **context)
+    except MailError:
+        return False
+    return True

@@ -6,12 +6,14 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import pycountry
 from babel import Locale
+from babel.support import NullTranslations, Translations
 from flask_babel import get_locale
 
-from .i18n import sorted_by_label
+from .i18n import LANGUAGES, sorted_by_label
 
 ENGLISH = Locale("en")
 
@@ -80,16 +82,27 @@ def _translated(kind: str, key: str, lazy: object) -> str:
     return label
 
 
-def country_name(code: str | None, locale: Locale | None = None) -> str:
-    """A country's name in the page's language (ISO code when unknown)."""
+def _name(code: str | None, locale: Locale | None, names: str, registry) -> str:
+    """A code's name from the locale's table `names` (Babel's CLDR data), else pycountry's
+    English name from `registry`, else the code itself ("" for no code)."""
     if not code:
         return ""
     locale = locale or _locale()
-    name = locale.territories.get(code)
+    name = getattr(locale, names).get(code)
     if name:
         return name
-    country = pycountry.countries.get(alpha_2=code)
-    return country.name if country else code
+    entry = registry.get(alpha_2=code)
+    return entry.name if entry else code
+
+
+def country_name(code: str | None, locale: Locale | None = None) -> str:
+    """A country's name in the page's language: the UN's (UN_COUNTRY_NAMES) where it differs
+    from CLDR's, else CLDR's (ISO code when unknown)."""
+    if code:
+        un_name = UN_COUNTRY_NAMES.get(code, {}).get((locale or _locale()).language)
+        if un_name:
+            return un_name
+    return _name(code, locale, "territories", pycountry.countries)
 
 
 def situation_name(code: str) -> str:
@@ -117,14 +130,7 @@ def theme_name(slug: str) -> str:
 
 def language_name(code: str | None, locale: Locale | None = None) -> str:
     """A language's name in the page's language."""
-    if not code:
-        return ""
-    locale = locale or _locale()
-    name = locale.languages.get(code)
-    if name:
-        return name
-    language = pycountry.languages.get(alpha_2=code)
-    return language.name if language else code
+    return _name(code, locale, "languages", pycountry.languages)
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -151,5 +157,172 @@ def situation_choices() -> list[tuple[str, str]]:
 
 @cache
 def all_country_names(code: str) -> list[str]:
-    """The country's name in each of the UN languages the directory speaks (for search)."""
-    return sorted({country_name(code, Locale(lang)) for lang in ("en", "fr", "es", "ar")})
+    """The country's names in each language the directory speaks, the UN's and CLDR's (for
+    search: "Democratic Republic of the Congo" and "Congo - Kinshasa" both find CD)."""
+    locales = [Locale(lang) for lang in LANGUAGES]
+    names = {country_name(code, locale) for locale in locales}
+    names.update(name for locale in locales if (name := locale.territories.get(code)))
+    return sorted(names)
+
+
+# --- names as the UN writes them, and every name of a theme or an agenda item ---------------
+
+# Country names as the United Nations writes them (UNTERM's short names, as in the list of
+# Member States) in the languages where CLDR's differ; country_name prefers them, and every
+# other language (and every country not here) keeps CLDR's. Data, not messages: no msgid.
+# Left to CLDR on purpose: GB and US, whose UNTERM short names are the full ones ("United
+# Kingdom of Great Britain and Northern Ireland", "United States of America"), while the UN
+# writes "United Kingdom" and "United States" in running text, as CLDR does; North Macedonia,
+# Türkiye (en), Eswatini (en, fr, ar), Czechia (en, fr, es), where CLDR already agrees; and
+# the names we are not sure of (Netherlands, Gambia; Micronesia in Arabic).
+UN_COUNTRY_NAMES: dict[str, dict[str, str]] = {
+    "AG": {"en": "Antigua and Barbuda"},
+    "BA": {"en": "Bosnia and Herzegovina"},
+    "BN": {
+        "en": "Brunei Darussalam",
+        "fr": "Brunéi Darussalam",
+        "es": "Brunei Darussalam",
+        "ar": "بروني دار السلام",
+    },
+    "BO": {
+        "en": "Bolivia (Plurinational State of)",
+        "fr": "Bolivie (État plurinational de)",
+        "es": "Bolivia (Estado Plurinacional de)",
+        "ar": "بوليفيا (دولة - المتعددة القوميات)",
+    },
+    "BY": {"fr": "Bélarus", "es": "Belarús"},
+    "CD": {
+        "en": "Democratic Republic of the Congo",
+        "fr": "République démocratique du Congo",
+        "es": "República Democrática del Congo",
+        "ar": "جمهورية الكونغو الديمقراطية",
+    },
+    "CG": {"en": "Congo", "fr": "Congo", "es": "Congo", "ar": "الكونغو"},
+    "CI": {"ar": "كوت ديفوار"},
+    "CV": {"en": "Cabo Verde", "fr": "Cabo Verde", "ar": "كابو فيردي"},
+    "CZ": {"ar": "تشيكيا"},
+    "DJ": {"es": "Djibouti"},
+    "FM": {
+        "en": "Micronesia (Federated States of)",
+        "fr": "Micronésie (États fédérés de)",
+        "es": "Micronesia (Estados Federados de)",
+    },
+    "GW": {"es": "Guinea-Bissau"},
+    "IQ": {"fr": "Iraq", "es": "Iraq"},
+    "IR": {
+        "en": "Iran (Islamic Republic of)",
+        "fr": "Iran (République islamique d’)",
+        "es": "Irán (República Islámica del)",
+        "ar": "إيران (جمهورية - الإسلامية)",
+    },
+    "KE": {"es": "Kenya"},
+    "KG": {"fr": "Kirghizistan"},
+    "KN": {"en": "Saint Kitts and Nevis"},
+    "KP": {
+        "en": "Democratic People’s Republic of Korea",
+        "fr": "République populaire démocratique de Corée",
+        "es": "República Popular Democrática de Corea",
+        "ar": "جمهورية كوريا الشعبية الديمقراطية",
+    },
+    "KR": {
+        "en": "Republic of Korea",
+        "fr": "République de Corée",
+        "es": "República de Corea",
+        "ar": "جمهورية كوريا",
+    },
+    "LA": {
+        "en": "Lao People’s Democratic Republic",
+        "fr": "République démocratique populaire lao",
+        "es": "República Democrática Popular Lao",
+        "ar": "جمهورية لاو الديمقراطية الشعبية",
+    },
+    "LC": {"en": "Saint Lucia"},
+    "MD": {
+        "en": "Republic of Moldova",
+        "fr": "République de Moldova",
+        "es": "República de Moldova",
+        "ar": "جمهورية مولدوفا",
+    },
+    "MM": {"en": "Myanmar", "fr": "Myanmar", "es": "Myanmar", "ar": "ميانمار"},
+    "PS": {
+        "en": "State of Palestine",
+        "fr": "État de Palestine",
+        "es": "Estado de Palestina",
+        "ar": "دولة فلسطين",
+    },
+    "QA": {"es": "Qatar"},
+    "RU": {
+        "en": "Russian Federation",
+        "fr": "Fédération de Russie",
+        "es": "Federación de Rusia",
+        "ar": "الاتحاد الروسي",
+    },
+    "SA": {"es": "Arabia Saudita"},
+    "ST": {"en": "Sao Tome and Principe"},
+    "SY": {
+        "en": "Syrian Arab Republic",
+        "fr": "République arabe syrienne",
+        "es": "República Árabe Siria",
+        "ar": "الجمهورية العربية السورية",
+    },
+    "SZ": {"es": "Eswatini"},
+    "TL": {"fr": "Timor-Leste"},
+    "TR": {"fr": "Türkiye", "es": "Türkiye"},
+    "TT": {"en": "Trinidad and Tobago"},
+    "TZ": {
+        "en": "United Republic of Tanzania",
+        "fr": "République-Unie de Tanzanie",
+        "es": "República Unida de Tanzanía",
+        "ar": "جمهورية تنزانيا المتحدة",
+    },
+    "VA": {"en": "Holy See", "fr": "Saint-Siège", "es": "Santa Sede", "ar": "الكرسي الرسولي"},
+    "VC": {"en": "Saint Vincent and the Grenadines"},
+    "VE": {
+        "en": "Venezuela (Bolivarian Republic of)",
+        "fr": "Venezuela (République bolivarienne du)",
+        "es": "Venezuela (República Bolivariana de)",
+        "ar": "فنزويلا (جمهورية - البوليفارية)",
+    },
+    "VN": {"en": "Viet Nam", "fr": "Viet Nam", "es": "Viet Nam", "ar": "فييت نام"},
+}
+
+TRANSLATIONS = Path(__file__).with_name("translations")
+
+
+@cache
+def _catalogue(language: str) -> NullTranslations:
+    """The compiled catalogue of a language, as Flask-Babel reads it (none for English)."""
+    return Translations.load(str(TRANSLATIONS), [language])
+
+
+def _in_every_language(english: str) -> list[str]:
+    """A message in English and in each catalogue's translation, each name once."""
+    names = [english] + [_catalogue(lang).gettext(english) for lang in LANGUAGES if lang != "en"]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def theme_names_all(slug: str) -> list[str]:
+    """A theme's name in English and in each language the directory speaks (for search);
+    empty for an unknown slug."""
+    theme = themes().get(slug)
+    return _in_every_language(theme.name) if theme else []
+
+
+def situation_names_all(code: str) -> list[str]:
+    """An agenda item's name in English (the Council's wording) and in each language the
+    directory speaks, as situation_name gives them; empty for an unknown code."""
+    label = situations().get(code)
+    if label is None:
+        return []
+    from .labels import SITUATION_LABELS
+
+    if code in SITUATION_LABELS:
+        return _in_every_language(label)
+    names = [label] + [country_name(code, Locale(lang)) for lang in LANGUAGES if lang != "en"]
+    return list(dict.fromkeys(names))
+
+
+@cache
+def resolutions() -> tuple[str, ...]:
+    """The numbers of the Security Council's ten resolutions on Women, Peace and Security."""
+    return tuple(row["number"] for row in _rows("wps_resolutions.csv"))

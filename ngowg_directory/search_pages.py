@@ -6,7 +6,6 @@ search of a signed-in user. Each keeps its own route, and its rate limit (one se
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -46,7 +45,7 @@ def _labels(org_names: dict[str, str]) -> dict[str, object]:
 
 
 def _paging(parsed: Parsed, result: Result) -> dict[str, int]:
-    pages = max(1, math.ceil(result.total / parsed.query.per_page))
+    pages = parsed.query.pages(result.total)
     return {"page": parsed.query.page, "pages": pages, "total": result.total}
 
 

@@ -1,27 +1,19 @@
 """Fixtures: an app on a real SQLite file (or TEST_DATABASE_URL), users of every role,
-a real local SMTP server, and helpers that post forms with their CSRF token."""
+a real local SMTP server, and a test client that posts forms with their CSRF token. What the
+fixtures stand on, and what the benchmarks share with the tests, is in testsupport/."""
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import socket
-import threading
 import uuid
 from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from flask import Flask
-from flask.globals import _cv_app
-from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from ngowg_directory import create_app
@@ -29,6 +21,12 @@ from ngowg_directory.extensions import db
 from ngowg_directory.models import Organization, User
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts, twofactor
+from testsupport import databases
+from testsupport.flask_client import Client
+from testsupport.keys import FIELD_KEY, PASSWORD, SECRET_KEY
+from testsupport.mail import Mailbox, SmtpServer
+from testsupport.signin import code_at, sign_in, unspent_code
+from testsupport.worlds import World, build_world
 
 
 def _for_this_worker(name: str) -> str | None:
@@ -56,10 +54,6 @@ def _for_this_worker(name: str) -> str | None:
 
 TEST_DATABASE_URL = _for_this_worker("TEST_DATABASE_URL")
 TEST_REDIS_URL = _for_this_worker("TEST_REDIS_URL")
-PASSWORD = "correct horse battery staple"
-FIELD_KEY = "x4bW7XoTPc0Xn0p2ZkQ6gYhE7g8gV1rG0j9aS2mJ3kQ="
-SECRET_KEY = "test-secret-key-" + "k" * 40
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def is_postgres() -> bool:
@@ -67,65 +61,14 @@ def is_postgres() -> bool:
     return bool(TEST_DATABASE_URL)
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # --- SMTP sink ---------------------------------------------------------------------------
-
-
-class Mailbox:
-    """Messages received by the local SMTP server, in order."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.raw: list[bytes] = []
-        self.peers: list[Any] = []  # the client's address of each message's connection
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self._lock:
-            self.raw.append(envelope.content)
-            self.peers.append(session.peer)
-            self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def clear(self) -> None:
-        with self._lock:
-            self.messages.clear()
-            self.raw.clear()
-            self.peers.clear()
-
-    def to(self, address: str) -> list[Message]:
-        """Messages addressed to one recipient."""
-        return [m for m in self.messages if m["To"] == address]
-
-    @staticmethod
-    def body(message: Message) -> str:
-        """The decoded text body."""
-        payload = message.get_payload(decode=True)
-        assert isinstance(payload, bytes)
-        return payload.decode(message.get_content_charset() or "utf-8")
-
-    def links(self, address: str) -> list[str]:
-        """Every http link in the messages to an address."""
-        found: list[str] = []
-        for message in self.to(address):
-            found += re.findall(r"https?://\S+", self.body(message))
-        return found
 
 
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[tuple[Mailbox, int]]:
-    mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True)
-    controller.start()
-    yield mailbox, port
-    controller.stop()
+    server = SmtpServer(Mailbox())
+    yield server.mailbox, server.port
+    server.stop()
 
 
 @pytest.fixture
@@ -159,11 +102,7 @@ def schema_template(tmp_path_factory: pytest.TempPathFactory) -> str | None:
     instance = tmp_path_factory.mktemp("template")
     if is_postgres():
         _create_worker_database()
-        engine = sa.create_engine(_pg_url())
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
+        databases.empty_schema(_pg_url())
         url = TEST_DATABASE_URL
     else:
         url = f"sqlite:///{instance / 'template.db'}"
@@ -179,22 +118,13 @@ def _create_worker_database() -> None:
     worker = os.environ.get("TEST_DATABASE_URL_WORKER")
     if not worker:
         return
-    url = sa.engine.make_url(_pg_url())
-    shared = url.set(database=url.database.removesuffix(f"_{worker}"))  # type: ignore[union-attr]
-    engine = sa.create_engine(shared, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        exists = conn.scalar(
-            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
-        )
-        if not exists:
-            conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
-    engine.dispose()
+    url = _pg_url()
+    shared = (sa.engine.make_url(url).database or "").removesuffix(f"_{worker}")
+    databases.create_database(url, via=shared)
 
 
 def _pg_url() -> str:
-    from ngowg_directory.config import normalise_database_url
-
-    return normalise_database_url(TEST_DATABASE_URL or "")
+    return databases.normalised(TEST_DATABASE_URL or "")
 
 
 def _empty_postgres(app: Flask) -> None:
@@ -242,40 +172,6 @@ def app(
         yield application
         db.session.remove()
         db.engine.dispose()
-
-
-class Client(FlaskClient):
-    """A test client that fills in the CSRF token like a browser would.
-
-    Each request runs in its own app context, as in production: the test's own context
-    (for database access) must not lend its `g` or its session to the requests.
-    """
-
-    def open(self, *args: Any, **kwargs: Any):  # type: ignore[override]
-        token = _cv_app.set(None)  # type: ignore[arg-type]
-        try:
-            return super().open(*args, **kwargs)
-        finally:
-            _cv_app.reset(token)
-
-    def csrf_token(self, page: str | None = None) -> str:
-        """The CSRF token of this client's session, read from a page's form."""
-        for candidate in [page, "/safety", "/auth/login"]:
-            if candidate is None:
-                continue
-            html = self.get(candidate).get_data(as_text=True)
-            match = CSRF_RE.search(html)
-            if match:
-                return match.group(1)
-        raise AssertionError("no page offered a CSRF token")
-
-    def form(
-        self, url: str, data: dict[str, Any] | None = None, page: str | None = None, **kw: Any
-    ):
-        """POST a form with the session's CSRF token, as the page would send it."""
-        fields = dict(data or {})
-        fields.setdefault("csrf_token", self.csrf_token(page))
-        return self.post(url, data=fields, **kw)
 
 
 @pytest.fixture
@@ -353,10 +249,15 @@ def make_user(app: Flask, make_org):
 
 def totp_now(user: User, offset_steps: int = 0) -> str:
     """The code the user's authenticator app would show, `offset_steps` steps away."""
-    import time
-
     assert user.totp_secret
-    return pyotp.TOTP(user.totp_secret).at(time.time() + 30 * offset_steps)
+    return code_at(user.totp_secret, offset_steps)
+
+
+def next_code(user: User) -> str:
+    """A code of a step the user has not used yet (codes are single-use per step)."""
+    db.session.refresh(user)
+    assert user.totp_secret
+    return unspent_code(user.totp_secret, user.totp_last_step)
 
 
 @pytest.fixture
@@ -364,20 +265,16 @@ def login(app: Flask):
     """Sign a client in through the real pages (password, then a TOTP code if enrolled)."""
 
     def do(client: Client, user: User, password: str = PASSWORD) -> Any:
-        response = client.form("/auth/login", {"email": user.email, "password": password})
-        if response.headers.get("Location", "").endswith("/auth/two-factor"):
-            db.session.refresh(user)
-            # Codes are single-use per step: take the next step if this one was spent.
-            offset = 0
-            if user.totp_last_step is not None:
-                import time
-
-                offset = max(0, user.totp_last_step + 1 - int(time.time() // 30))
-            response = client.form("/auth/two-factor", {"code": totp_now(user, offset)})
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        return response
+        return sign_in(client, user.email, password, code=lambda: next_code(user))
 
     return do
+
+
+@pytest.fixture
+def world(app: Flask, make_user, make_org, new_client, login) -> World:
+    """Every kind of viewer, signed in, around the same people (testsupport/worlds.py): the
+    world of the route table (test_routes.py) and of the hostile input (test_bad_input.py)."""
+    return build_world(make_user, make_org, new_client, login)
 
 
 # Fixtures that reach TEST_DATABASE_URL or TEST_REDIS_URL: a test that asks for one of them

@@ -1,54 +1,26 @@
-"""The reference model of the model-based privacy test (issue 15): who sees what, restated.
+"""The reference model of the model-based privacy test (issue 15): the world the rules act on,
+over time (people, requests, blocks, tokens, archived organisations), and the rules of contact
+requests, invitations and tokens.
 
-Written from CONTRACT.md and issue 15 alone; nothing here imports the application. Where the
-rules are silent, a rule answers "either" and the test accepts what the application does (and
+Written from CONTRACT.md and issue 15 alone; nothing here imports the application. Who may see
+what is asked of testsupport/visibility.py, the reference every privacy test shares. Where the
+rules are silent, a rule answers EITHER and the test accepts what the application does (and
 follows it): everywhere else an answer is exact, in both directions.
 """
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass, field
 
-FIELDS = ("email", "phone", "messaging", "city")
-AUDIENCES = ("members", "policy_makers", "connections", "private")
-ROLES = ("admin", "manager", "staff", "defender", "policy_maker")
-DEFAULT_AUDIENCES = {
-    "defender": {"email": "connections", "phone": "connections", "messaging": "connections",
-                 "city": "private"},
-    "other": {"email": "members", "phone": "connections", "messaging": "connections",
-              "city": "members"},
-}  # fmt: skip
+from testsupport import visibility
+from testsupport.canaries import canaries_for
+from testsupport.visibility import EITHER, FIELDS, NO, YES
+
 OPEN = ("pending", "declined", "blocked")  # states the sender sees as "waiting"
 MANAGER_MAY_INVITE = ("staff", "defender")
-YES, NO, EITHER = "yes", "no", "either"
 
 # Organisations: slug -> name (names distinctive enough to be searched for in any page).
 ORGS = {"larkspur": "Larkspur Alliance", "tamarind": "Tamarind Network"}
-
-
-def letters(n: int) -> str:
-    """Two letters for n (a city may hold no digit)."""
-    return string.ascii_lowercase[n // 26] + string.ascii_lowercase[n % 26]
-
-
-def canaries_for(n: int) -> dict[str, str]:
-    """Values unique to one person that pass the profile form's checks."""
-    return {
-        "email": f"canary{n:02d}-mail@example.org",
-        "phone": f"+44207183{n:04d}",
-        "messaging": f"signal-canary{n:02d}",
-        "city": f"Canaryvale {letters(n).capitalize()}",
-    }
-
-
-def shapes(name: str, value: str) -> list[str]:
-    """The value and the shapes a reformatted copy of it could take."""
-    if name == "phone":
-        return [value, value.lstrip("+")]
-    if name == "email":
-        return [value, value.split("@")[0]]
-    return [value]
 
 
 @dataclass
@@ -69,8 +41,7 @@ class Person:
 
     def __post_init__(self) -> None:
         if not self.audiences:
-            self.audiences = dict(DEFAULT_AUDIENCES["defender" if self.role == "defender"
-                                                    else "other"])  # fmt: skip
+            self.audiences = visibility.default_audiences(self.role)
 
     @property
     def canaries(self) -> dict[str, str]:
@@ -128,7 +99,9 @@ class World:
 
     def listed(self, person: Person) -> bool:
         """CONTRACT.md, Consent: her own agreement, not hidden, an active account."""
-        return person.status == "active" and person.agreed and not person.hidden
+        return visibility.is_listed(
+            status=person.status, agreed=person.agreed, hidden=person.hidden
+        )
 
     def shown_org(self, person: Person) -> str | None:
         """The organisation shown with her: none while it is archived."""
@@ -139,9 +112,18 @@ class World:
 
     # --- seeing a person ---------------------------------------------------------------
 
+    def viewer(self, viewer: Person, person: Person) -> visibility.Viewer:
+        """The viewer as the visibility rules see her, looking at the person."""
+        return visibility.Viewer(
+            viewer.role,
+            herself=viewer.key == person.key,
+            manages_her=self.manager_of(viewer, person),
+            connected=self.connected(viewer.key, person.key),
+        )
+
     def may_open(self, viewer: Person, person: Person) -> bool:
         """Her profile answers 200 (else 404): herself, admins, or she is listed."""
-        return viewer.key == person.key or viewer.role == "admin" or self.listed(person)
+        return visibility.may_open(self.viewer(viewer, person), self.listed(person))
 
     def connected(self, a: str, b: str) -> bool:
         return any(
@@ -152,21 +134,11 @@ class World:
         """Whether the viewer sees one contact field of the person (CONTRACT.md table)."""
         if not self.may_open(viewer, person):
             return NO
-        if viewer.key == person.key:
-            return YES
-        audience = person.audiences[name]
-        if audience == "members":
-            return YES
-        if audience == "policy_makers":
-            if viewer.role in ("policy_maker", "admin"):
-                return YES
-            if self.manager_of(viewer, person):
-                # Managers of an archived organisation: the rules do not say.
-                return EITHER if person.org in self.archived else YES
-            return NO
-        if audience == "connections":
-            return YES if self.connected(viewer.key, person.key) else NO
-        return NO  # private: herself alone
+        return visibility.field_rule(
+            self.viewer(viewer, person),
+            person.audiences[name],
+            org_archived=person.org in self.archived,
+        )
 
     def fields(self, viewer: Person, person: Person) -> tuple[set[str], set[str]]:
         """(required, allowed) field names of the person for this viewer."""
@@ -175,7 +147,7 @@ class World:
 
     def export_fields(self, person: Person, admin: Person) -> tuple[set[str], set[str]]:
         """The secretariat's export: what an admin may see; her own connections optional."""
-        required = {n for n in FIELDS if person.audiences[n] in ("members", "policy_makers")}
+        required = {n for n in FIELDS if visibility.in_export(person.audiences[n])}
         allowed = set(required)
         if person.key == admin.key:
             allowed = set(FIELDS)  # her own line of the export

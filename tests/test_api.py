@@ -12,6 +12,7 @@ from ngowg_directory.extensions import db
 from ngowg_directory.models import ApiToken, AuditEvent, ContactRequest
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts
+from testsupport.http import bearer
 
 from .conftest import PASSWORD
 
@@ -26,12 +27,9 @@ def create_token(client, name: str = "our CRM", days: str = "90") -> str:
     return match.group(1)
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
-def world(app, make_user, make_org):
+def amina(app, make_user, make_org):
+    """A listed defender of WILPF whose phone is for her connections."""
     make_org("wilpf", "Women's International League for Peace and Freedom")
     defender = make_user("defender", org="wilpf", name="Amina Sudan")
     defender.profile.consent_at = utcnow()
@@ -49,7 +47,7 @@ def pm(app, client, make_user, login):
     return user
 
 
-def test_token_is_shown_once_stored_hashed_and_works(client, pm, world):
+def test_token_is_shown_once_stored_hashed_and_works(client, pm, amina):
     token = create_token(client)
     assert token not in client.get("/account/tokens").get_data(as_text=True)
     stored = db.session.scalar(sa.select(ApiToken))
@@ -65,7 +63,7 @@ def test_token_is_shown_once_stored_hashed_and_works(client, pm, world):
     "path",
     ["/api/v1/people", "/api/v1/people/1", "/api/v1/organizations", "/api/v1/organizations/wilpf"],
 )
-def test_every_endpoint_refuses_requests_without_a_valid_token(client, pm, world, path):
+def test_every_endpoint_refuses_requests_without_a_valid_token(client, pm, amina, path):
     token = create_token(client)
     for headers in (
         {},
@@ -81,7 +79,7 @@ def test_every_endpoint_refuses_requests_without_a_valid_token(client, pm, world
 
 
 def test_expired_revoked_and_suspended_tokens_stop_working(
-    client, pm, world, make_user, login, new_client
+    client, pm, amina, make_user, login, new_client
 ):
     token = create_token(client)
     row = db.session.scalar(sa.select(ApiToken))
@@ -102,7 +100,7 @@ def test_expired_revoked_and_suspended_tokens_stop_working(
     assert other.get("/api/v1/people", headers=bearer(second)).status_code == 401
 
 
-def test_people_list_filters_paging_and_no_contact_details(client, pm, world):
+def test_people_list_filters_paging_and_no_contact_details(client, pm, amina):
     token = create_token(client)
     body = client.get("/api/v1/people?q=soudan&theme=crsv", headers=bearer(token)).get_json()
     assert [p["name"] for p in body["data"]] == ["Amina Sudan"]
@@ -116,14 +114,14 @@ def test_people_list_filters_paging_and_no_contact_details(client, pm, world):
     assert len(bad["meta"]["messages"]) == 2
 
 
-def test_person_detail_shows_what_the_owner_sees_in_the_pages(client, pm, world):
+def test_person_detail_shows_what_the_owner_sees_in_the_pages(client, pm, amina):
     token = create_token(client)
-    url = f"/api/v1/people/{world.id}"
+    url = f"/api/v1/people/{amina.id}"
     detail = client.get(url, headers=bearer(token)).get_json()["data"]
     assert detail["name"] == "Amina Sudan" and "phone" not in detail["contact"]
     db.session.add(
         ContactRequest(
-            requester_id=pm.id, recipient_id=world.id, message="x" * 30, status="accepted"
+            requester_id=pm.id, recipient_id=amina.id, message="x" * 30, status="accepted"
         )
     )
     db.session.commit()
@@ -131,7 +129,7 @@ def test_person_detail_shows_what_the_owner_sees_in_the_pages(client, pm, world)
     assert detail["contact"]["phone"] == CANARY_PHONE
     reveal = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "contact_revealed"))
     assert reveal.details["channel"] == "api"
-    world.profile.hidden = True
+    amina.profile.hidden = True
     db.session.commit()
     hidden = client.get(url, headers=bearer(token))
     missing = client.get("/api/v1/people/999999", headers=bearer(token))
@@ -139,7 +137,7 @@ def test_person_detail_shows_what_the_owner_sees_in_the_pages(client, pm, world)
     assert hidden.get_json() == missing.get_json()
 
 
-def test_etags_answer_304_when_nothing_changed(client, pm, world):
+def test_etags_answer_304_when_nothing_changed(client, pm, amina):
     token = create_token(client)
     first = client.get("/api/v1/organizations/wilpf", headers=bearer(token))
     etag = first.headers["ETag"]
@@ -166,7 +164,7 @@ def test_etags_answer_304_when_nothing_changed(client, pm, world):
     assert "Date" not in first.headers and "Date" not in again.headers
 
 
-def test_errors_are_json_for_unknown_routes_and_methods(client, pm, world):
+def test_errors_are_json_for_unknown_routes_and_methods(client, pm, amina):
     token = create_token(client)
     unknown = client.get("/api/v1/nothing", headers=bearer(token))
     assert unknown.status_code == 404 and unknown.get_json()["error"]["code"] == "not_found"
@@ -180,7 +178,7 @@ class TestTokenLimit:
     def app_overrides(self):
         return {"RATELIMIT_API": "3 per hour"}
 
-    def test_too_many_requests_per_token_get_429_with_retry_after(self, client, pm, world):
+    def test_too_many_requests_per_token_get_429_with_retry_after(self, client, pm, amina):
         token = create_token(client)
         for _ in range(3):
             assert client.get("/api/v1/people", headers=bearer(token)).status_code == 200
@@ -188,7 +186,7 @@ class TestTokenLimit:
         assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
         assert response.get_json()["error"]["code"] == "too_many_requests"
 
-    def test_api_answers_say_how_many_requests_are_left_and_pages_do_not(self, client, pm, world):
+    def test_api_answers_say_how_many_requests_are_left_and_pages_do_not(self, client, pm, amina):
         token = create_token(client)
         left = []
         for _ in range(3):
@@ -214,7 +212,7 @@ def test_token_form_refuses_bad_input(client, pm):
     assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 0
 
 
-def test_a_bad_token_gets_a_json_401_that_says_what_is_wrong(client, pm, world):
+def test_a_bad_token_gets_a_json_401_that_says_what_is_wrong(client, pm, amina):
     token = create_token(client)
     client.form(f"/account/tokens/{db.session.scalar(sa.select(ApiToken.id))}/revoke", {})
     for headers, says in (
@@ -243,9 +241,9 @@ class TestLimitsPerOwner:
         login(browser, make_user("staff", name="Second Owner"))
         return create_token(browser)
 
-    def test_each_owner_has_her_own_budget_over_every_endpoint(self, client, pm, world, second):
+    def test_each_owner_has_her_own_budget_over_every_endpoint(self, client, pm, amina, second):
         first = create_token(client)
-        paths = ["/api/v1/people", "/api/v1/organizations", f"/api/v1/people/{world.id}"]
+        paths = ["/api/v1/people", "/api/v1/organizations", f"/api/v1/people/{amina.id}"]
         assert [client.get(p, headers=bearer(first)).status_code for p in paths] == [200] * 3
         over = client.get("/api/v1/organizations/wilpf", headers=bearer(first))
         assert over.status_code == 429, "one budget for every endpoint"
@@ -254,7 +252,7 @@ class TestLimitsPerOwner:
         assert client.get(paths[0], headers=bearer(second)).status_code == 429
 
     def test_bad_tokens_have_their_own_budget_and_spend_nobody_elses(
-        self, client, pm, world, second
+        self, client, pm, amina, second
     ):
         bad = [client.get("/api/v1/people", headers=bearer(f"ngowg_guess{n}")) for n in range(6)]
         assert [a.status_code for a in bad] == [401, 401, 429, 429, 429, 429]
@@ -271,9 +269,9 @@ class TestHarvestingBudget:
     def app_overrides(self):
         return {"RATELIMIT_PROFILE_VIEWS": "3 per hour"}
 
-    def test_profile_views_through_pages_and_api_share_one_budget(self, client, pm, world):
+    def test_profile_views_through_pages_and_api_share_one_budget(self, client, pm, amina):
         token = create_token(client)
-        page, api = f"/people/{world.id}", f"/api/v1/people/{world.id}"
+        page, api = f"/people/{amina.id}", f"/api/v1/people/{amina.id}"
         assert client.get(page).status_code == 200
         assert client.get(api, headers=bearer(token)).status_code == 200
         assert client.get(page).status_code == 200

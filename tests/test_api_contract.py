@@ -10,8 +10,9 @@ from jsonschema import Draft202012Validator
 from ngowg_directory.api.openapi import document
 from ngowg_directory.extensions import db
 from ngowg_directory.models._types import utcnow
+from testsupport.http import bearer
 
-from .test_api import bearer, create_token
+from .test_api import create_token
 
 SPEC = document()
 

@@ -12,6 +12,7 @@ from ngowg_directory.extensions import db
 from ngowg_directory.models import AuditEvent
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts, passwords
+from testsupport.signin import send_password
 
 from .conftest import PASSWORD
 
@@ -22,10 +23,6 @@ def actions(action: str) -> list[AuditEvent]:
     return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
 
 
-def sign_in(client, email, password):
-    return client.form("/auth/login", {"email": email, "password": password})
-
-
 def test_sign_in_page_has_the_contract_fields(client):
     html = client.get("/auth/login").get_data(as_text=True)
     for name in ('name="email"', 'name="password"', 'name="csrf_token"'):
@@ -34,7 +31,7 @@ def test_sign_in_page_has_the_contract_fields(client):
 
 def test_successful_sign_in_lands_on_the_start_page_and_is_audited(client, make_user):
     user = make_user("defender", name="Aïssata Traoré")
-    response = sign_in(client, user.email, PASSWORD)
+    response = send_password(client, user.email, PASSWORD)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert "Aïssata Traoré" in client.get("/").get_data(as_text=True)
@@ -43,7 +40,7 @@ def test_successful_sign_in_lands_on_the_start_page_and_is_audited(client, make_
 
 def test_email_is_matched_without_regard_to_case(client, make_user):
     user = make_user("defender", email="Hawa.Nyakuong@Example.org")
-    response = sign_in(client, "HAWA.NYAKUONG@example.ORG", PASSWORD)
+    response = send_password(client, "HAWA.NYAKUONG@example.ORG", PASSWORD)
     assert response.status_code == 302
     assert user.email == "hawa.nyakuong@example.org"
 
@@ -61,9 +58,9 @@ def test_unknown_email_and_wrong_password_get_the_same_answer_and_work(
         return hasher
 
     monkeypatch.setattr(passwords, "hasher", counting)
-    unknown = sign_in(client, "nobody@example.org", PASSWORD)
+    unknown = send_password(client, "nobody@example.org", PASSWORD)
     unknown_checks = len(verified)
-    wrong = sign_in(new_client(), user.email, "wrong password here")
+    wrong = send_password(new_client(), user.email, "wrong password here")
     assert unknown.status_code == wrong.status_code == 200
     assert FAILED in unknown.get_data(as_text=True)
     assert FAILED in wrong.get_data(as_text=True)
@@ -78,7 +75,7 @@ def test_the_sign_in_time_is_similar_for_unknown_and_known_accounts(app, client,
 
     def timed(email):
         start = time.perf_counter()
-        sign_in(client, email, "wrong password here")
+        send_password(client, email, "wrong password here")
         return time.perf_counter() - start
 
     timed("warm-up@example.org")
@@ -91,7 +88,7 @@ def test_the_sign_in_time_is_similar_for_unknown_and_known_accounts(app, client,
 def test_invited_account_without_password_cannot_sign_in(client, app):
     accounts.create_user("invited@example.org", "staff")
     db.session.commit()
-    response = sign_in(client, "invited@example.org", PASSWORD)
+    response = send_password(client, "invited@example.org", PASSWORD)
     assert FAILED in response.get_data(as_text=True)
 
 
@@ -99,7 +96,7 @@ def test_suspended_account_cannot_sign_in(client, make_user):
     user = make_user("staff")
     accounts.suspend(user, actor=None)
     db.session.commit()
-    response = sign_in(client, user.email, PASSWORD)
+    response = send_password(client, user.email, PASSWORD)
     assert response.status_code == 200
     assert FAILED in response.get_data(as_text=True)
 
@@ -107,8 +104,8 @@ def test_suspended_account_cannot_sign_in(client, make_user):
 def test_five_failures_lock_the_account_for_15_minutes(client, make_user, mailbox):
     user = make_user("policy_maker")
     for _ in range(5):
-        sign_in(client, user.email, "not the password")
-    response = sign_in(client, user.email, PASSWORD)
+        send_password(client, user.email, "not the password")
+    response = send_password(client, user.email, PASSWORD)
     assert response.status_code == 200, "the right password must not open a locked account"
     assert FAILED in response.get_data(as_text=True)
     db.session.refresh(user)
@@ -121,20 +118,20 @@ def test_five_failures_lock_the_account_for_15_minutes(client, make_user, mailbo
     # When the lock has run out, the right password works again.
     user.locked_until = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    assert sign_in(client, user.email, PASSWORD).status_code == 302
+    assert send_password(client, user.email, PASSWORD).status_code == 302
 
 
 def test_failures_spread_over_more_than_15_minutes_do_not_lock(client, make_user):
     user = make_user("policy_maker")
     for _ in range(4):
-        sign_in(client, user.email, "not the password")
+        send_password(client, user.email, "not the password")
     db.session.refresh(user)
     user.failed_window_start = utcnow() - timedelta(minutes=16)
     db.session.commit()
-    sign_in(client, user.email, "not the password")
+    send_password(client, user.email, "not the password")
     db.session.refresh(user)
     assert user.locked_until is None
-    assert sign_in(client, user.email, PASSWORD).status_code == 302
+    assert send_password(client, user.email, PASSWORD).status_code == 302
 
 
 def test_a_locked_account_does_not_check_the_password(client, make_user, monkeypatch):
@@ -149,7 +146,7 @@ def test_a_locked_account_does_not_check_the_password(client, make_user, monkeyp
         return real_verify(stored, password)
 
     monkeypatch.setattr(passwords, "verify_password", spy)
-    sign_in(client, user.email, PASSWORD)
+    send_password(client, user.email, PASSWORD)
     assert seen == [None], "only the dummy hash may be verified while locked"
 
 
@@ -161,8 +158,10 @@ class TestPerAddressLimit:
     def test_too_many_attempts_from_one_address_get_429(self, client, make_user):
         user = make_user("defender")
         for _ in range(3):
-            assert sign_in(client, "nobody@example.org", "whatever password").status_code == 200
-        response = sign_in(client, user.email, PASSWORD)
+            assert (
+                send_password(client, "nobody@example.org", "whatever password").status_code == 200
+            )
+        response = send_password(client, user.email, PASSWORD)
         assert response.status_code == 429
         assert int(response.headers["Retry-After"]) > 0
         html = response.get_data(as_text=True)

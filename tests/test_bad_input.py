@@ -29,17 +29,11 @@ from ngowg_directory.models import ContactRequest, Organization, User
 from ngowg_directory.services import invitations
 from ngowg_directory.services.importer import ORG_COLUMNS, PEOPLE_COLUMNS
 from ngowg_directory.validation import FORMULA_START
+from testsupport.worlds import RAISED_LIMITS
 
 from .conftest import PASSWORD
 from .test_orgs import hidden_value
-from .test_routes import (
-    World,
-    audit_actions_after,
-    build_world,
-    changed_tables,
-    last_audit_id,
-    snapshot,
-)
+from .test_routes import audit_actions_after, changed_tables, last_audit_id, snapshot
 
 # --- payloads ----------------------------------------------------------------------------
 
@@ -168,19 +162,7 @@ def assert_safe(response, *sent: Any) -> str:
 
 @pytest.fixture
 def app_overrides() -> dict[str, Any]:
-    return {
-        "RATELIMIT_LOGIN": "100000 per minute",
-        "RATELIMIT_SEARCH": "100000 per hour",
-        "RATELIMIT_PROFILE_VIEWS": "100000 per hour",
-        "RATELIMIT_API": "100000 per hour",
-        "RATELIMIT_API_AUTH_FAILURES": "100000 per minute",
-        "CONNECTION_REQUESTS_PER_DAY": 100000,
-    }
-
-
-@pytest.fixture
-def world(app, make_user, make_org, new_client, login) -> World:
-    return build_world(app, make_user, make_org, new_client, login)
+    return {**RAISED_LIMITS, "CONNECTION_REQUESTS_PER_DAY": 100000}
 
 
 EXAMPLES: dict[str, int] = {}

@@ -20,6 +20,7 @@ from ngowg_directory.models import CONTACT_FIELDS, AuditEvent, ContactRequest, U
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.models.connections import Block
 from ngowg_directory.services import profiles
+from testsupport import visibility
 
 # Two people with distinctive names and one canary per contact field each, so a leak names
 # whose detail it was.
@@ -383,13 +384,10 @@ CONFIGS = {
 }
 
 
-def expected_visible(audience: str, state: str) -> bool:
-    """The issue, restated: only an accepted request reveals `connections` fields."""
-    if audience == "members":
-        return True
-    if audience == "connections":
-        return state == "accepted"
-    return False
+def as_seen(viewer: str, state: str) -> visibility.Viewer:
+    """One side of the pair as the rules see her, with their request in `state`."""
+    role = {"requester": "policy_maker", "recipient": "defender"}[viewer]
+    return visibility.Viewer(role, connected=state == visibility.CONNECTED)
 
 
 def drive_to(state: str, pair, app) -> int | None:
@@ -428,7 +426,7 @@ def test_privacy_matrix_over_connection_states(app, pair, mailbox, state):
             person_id = pair["ids"][side]
             case = f"{state}: {viewer} viewing {side}, {config_name}"
             should = {
-                field: expected_visible(audiences.get(field, "private"), state)
+                field: visibility.sees(as_seen(viewer, state), audiences.get(field, "private"))
                 for field in CONTACT_FIELDS
             }
             pages = {}

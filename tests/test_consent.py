@@ -18,6 +18,7 @@ from ngowg_directory import privacy
 from ngowg_directory.extensions import db
 from ngowg_directory.models import ROLES, AuditEvent, Profile, User
 from ngowg_directory.services import accounts, invitations, tokens
+from testsupport.http import bearer
 
 from .conftest import PASSWORD, Client
 
@@ -42,7 +43,7 @@ def app_overrides():
 
 
 @pytest.fixture
-def world(app, make_org, make_user, new_client, login):
+def onlooker(app, make_org, make_user, new_client, login):
     """An organisation with one listed staff member, and a signed-in policy-maker with a token."""
     org = make_org("wilpf", "Women's International League")
     make_user("staff", org="wilpf", name="Listed Colleague")
@@ -54,10 +55,10 @@ def world(app, make_org, make_user, new_client, login):
     return {"client": client, "token": secret, "org": org}
 
 
-def seen_by(world, person_id: int, name: str, role: str) -> dict[str, object]:
+def seen_by(onlooker, person_id: int, name: str, role: str) -> dict[str, object]:
     """Every output where another member could meet the person, and the facet count."""
-    client: Client = world["client"]
-    auth = {"Authorization": f"Bearer {world['token']}"}
+    client: Client = onlooker["client"]
+    auth = bearer(onlooker["token"])
     link = f'href="/people/{person_id}"'
     found = client.get("/directory", query_string={"q": name}).get_data(as_text=True)
     listing = client.get("/api/v1/people", query_string={"q": name}, headers=auth).get_json()
@@ -109,19 +110,19 @@ def agree(client: Client):
 # --- nobody is listed before she agrees ----------------------------------------------------
 
 
-def test_an_invited_staff_member_is_listed_nowhere_until_she_agrees(world, new_client):
-    sent = invitations.invite("new.staff@example.org", "staff", organization=world["org"])
+def test_an_invited_staff_member_is_listed_nowhere_until_she_agrees(onlooker, new_client):
+    sent = invitations.invite("new.staff@example.org", "staff", organization=onlooker["org"])
     db.session.commit()
     newcomer = new_client()
     assert accept(newcomer, sent.link, "Newcomer Staffer").status_code == 302
     db.session.expire_all()
     person = accounts.find_by_email("new.staff@example.org")
     assert person.status == "active"
-    before = seen_by(world, person.id, "Newcomer Staffer", "staff")
+    before = seen_by(onlooker, person.id, "Newcomer Staffer", "staff")
     check(before, NOWHERE)
     assert before["api item"] == 404
     assert agree(newcomer).status_code == 302
-    after = seen_by(world, person.id, "Newcomer Staffer", "staff")
+    after = seen_by(onlooker, person.id, "Newcomer Staffer", "staff")
     check(after, EVERYWHERE)
     assert after["api item"] == 200
     assert after["role facet"] == before["role facet"] + 1
@@ -129,7 +130,7 @@ def test_an_invited_staff_member_is_listed_nowhere_until_she_agrees(world, new_c
 
 
 def test_a_defender_imported_with_consent_yes_is_listed_only_once_she_agrees(
-    world, runner, tmp_path, mailbox, new_client
+    onlooker, runner, tmp_path, mailbox, new_client
 ):
     import_people(runner, tmp_path, IMPORTED)
     newcomer = new_client()
@@ -138,11 +139,11 @@ def test_a_defender_imported_with_consent_yes_is_listed_only_once_she_agrees(
     db.session.expire_all()
     person = accounts.find_by_email("nadia@example.org")
     assert person.status == "active" and person.profile.consent_on_file_at is not None
-    before = seen_by(world, person.id, "Nadia Imported", "defender")
+    before = seen_by(onlooker, person.id, "Nadia Imported", "defender")
     check(before, NOWHERE)
     assert before["api item"] == 404 and before["role facet"] == 0
     agree(newcomer)
-    after = seen_by(world, person.id, "Nadia Imported", "defender")
+    after = seen_by(onlooker, person.id, "Nadia Imported", "defender")
     check(after, EVERYWHERE)
     assert after["api item"] == 200 and after["role facet"] == 1
 
@@ -301,9 +302,9 @@ def test_a_bad_consent_post_changes_nothing(app, client, make_user, login):
 # --- withdrawing, hiding, the agreement on file ---------------------------------------------
 
 
-def test_withdrawing_unlists_at_once_until_she_agrees_again(world, make_user, new_client, login):
+def test_withdrawing_unlists_at_once_until_she_agrees_again(onlooker, make_user, new_client, login):
     person = make_user("staff", org="wilpf", name="Withdrawing Member")
-    check(seen_by(world, person.id, "Withdrawing Member", "staff"), EVERYWHERE)
+    check(seen_by(onlooker, person.id, "Withdrawing Member", "staff"), EVERYWHERE)
     client = new_client()
     login(client, person)
     privacy_page = client.get("/account/privacy").get_data(as_text=True)
@@ -311,7 +312,7 @@ def test_withdrawing_unlists_at_once_until_she_agrees_again(world, make_user, ne
         assert text in privacy_page
     response = client.form("/account/consent/withdraw", {}, page="/account/privacy")
     assert response.status_code == 302
-    check(seen_by(world, person.id, "Withdrawing Member", "staff"), NOWHERE)
+    check(seen_by(onlooker, person.id, "Withdrawing Member", "staff"), NOWHERE)
     assert "You are not listed." in client.get("/account/privacy").get_data(as_text=True)
     actions = db.session.scalars(
         sa.select(AuditEvent.action).where(AuditEvent.target_id == person.id)
@@ -322,7 +323,7 @@ def test_withdrawing_unlists_at_once_until_she_agrees_again(world, make_user, ne
     login(client, person)
     assert client.get("/").status_code == 200
     agree(client)
-    check(seen_by(world, person.id, "Withdrawing Member", "staff"), EVERYWHERE)
+    check(seen_by(onlooker, person.id, "Withdrawing Member", "staff"), EVERYWHERE)
 
 
 def test_the_agreement_on_file_is_shown_to_her_and_to_admins(

@@ -19,14 +19,16 @@ import pytest
 import sqlalchemy as sa
 
 from ngowg_directory.config import normalise_database_url
+from testsupport.http import Browser
+from testsupport.servers import Server, ServerPool, app_env, create_user, ngowg, worker_pids
+from testsupport.services import PrivatePostgres, PrivateRedis
+from testsupport.signin import send_password
 
 from . import test_multiprocess
 from .faults_support import (
     LoadPerson,
     MixedLoad,
     Outcome,
-    PrivatePostgres,
-    PrivateRedis,
     Traffic,
     kill_process,
     probe_log_args,
@@ -35,9 +37,7 @@ from .faults_support import (
     require_redis_server,
     send,
     wait_for_workers,
-    worker_pids,
 )
-from .servers import Browser, Server, ServerPool, app_env, create_user, ngowg
 from .test_multiprocess import source_address, unique_email, unique_password
 from .test_orgs import hidden_value
 
@@ -50,10 +50,6 @@ NO_LIMITS = {
     "RATELIMIT_LOGIN": "100000 per minute",
 }
 DOWN_MESSAGE = "The directory is not available right now"
-
-
-def sign_in(browser: Browser, server: Server, email: str, password: str) -> int:
-    return browser.submit(server, "/auth/login", {"email": email, "password": password}).status
 
 
 def assert_clean(outcome: Outcome) -> None:
@@ -195,7 +191,7 @@ def test_postgres_stopped_and_started_under_load(
     create_user(env, email, password, role="staff", name=name)
     (server,) = pool.start(["a"], env, workers=2)
     browser = Browser()
-    assert sign_in(browser, server, email, password) == 302
+    assert send_password(browser.on(server), email, password).status == 302
     for mode in ("fast", "immediate"):
         outage_under_load(private_postgres, server, browser, mode, name)
     assert "database unavailable on GET /" in server.log(), "the outage was not logged"
@@ -221,9 +217,7 @@ def private_redis() -> Iterator[PrivateRedis]:
 
 def failed_sign_in(browser: Browser, server: Server) -> tuple[int, str | None]:
     """One wrong password for an unknown address: the status and the attempts left."""
-    answer = browser.submit(
-        server, "/auth/login", {"email": "nobody@example.org", "password": "not the password"}
-    )
+    answer = send_password(browser.on(server), "nobody@example.org", "not the password")
     if answer.status == 200:
         assert SIGN_IN_FAILED in answer.text
     return answer.status, answer.headers.get("X-RateLimit-Remaining")
@@ -249,7 +243,7 @@ def test_redis_stopped_sign_in_works_and_limits_stay_as_strict_per_process(
 
     # Redis up: limits are counted there (and searches cached there).
     member = Browser(source_address=source_address())
-    assert sign_in(member, server_a, email, password) == 302
+    assert send_password(member.on(server_a), email, password).status == 302
     assert name in member.get(server_a, "/").text
     assert store.keys("*"), "nothing was written to Redis"
     store.close()
@@ -259,7 +253,7 @@ def test_redis_stopped_sign_in_works_and_limits_stay_as_strict_per_process(
     try:
         started = time.monotonic()
         browser = Browser(source_address=source_address())
-        assert sign_in(browser, server_a, email, password) == 302
+        assert send_password(browser.on(server_a), email, password).status == 302
         home = browser.get(server_a, "/")
         assert home.status == 200 and name in home.text, home
         assert time.monotonic() - started < 10, "a hung Redis held the requests"
@@ -272,7 +266,7 @@ def test_redis_stopped_sign_in_works_and_limits_stay_as_strict_per_process(
     for server in (server_a, server_b):
         started = time.monotonic()
         browser = Browser(source_address=source_address())
-        assert sign_in(browser, server, email, password) == 302, server.name
+        assert send_password(browser.on(server), email, password).status == 302, server.name
         home = browser.get(server, "/")
         assert home.status == 200 and name in home.text, (server.name, home)
         assert time.monotonic() - started < 5, f"{server.name} was slow without Redis"
@@ -328,7 +322,7 @@ def test_a_killed_worker_is_replaced_and_requests_keep_being_served(
     create_user(env, email, password, role="staff", name="Kill Tester")
     (server,) = pool.start(["a"], env, workers=2)
     browser = Browser()
-    assert sign_in(browser, server, email, password) == 302
+    assert send_password(browser.on(server), email, password).status == 302
     workers = wait_for_workers(server, 2)
     victim = min(workers)
 
@@ -441,7 +435,7 @@ def test_several_processes_writing_at_once_lose_nothing(
     def edit(editor: Account) -> tuple[list[int], str | None]:
         _id, email, password, name = editor
         browser = Browser()
-        assert sign_in(browser, server, email, password) == 302
+        assert send_password(browser.on(server), email, password).status == 302
         statuses, last_saved = [], None
         count = 0
         while time.monotonic() < deadline or (count < 3 and time.monotonic() < hard_stop):
@@ -460,7 +454,7 @@ def test_several_processes_writing_at_once_lose_nothing(
         _id, email, password, _name = signer
         statuses = []
         while time.monotonic() < deadline or (len(statuses) < 3 and time.monotonic() < hard_stop):
-            statuses.append(sign_in(Browser(), server, email, password))
+            statuses.append(send_password(Browser().on(server), email, password).status)
         return statuses
 
     with ThreadPoolExecutor(max_workers=len(editors) + len(signers)) as executor:
@@ -549,8 +543,8 @@ def test_two_managers_saving_through_two_servers_never_overwrite(
         org_id = org_id.scalar_one()
     server_a, server_b = pool.start(["a", "b"], env)
     first, second = Browser(), Browser()
-    assert sign_in(first, server_a, *managers[0]) == 302
-    assert sign_in(second, server_b, *managers[1]) == 302
+    assert send_password(first.on(server_a), *managers[0]).status == 302
+    assert send_password(second.on(server_b), *managers[1]).status == 302
     edit = f"/orgs/{slug}/edit"
 
     # One after the other: both open the form, the first saves through A, then the second
@@ -613,7 +607,10 @@ def test_two_managers_saving_through_two_servers_never_overwrite(
 def test_answers_while_the_database_cannot_be_reached(tmp_path: Path) -> None:
     """Nothing listens where the database should be: pages answer 503 with the site's page,
     the API answers its JSON error, the probes tell the load balancer, and nothing hangs."""
-    from .conftest import CSRF_RE, Client, build_app, free_port
+    from testsupport.http import CSRF_RE
+    from testsupport.servers import free_port
+
+    from .conftest import Client, build_app
 
     url = f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere"
     app = build_app(tmp_path / "instance", normalise_database_url(url))
@@ -655,7 +652,9 @@ def test_a_database_error_that_is_a_bug_is_not_called_an_outage(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A missing table (never migrated) is a 500 with its traceback in the log, not a 503."""
-    from .conftest import CSRF_RE, Client, build_app
+    from testsupport.http import CSRF_RE
+
+    from .conftest import Client, build_app
 
     app = build_app(tmp_path / "instance", f"sqlite:///{tmp_path / 'empty.db'}")
     app.test_client_class = Client
@@ -749,7 +748,7 @@ def test_mixed_load_through_every_fault(
     signed_in = []
     for user_id, email, password, name in people:
         browser = Browser()
-        assert sign_in(browser, server, email, password) == 302
+        assert send_password(browser.on(server), email, password).status == 302
         signed_in.append(LoadPerson(user_id, name, browser))
     target_ids = [target[0] for target in targets]
     marks: dict[str, tuple[float, float]] = {}

@@ -29,9 +29,10 @@ from ngowg_directory.models import ApiToken, AuditEvent, Invitation, Organizatio
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts, invitation_notices, invitations, tokens
 from ngowg_directory.services.importer import PEOPLE_COLUMNS
+from testsupport.http import CSRF_RE, Browser
+from testsupport.servers import ServerPool, app_env, ngowg
 
-from .conftest import CSRF_RE, PASSWORD
-from .servers import Browser, ServerPool, app_env, ngowg
+from .conftest import PASSWORD
 
 # --- ids beyond 64 bits --------------------------------------------------------------------
 

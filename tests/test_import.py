@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from ngowg_directory.extensions import db
 from ngowg_directory.models import AuditEvent, Invitation, Organization, Profile, User
 from ngowg_directory.services import accounts, invitations
-
-from .conftest import free_port
+from testsupport.servers import free_port
 
 FORMULA_CELLS = ("=HYPERLINK(1)", "+1+cmd", "-2+cmd", "@SUM(A1)", "\t=cmd", "\r@cmd", "\x01=cmd")
 

@@ -7,8 +7,7 @@ from email import message_from_bytes, policy
 import pytest
 
 from ngowg_directory import mail
-
-from .conftest import free_port
+from testsupport.servers import free_port
 
 
 def test_message_goes_through_a_real_smtp_server(app, mailbox):

@@ -1,7 +1,8 @@
 """Privacy over time (issue 15): a model-based test of random sequences of actions.
 
-A Hypothesis state machine holds its own reference model of the rules (tests/model_reference.py,
-written from CONTRACT.md and the issue, never from ngowg_directory.privacy). People of every role
+A Hypothesis state machine holds its own reference model of the rules (tests/model_reference.py
+on testsupport/visibility.py, written from CONTRACT.md and the issue, never from
+ngowg_directory.privacy). People of every role
 act in their own browsers through the real pages and API: sign up through an invitation, agree,
 choose audiences, ask for contact, accept, decline, block, end, delegate, hide, show, withdraw,
 change roles, suspend, reactivate, archive an organisation, make and use tokens, change a
@@ -33,7 +34,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
-import pyotp
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, event, settings
@@ -51,9 +51,12 @@ from hypothesis.stateful import (
 from ngowg_directory.extensions import db
 from ngowg_directory.models import ContactRequest, Organization, User
 from ngowg_directory.services import accounts, tokens
+from testsupport.canaries import CANARY_MARKS, shapes
+from testsupport.http import CSRF_RE, bearer
+from testsupport.signin import sign_in, unspent_code
+from testsupport.visibility import AUDIENCES, FIELDS, YES
 
 from .conftest import (
-    CSRF_RE,
     PASSWORD,
     TEST_REDIS_URL,
     Client,
@@ -62,7 +65,7 @@ from .conftest import (
     build_app,
     is_postgres,
 )
-from .model_reference import AUDIENCES, FIELDS, ORGS, YES, Person, Request, Token, World, shapes
+from .model_reference import ORGS, Person, Request, Token, World
 
 # --- the cast ------------------------------------------------------------------------------
 
@@ -165,7 +168,6 @@ SENT_STATUS = {
 }
 NOTICE_RECEIVED = "A contact request is waiting for you"
 NOTICE_ANSWERED = "A contact request was answered"
-CANARY_MARKS = ("canary", "Canaryvale", "44207183")
 
 
 def text_of(html: str) -> str:
@@ -302,20 +304,14 @@ class DirectoryMachine(RuleBasedStateMachine):
         """Through the sign-in page (and the two-factor step for the admin)."""
         person = self.person(key)
         client = self.client(key)
-        token = client.csrf_token("/auth/login")
-        answer = client.post(
-            "/auth/login",
-            data={"email": person.account_email, "password": person.password, "csrf_token": token},
-        )
-        if answer.headers.get("Location", "").endswith("/auth/two-factor"):
+
+        def code() -> str:
             db.session.expire_all()
             last = db.session.get(User, person.user_id).totp_last_step
             db.session.rollback()
-            offset = 0 if last is None else max(0, last + 1 - int(time.time() // 30))
-            code = pyotp.TOTP(ADMIN_TOTP).at(time.time() + 30 * offset)
-            token = client.csrf_token("/auth/two-factor")
-            answer = client.post("/auth/two-factor", data={"code": code, "csrf_token": token})
-        assert answer.status_code == 302, f"{key} could not sign in: {answer.status_code}"
+            return unspent_code(ADMIN_TOTP, last)
+
+        sign_in(client, person.account_email, person.password, code=code)
         self.session_ok[key] = True
         self.csrf[key] = client.csrf_token("/safety")
 
@@ -877,7 +873,7 @@ class DirectoryMachine(RuleBasedStateMachine):
         client = self.as_(key)
         token = self.world.newest_token(key)
         api = self.app.test_client()
-        headers = {"Authorization": f"Bearer {token.secret}"} if token else {}
+        headers = bearer(token.secret) if token else {}
         for person in self.world.people.values():
             if person.status == "absent":
                 continue
@@ -1260,9 +1256,7 @@ class DirectoryMachine(RuleBasedStateMachine):
             version = self.owner_version[token.owner]
             if not works and self.dead_checked.get(token.secret) == version:
                 continue
-            answer = api.get(
-                "/api/v1/people?per_page=1", headers={"Authorization": f"Bearer {token.secret}"}
-            )
+            answer = api.get("/api/v1/people?per_page=1", headers=bearer(token.secret))
             if answer.status_code != (200 if works else 401):
                 problems.add(
                     token.owner,

@@ -20,9 +20,11 @@ import sqlalchemy as sa
 
 from ngowg_directory.config import normalise_database_url
 from ngowg_directory.models import AuditEvent, User
+from testsupport.http import Browser
+from testsupport.servers import Server, ServerPool, app_env, create_user, ngowg
+from testsupport.signin import send_password
 
 from .conftest import TEST_DATABASE_URL, TEST_REDIS_URL
-from .servers import Browser, Page, Server, ServerPool, app_env, create_user, ngowg
 
 pytestmark = pytest.mark.slow
 
@@ -86,10 +88,6 @@ def engine(shared_database: str) -> Iterator[sa.Engine]:
     database.dispose()
 
 
-def sign_in(browser: Browser, server: Server, email: str, password: str) -> Page:
-    return browser.submit(server, "/auth/login", {"email": email, "password": password})
-
-
 def test_sign_in_limit_per_address_is_shared_through_redis(
     pool: ServerPool, env: dict[str, str]
 ) -> None:
@@ -111,26 +109,26 @@ def test_sign_in_limit_per_address_is_shared_through_redis(
         remaining = []
         for attempt in range(1, 7):
             server = server_a if attempt % 2 else server_b
-            answer = sign_in(browser, server, email, f"wrong password {attempt}")
+            answer = send_password(browser.on(server), email, f"wrong password {attempt}")
             assert answer.status == 200, (attempt, server.name, answer)
             assert SIGN_IN_FAILED in answer.text
             remaining.append(answer.headers.get("X-RateLimit-Remaining"))
         # One count for both servers: each answer saw the other server's attempts too.
         assert remaining == ["5", "4", "3", "2", "1", "0"]
 
-        seventh = sign_in(browser, server_a, email, "wrong password 7")
+        seventh = send_password(browser.on(server_a), email, "wrong password 7")
         assert seventh.status == 429, seventh
         retry_after = seventh.headers.get("Retry-After", "")
         assert retry_after.isdigit() and 0 < int(retry_after) <= 60, retry_after
         # Server B has answered only three attempts itself, yet refuses too.
-        eighth = sign_in(browser, server_b, email, "wrong password 8")
+        eighth = send_password(browser.on(server_b), email, "wrong password 8")
         assert eighth.status == 429
         assert eighth.headers.get("Retry-After", "").isdigit()
         # The count lives in Redis, not in the per-process in-memory fallback.
         assert list(store.scan_iter(match=patterns[0])), "no rate-limit key in Redis"
 
         # Another address is not affected.
-        other = sign_in(Browser(source_address=other_address), server_b, email, "wrong")
+        other = send_password(Browser(source_address=other_address).on(server_b), email, "wrong")
         assert other.status == 200
     finally:
         for pattern in patterns:
@@ -156,12 +154,12 @@ def test_lockout_counts_failures_from_every_process(
 
     for attempt in range(5):
         server = (server_a, server_b)[attempt % 2]
-        answer = sign_in(browser, server, email, f"not-the-password-{attempt}")
+        answer = send_password(browser.on(server), email, f"not-the-password-{attempt}")
         assert answer.status == 200, (attempt, answer)
         assert SIGN_IN_FAILED in answer.text
 
     for server in (server_a, server_b):
-        answer = sign_in(browser, server, email, password)
+        answer = send_password(browser.on(server), email, password)
         assert answer.status == 200, f"the right password signed in on {server.name}"
         assert SIGN_IN_FAILED in answer.text
         home = browser.get(server, "/")
@@ -206,7 +204,7 @@ def test_failures_sent_at_the_same_moment_are_all_counted(
         browser.csrf_token(servers[index % 2], "/auth/login")
 
     def guess(index: int) -> int:
-        return sign_in(browsers[index], servers[index % 2], email, f"guess-{index}").status
+        return send_password(browsers[index].on(servers[index % 2]), email, f"guess-{index}").status
 
     with ThreadPoolExecutor(max_workers=8) as executor:
         statuses = list(executor.map(guess, range(8)))
@@ -220,7 +218,7 @@ def test_failures_sent_at_the_same_moment_are_all_counted(
             )
         ).scalar_one()
     assert lockouts == 1
-    answer = sign_in(Browser(), servers[0], email, password)
+    answer = send_password(Browser().on(servers[0]), email, password)
     assert SIGN_IN_FAILED in answer.text
 
 
@@ -231,7 +229,7 @@ def test_a_change_made_through_one_server_is_seen_through_the_other(
     create_user(env, email, password, role="staff", name=f"Hider {uuid.uuid4().hex[:6]}")
     server_a, server_b = pool.start(["a", "b"], env)
     browser = Browser()
-    assert sign_in(browser, server_a, email, password).status == 302
+    assert send_password(browser.on(server_a), email, password).status == 302
     assert "Hide my profile now" in browser.get(server_b, "/account/privacy").text
     answer = browser.submit(server_a, "/account/hide", {}, page="/account/privacy")
     assert answer.status == 302, answer
@@ -248,7 +246,7 @@ def test_session_is_shared_and_sign_out_ends_it_on_every_server(
     server_a, server_b = pool.start(["a", "b"], env, workers=2)
 
     browser = Browser()
-    answer = sign_in(browser, server_a, email, password)
+    answer = send_password(browser.on(server_a), email, password)
     assert answer.status == 302, answer
     assert answer.location == "/"
     stolen = dict(browser.cookies)  # a copy of the cookie, taken before signing out
@@ -314,8 +312,8 @@ def test_access_log_holds_no_password_and_no_link_token(
     assert browser.get(server, f"/auth/invite/{bogus_invite}").status == 400
 
     member = Browser()
-    assert sign_in(member, server, email, wrong_password).status == 200
-    assert sign_in(member, server, email, new_password).status == 302
+    assert send_password(member.on(server), email, wrong_password).status == 200
+    assert send_password(member.on(server), email, new_password).status == 302
 
     pool.stop_all()  # every access line is written once the server has stopped
     log = server.log()

@@ -20,6 +20,7 @@ from ngowg_directory.models import (
 )
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts
+from testsupport.images import jpeg_bytes, png_bytes
 
 CONFLICT = "Changed since you opened it"
 NOT_AN_IMAGE = "This file is not a PNG, JPEG or WebP image."
@@ -75,20 +76,6 @@ def open_edit(client, slug: str = "wilpf") -> dict:
 
 def save(client, fields: dict, slug: str = "wilpf"):
     return client.post(f"/orgs/{slug}/edit", data=fields)
-
-
-def png_bytes(size=(64, 48), mode="RGB", pnginfo=None) -> bytes:
-    out = io.BytesIO()
-    Image.new(mode, size, (30, 120, 200) if mode == "RGB" else (30, 120, 200, 128)).save(
-        out, "PNG", pnginfo=pnginfo
-    )
-    return out.getvalue()
-
-
-def jpeg_bytes(size=(64, 48), **kw) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (200, 40, 40)).save(out, "JPEG", **kw)
-    return out.getvalue()
 
 
 def upload(client, data: bytes, filename: str, slug: str = "wilpf"):

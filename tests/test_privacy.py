@@ -1,7 +1,8 @@
 """The privacy matrix on the profile page: viewer × audience × relationship × field.
 
-The expected answer is written out here independently of ngowg_directory.privacy, so a
-mistake in the policy shows up as a named leak (or a named withholding).
+The expected answer comes from testsupport/visibility.py, written independently of
+ngowg_directory.privacy, so a mistake in the policy shows up as a named leak (or a named
+withholding).
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from ngowg_directory.models import AUDIENCES, CONTACT_FIELDS, AuditEvent, Contac
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.privacy import default_audiences
 from ngowg_directory.services import profiles
+from testsupport import visibility
+from testsupport.http import bearer
+from testsupport.worlds import make_unlisted
 
 CSRF_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')
 
@@ -35,17 +39,6 @@ VIEWERS = (
     "defender",
     "policy_maker",
 )
-
-
-def expected_visible(viewer: str, audience: str, relationship: str) -> bool:
-    """CONTRACT.md's visibility table, restated."""
-    if viewer == "self" or audience == "members":
-        return True
-    if audience == "policy_makers":
-        return viewer in ("policy_maker", "admin", "manager_same_org")
-    if audience == "connections":
-        return relationship == "accepted"
-    return False
 
 
 @pytest.fixture
@@ -109,9 +102,10 @@ def test_privacy_matrix_on_the_profile_page(app, new_client, login, cast):
                     assert response.status_code == 200, (kind, response.status_code)
                     html = response.get_data(as_text=True)
                     case = f"{field} at {audience!r} seen by {kind} ({relationship})"
+                    sees = visibility.sees(visibility.of_kind(kind, relationship), audience)
                     for other in CONTACT_FIELDS:
                         shown = CANARIES[other] in html
-                        should = other == field and expected_visible(kind, audience, relationship)
+                        should = other == field and sees
                         if kind == "self":
                             should = True
                         if shown and not should:
@@ -128,20 +122,7 @@ def test_privacy_matrix_on_the_profile_page(app, new_client, login, cast):
 def test_new_profiles_start_with_the_contract_defaults(app, make_user, role):
     user = make_user(role)
     chosen = {name: user.profile.audience(name) for name in CONTACT_FIELDS}
-    if role == "defender":
-        assert chosen == {
-            "email": "connections",
-            "phone": "connections",
-            "messaging": "connections",
-            "city": "private",
-        }
-    else:
-        assert chosen == {
-            "email": "members",
-            "phone": "connections",
-            "messaging": "connections",
-            "city": "members",
-        }
+    assert chosen == visibility.default_audiences(role)
     assert chosen == default_audiences(role)
 
 
@@ -154,19 +135,7 @@ def not_found_like(client, person_id: int, missing_id: int = 987654):
 def test_unlisted_profiles_look_exactly_like_missing_ids(app, new_client, login, cast, state):
     person, viewers = cast
     person_id = person.id
-    if state == "hidden":
-        profiles.set_hidden(person, True)
-    elif state == "unconsented":
-        profiles.set_consent(person, False)
-    elif state == "deleted":
-        profiles.delete_account(person, actor=person)
-    elif state == "suspended":
-        from ngowg_directory.services import accounts
-
-        accounts.suspend(person, actor=None)
-    else:
-        person.status = "invited"
-    db.session.commit()
+    make_unlisted(person, state)
     for kind in ("manager_same_org", "policy_maker", "defender", "staff"):
         client = new_client()
         login(client, viewers[kind])
@@ -279,16 +248,15 @@ def test_privacy_matrix_through_the_api(app, new_client, cast):
                     ("none", "pending", "accepted", "declined") if kind != "self" else ("none",)
                 ):
                     set_relationship(viewer, person, relationship)
-                    headers = {"Authorization": f"Bearer {secrets_by_kind[kind]}"}
+                    headers = bearer(secrets_by_kind[kind])
                     detail = client.get(f"/api/v1/people/{person.id}", headers=headers)
                     listing = client.get("/api/v1/people?q=canary", headers=headers)
                     assert detail.status_code == listing.status_code == 200
                     shown = detail.get_json()["data"]["contact"]
                     case = f"{field} at {audience!r} seen by {kind} ({relationship})"
+                    sees = visibility.sees(visibility.of_kind(kind, relationship), audience)
                     for other in CONTACT_FIELDS:
-                        should = kind == "self" or (
-                            other == field and expected_visible(kind, audience, relationship)
-                        )
+                        should = kind == "self" or (other == field and sees)
                         if other in shown and not should:
                             leaks.append(f"{other} leaked: {case}")
                         if should and shown.get(other) != CANARIES[other]:

@@ -12,8 +12,8 @@ canary value and broad searches) and its facet counts, organisation pages, /conn
 API, vCards, the secretariat's exports and `export-directory`, every e-mail sent, the
 application's log records, the audit log, an encrypted backup and the raw database (the
 SQLite file with its WAL, or every PostgreSQL table). A second test runs a real gunicorn
-server and searches its log. What a viewer should see is restated here
-(`test_privacy.expected_visible`), independently of ngowg_directory.privacy.
+server and searches its log. What a viewer should see comes from testsupport/visibility.py,
+written independently of ngowg_directory.privacy.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import io
 import json
 import logging
 import re
-import string
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -40,11 +39,14 @@ from ngowg_directory.models import AUDIENCES, CONTACT_FIELDS, AuditEvent, Contac
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.models.connections import Block
 from ngowg_directory.services import accounts, tokens
+from testsupport import visibility
+from testsupport.canaries import CANARY_MARKS, canaries_for, letters, shapes
+from testsupport.http import CSRF_RE, Browser, bearer
+from testsupport.servers import ServerPool, app_env
+from testsupport.signin import sign_in
 
-from .conftest import CSRF_RE, PASSWORD, is_postgres
-from .servers import Browser, ServerPool, app_env
+from .conftest import PASSWORD, is_postgres
 from .test_connections import result_names
-from .test_privacy import expected_visible
 
 ROLES = ("defender", "staff", "manager", "policy_maker", "admin")
 # Persons of these roles belong to the viewers' organisation; the others to none.
@@ -62,33 +64,7 @@ VIEWER_KINDS = (
 MESSAGE = "We would like to invite you to brief the Security Council in March."
 COUNTRY = "SD"  # every listed person of the matrix
 UNLISTED_COUNTRY = "NO"  # only the unlisted persons: no count may ever show it
-# Every canary shape holds one of these: a text without them needs no closer look.
-CANARY_MARKS = ("canary", "Canaryvale", "44207183")
 OPTION = re.compile(r'<option value="([^"]*)"[^>]*>[^<]*\((\d+)\)</option>')
-
-
-def letters(n: int) -> str:
-    """Two letters for n (cities may hold no digit)."""
-    return string.ascii_lowercase[n // 26] + string.ascii_lowercase[n % 26]
-
-
-def canaries_for(n: int) -> dict[str, str]:
-    """Unique values that pass the profile form's checks (E.164 London numbers)."""
-    return {
-        "email": f"canary{n:02d}-mail@example.org",
-        "phone": f"+44207183{n:04d}",
-        "messaging": f"signal-canary{n:02d}",
-        "city": f"Canaryvale {letters(n).capitalize()}",
-    }
-
-
-def variants(field_name: str, value: str) -> list[str]:
-    """The value and the shapes a reformatted copy of it could take."""
-    if field_name == "phone":
-        return [value, value.lstrip("+")]
-    if field_name == "email":
-        return [value, value.split("@")[0]]
-    return [value]
 
 
 @dataclass
@@ -127,21 +103,29 @@ class Cast:
             (p, f, shape)
             for p in self.persons
             for f, value in p.canaries.items()
-            for shape in variants(f, value)
+            for shape in shapes(f, value)
         ]
 
 
 def may_see(kind: str, person: Person, relationship: str) -> bool:
     """One field of `person` at her audience, seen by a viewer of this kind (not herself)."""
-    rule_kind = kind
-    if kind == "manager_same_org" and not person.in_org:
-        rule_kind = "manager_other_org"
-    return expected_visible(rule_kind, person.audience, relationship)
+    viewer = visibility.of_kind(kind, relationship, her_org=person.in_org)
+    return visibility.sees(viewer, person.audience)
 
 
 def may_open(kind: str, person: Person) -> bool:
     """Whether the viewer may see the person at all (unlisted: 404 but to admins)."""
-    return person.listed or kind == "admin"
+    return visibility.may_open(visibility.of_kind(kind), person.listed)
+
+
+def in_exports(persons: list[Person]) -> set[tuple[int, str]]:
+    """What the secretariat's exports hold: (person, field) of the listed persons."""
+    return {
+        (p.user_id, f)
+        for p in persons
+        if p.listed and visibility.in_export(p.audience)
+        for f in CONTACT_FIELDS
+    }
 
 
 # --- scanning ------------------------------------------------------------------------------
@@ -322,7 +306,7 @@ def _write_relationship(viewer_id: int, person_id: int, relationship: str) -> No
 
 def check_profiles_and_api(cast: Cast, kind: str, relationship: str, client: Any) -> None:
     """/people/<id> and /api/v1/people/<id> for every person."""
-    headers = {"Authorization": f"Bearer {cast.secrets[kind]}"}
+    headers = bearer(cast.secrets[kind])
     for person in cast.persons:
         case = f"{kind} ({relationship}) on {person.key}"
         visible = {
@@ -430,7 +414,7 @@ def check_facets(cast: Cast, html: str, case: str) -> None:
 
 def check_api_lists(cast: Cast, kind: str, relationship: str, client: Any, *, every: bool) -> None:
     """/api/v1/people: listed ids, facet counts, no contact detail; canary searches."""
-    headers = {"Authorization": f"Bearer {cast.secrets[kind]}"}
+    headers = bearer(cast.secrets[kind])
     case = f"{kind} ({relationship})"
     answer = client.get("/api/v1/people?per_page=50", headers=headers)
     body = answer.get_json()
@@ -477,12 +461,7 @@ def check_org_pages(cast: Cast, kind: str, relationship: str, client: Any) -> No
 def check_exports(cast: Cast, kind: str, relationship: str, client: Any) -> None:
     """The secretariat's exports: what an admin may see without her own connections."""
     case = f"{kind} ({relationship})"
-    visible = {
-        (p.user_id, f)
-        for p in cast.persons
-        if p.listed and p.audience in ("members", "policy_makers")
-        for f in CONTACT_FIELDS
-    }
+    visible = in_exports(cast.persons)
     for fmt in ("csv", "vcf"):
         answer = client.get(f"/admin/export.{fmt}")
         text = answer.get_data(as_text=True)
@@ -505,7 +484,7 @@ def check_self(cast: Cast, relationship: str) -> None:
         mine = {(person.user_id, f) for f in CONTACT_FIELDS}
         page = client.get(f"/people/{person.user_id}").get_data(as_text=True)
         scan(cast, page, "profile page", case, allowed=mine, required=mine)
-        headers = {"Authorization": f"Bearer {cast.secrets[person.key]}"}
+        headers = bearer(cast.secrets[person.key])
         detail = client.get(f"/api/v1/people/{person.user_id}", headers=headers)
         assert detail.get_json()["data"]["contact"] == person.canaries, case
         scan(cast, detail.get_data(as_text=True), "api person", case, allowed=mine)
@@ -532,12 +511,7 @@ def check_anonymous(cast: Cast, new_client: Any) -> None:
 
 def check_export_command(cast: Cast, runner: Any, tmp_path: Path) -> None:
     """`ngowg export-directory`: listed people, fields at members and policy_makers."""
-    visible = {
-        (p.user_id, f)
-        for p in cast.persons
-        if p.listed and p.audience in ("members", "policy_makers")
-        for f in CONTACT_FIELDS
-    }
+    visible = in_exports(cast.persons)
     for fmt in ("csv", "vcard"):
         out = tmp_path / f"export.{fmt}"
         result = runner.invoke(args=["export-directory", "--format", fmt, str(out)])
@@ -663,7 +637,7 @@ def api_text(server: Any, path: str, secret: str) -> str:
     """One API answer from a served app, with a bearer token."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
-        connection.request("GET", path, headers={"Authorization": f"Bearer {secret}"})
+        connection.request("GET", path, headers=bearer(secret))
         return connection.getresponse().read().decode("utf-8", errors="replace")
     finally:
         connection.close()
@@ -708,11 +682,7 @@ def test_no_contact_detail_reaches_a_real_servers_log(
         (server,) = pool.start(["privacy"], env)
         for kind in ("defender", "policy_maker", "staff"):
             browser = Browser()
-            viewer = cast.viewers[kind]
-            signed_in = browser.submit(
-                server, "/auth/login", {"email": viewer.email, "password": PASSWORD}
-            )
-            assert signed_in.status == 302, signed_in
+            sign_in(browser.on(server), cast.viewers[kind].email, PASSWORD)
             for person in cast.persons:
                 browser.get(server, f"/people/{person.user_id}")
                 for value in person.canaries.values():
@@ -725,19 +695,13 @@ def test_no_contact_detail_reaches_a_real_servers_log(
                     server, f"/api/v1/people?{urlencode({'q': person.canaries['phone']})}", secret
                 )
         asker = Browser()
-        asker.submit(
-            server,
-            "/auth/login",
-            {"email": cast.viewers["policy_maker"].email, "password": PASSWORD},
-        )
+        sign_in(asker.on(server), cast.viewers["policy_maker"].email, PASSWORD)
         for person in cast.persons:
             if person.listed and person.role in ("defender", "staff"):
                 db.session.expire_all()
                 owner = db.session.get(User, person.user_id)
                 browser = Browser()
-                signed_in = browser.submit(
-                    server, "/auth/login", {"email": owner.email, "password": PASSWORD}
-                )
+                signed_in = sign_in(browser.on(server), owner.email, PASSWORD)
                 assert signed_in.location.endswith("/"), (person.key, signed_in)
                 assert resubmit_profile(browser, server, person).status == 302
                 refused = resubmit_profile(browser, server, person, phone=person.canaries["city"])

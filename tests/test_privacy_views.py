@@ -3,7 +3,7 @@
 Three defects, each reproduced against `make run`: a hidden profile's 404 cost more work than a
 missing id's; a manager's people page counted hidden members; archived organisations still
 showed in people facets, the organisation filter and API hits. What a viewer should see is
-restated here, not read from ngowg_directory.privacy.
+restated here and in testsupport/visibility.py, not read from ngowg_directory.privacy.
 """
 
 from __future__ import annotations
@@ -19,26 +19,13 @@ from flask import template_rendered
 from ngowg_directory.extensions import db
 from ngowg_directory.models import CONTACT_FIELDS, ContactRequest, Organization, Profile, User
 from ngowg_directory.models._types import utcnow
-from ngowg_directory.services import accounts, profiles, tokens
-
-from .conftest import CSRF_RE
+from ngowg_directory.services import profiles, tokens
+from testsupport.http import CSRF_RE, bearer
+from testsupport.visibility import MEMBERS_FIELDS
+from testsupport.worlds import UNLISTED_STATES, make_unlisted
 
 CSRF_VALUE = re.compile(r'(?<=name="csrf_token")[^>]*value="[^"]*"')
 MISSING_ID = 987654
-# What every signed-in member may see of a listed person, and nothing else (CONTRACT.md).
-MEMBERS_FIELDS = {
-    "id",
-    "name",
-    "role",
-    "organization",
-    "title",
-    "affiliation",
-    "country",
-    "situations",
-    "themes",
-    "languages",
-}
-UNLISTED_STATES = ("hidden", "unconsented", "suspended", "invited", "deleted")
 
 
 def listed(user: User) -> User:
@@ -46,20 +33,6 @@ def listed(user: User) -> User:
     profiles.set_consent(user, True)
     db.session.commit()
     return user
-
-
-def make_unlisted(user: User, state: str) -> None:
-    if state == "hidden":
-        profiles.set_hidden(user, True)
-    elif state == "unconsented":
-        profiles.set_consent(user, False)
-    elif state == "suspended":
-        accounts.suspend(user, actor=None)
-    elif state == "invited":
-        user.status = "invited"
-    else:
-        profiles.delete_account(user, actor=user)
-    db.session.commit()
 
 
 def statements_of(send) -> list[str]:
@@ -75,10 +48,6 @@ def statements_of(send) -> list[str]:
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", before)
     return seen
-
-
-def bearer(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
 
 
 def api_token(user: User) -> str:

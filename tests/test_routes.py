@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,13 +35,12 @@ from ngowg_directory.models import (
     Organization,
     User,
 )
-from ngowg_directory.models._types import utcnow
-from ngowg_directory.services import accounts, invitations, orgs, reminders, tokens
+from testsupport.images import png_bytes
+from testsupport.worlds import RAISED_LIMITS, VIEWERS, World
 
-from .conftest import PASSWORD, Client, totp_now
-from .test_orgs import hidden_value, png_bytes
+from .conftest import PASSWORD, Client, next_code
+from .test_orgs import hidden_value
 
-VIEWERS = ("anon", "defender", "policy_maker", "staff", "manager_other", "manager_own", "admin")
 NEW_PASSWORD = "a brand new passphrase 2026"
 
 # Expected answers. An int is a status; "302 /path" is a redirect whose Location starts with
@@ -219,139 +217,10 @@ EXTRA_FIELDS = ("role", "is_admin", "organization_id", "user_id", "owner_id")
 
 @pytest.fixture
 def app_overrides() -> dict[str, Any]:
-    # Many sign-ins, searches and profile views from one address in a few seconds.
-    return {
-        "RATELIMIT_LOGIN": "100000 per minute",
-        "RATELIMIT_SEARCH": "100000 per hour",
-        "RATELIMIT_PROFILE_VIEWS": "100000 per hour",
-        "RATELIMIT_API": "100000 per hour",
-        "RATELIMIT_API_AUTH_FAILURES": "100000 per minute",
-    }
+    return dict(RAISED_LIMITS)
 
 
-# --- the world ---------------------------------------------------------------------------
-
-
-@dataclass(repr=False)
-class World:
-    own: Organization
-    other: Organization
-    users: dict[str, User]
-    subject: User  # a listed defender of the own organisation; her managers may answer for her
-    subject2: User  # a listed staff member of the own organisation
-    invitee: User  # invited to the own organisation, not yet signed up
-    invitation: Invitation
-    spare_totp: User  # signs in anonymously through the two-factor step
-    invite_tokens: dict[str, str]
-    reset_tokens: dict[str, str]
-    confirm_token: str
-    api_tokens: dict[str, str]
-    defender_token_id: int
-    requests: dict[str, ContactRequest]
-    clients: dict[str, Client] = field(default_factory=dict)
-
-    def me(self, viewer: str) -> User | None:
-        return self.users.get(viewer)
-
-
-def _listed(user: User, *, delegate: bool = False) -> User:
-    user.profile.consent_at = utcnow()
-    user.profile.managers_may_answer = delegate
-    return user
-
-
-def _invite(email: str, organization: Organization) -> tuple[Invitation, str]:
-    sent = invitations.invite(email, "staff", organization=organization)
-    return sent.invitation, sent.link.rsplit("/", 1)[1]
-
-
-def build_world(app: Flask, make_user, make_org, new_client, login) -> World:
-    own = make_org("own-org", "Own Organisation")
-    other = make_org("other-org", "Other Organisation")
-    users = {
-        "defender": _listed(
-            make_user("defender", "defender@example.org", org="own-org", name="Viewer Defender"),
-            delegate=True,
-        ),
-        "policy_maker": make_user("policy_maker", "pm@example.org", name="Viewer Policy"),
-        "staff": make_user("staff", "staff@example.org", org="own-org", name="Viewer Staff"),
-        "manager_other": make_user(
-            "manager", "mother@example.org", org="other-org", name="Other Manager"
-        ),
-        "manager_own": make_user("manager", "mown@example.org", org="own-org", name="Own Manager"),
-        "admin": make_user("admin", "admin@example.org", name="Viewer Admin"),
-    }
-    subject = _listed(
-        make_user("defender", "subject@example.org", org="own-org", name="Subject Defender"),
-        delegate=True,
-    )
-    subject.profile.phone, subject.profile.phone_audience = "+249912345678", "policy_makers"
-    subject.profile.city, subject.profile.city_audience = "Khartoum", "connections"
-    subject2 = make_user("staff", "subject2@example.org", org="own-org", name="Second Subject")
-    spare = make_user("manager", "spare@example.org", org="other-org", name="Spare Manager")
-    orgs.set_logo(own, png_bytes(), users["admin"])
-    invitation, _token = _invite("invitee@example.org", own)
-    invite_tokens = {v: _invite(f"invite-{v}@example.org", own)[1] for v in VIEWERS}
-    requests = {
-        # pending: the policy-maker asks the defender; and asks the subject (delegated)
-        "R1": ContactRequest(
-            requester=users["policy_maker"], recipient=users["defender"], message="m" * 30
-        ),
-        "R2": ContactRequest(requester=users["policy_maker"], recipient=subject, message="m" * 30),
-        # accepted: staff and defender; staff and subject
-        "A1": ContactRequest(
-            requester=users["staff"],
-            recipient=users["defender"],
-            message="m" * 30,
-            status="accepted",
-            responded_at=utcnow(),
-        ),
-        "A2": ContactRequest(
-            requester=users["staff"],
-            recipient=subject,
-            message="m" * 30,
-            status="accepted",
-            responded_at=utcnow(),
-        ),
-    }
-    db.session.add_all(requests.values())
-    api_tokens: dict[str, str] = {}
-    defender_token_id = 0
-    for viewer, user in users.items():
-        token, secret = tokens.create(user, f"{viewer} token", 30)
-        api_tokens[viewer] = secret
-        if viewer == "defender":
-            defender_token_id = token.id
-    db.session.commit()
-    reset_tokens = {v: accounts.make_reset_token(u) for v, u in users.items()}
-    reset_tokens["anon"] = accounts.make_reset_token(subject2)
-    world = World(
-        own=own,
-        other=other,
-        users=users,
-        subject=subject,
-        subject2=subject2,
-        invitee=invitation.user,
-        invitation=invitation,
-        spare_totp=spare,
-        invite_tokens=invite_tokens,
-        reset_tokens=reset_tokens,
-        confirm_token=reminders.make_token(users["defender"]),
-        api_tokens=api_tokens,
-        defender_token_id=defender_token_id,
-        requests=requests,
-    )
-    for viewer in VIEWERS:
-        client = new_client()
-        if viewer != "anon":
-            login(client, users[viewer])
-        world.clients[viewer] = client
-    return world
-
-
-@pytest.fixture
-def world(app, make_user, make_org, new_client, login) -> World:
-    return build_world(app, make_user, make_org, new_client, login)
+# --- the world: testsupport/worlds.py, the `world` fixture of conftest.py -------------------
 
 
 # --- URLs --------------------------------------------------------------------------------
@@ -562,15 +431,6 @@ def test_every_get_as_every_viewer_answers_as_the_table_says_and_changes_nothing
 # --- POSTs -------------------------------------------------------------------------------
 
 FormFn = Callable[[World, str, Client], dict[str, Any]]
-
-
-def next_code(user: User) -> str:
-    """A TOTP code for a step not used yet (codes are single-use per step)."""
-    db.session.refresh(user)
-    offset = 0
-    if user.totp_last_step is not None:
-        offset = max(0, user.totp_last_step + 1 - int(time.time() // 30))
-    return totp_now(user, offset)
 
 
 def _profile_form(w: World, viewer: str, client: Client) -> dict[str, Any]:

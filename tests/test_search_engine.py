@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from ngowg_directory.extensions import db
 from ngowg_directory.search import Query, changes, search_organizations, search_people
 from ngowg_directory.services import profiles
+from testsupport.http import Browser
+from testsupport.servers import Server, ServerPool, app_env, create_user, ngowg
 
 from .conftest import TEST_DATABASE_URL, TEST_REDIS_URL
-from .servers import Browser, Server, ServerPool, app_env, create_user, ngowg
 from .test_faults import profile_fields
 from .test_profiles import profile_form, save
 from .test_search import CANARY_EMAIL, CANARY_PHONE, corpus, searcher  # noqa: F401  (fixtures)

@@ -18,10 +18,10 @@ from ngowg_directory.extensions import db
 from ngowg_directory.models import ApiToken, AuditEvent, User
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import tokens
+from testsupport.http import Browser, bearer
+from testsupport.servers import ServerPool, app_env, ngowg, worker_pids
 
-from .conftest import PASSWORD, Mailbox, totp_now
-from .faults_support import worker_pids
-from .servers import Browser, ServerPool, app_env, ngowg
+from .conftest import PASSWORD, Mailbox, next_code, totp_now
 from .test_multiprocess import source_address
 
 NEW_PASSWORD = "a fresh passphrase nobody guesses"
@@ -33,19 +33,6 @@ REVOKED_SUBJECT_FR = "Vos jetons d'API de l'annuaire ont été révoqués"
 def subject(message) -> str:
     """The decoded Subject header (RFC 2047 words joined)."""
     return str(make_header(decode_header(message["Subject"])))
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def next_code(user: User) -> str:
-    """A code of a step not used yet (sign-in spent the current one)."""
-    db.session.refresh(user)
-    offset = 0
-    if user.totp_last_step is not None:
-        offset = max(0, user.totp_last_step + 1 - int(time.time() // 30))
-    return totp_now(user, offset)
 
 
 def make_token(client, password: str = PASSWORD, code: str | None = None, name: str = "our CRM"):

@@ -19,10 +19,10 @@ from werkzeug.wrappers import Response
 
 from .. import reference
 from ..extensions import db
-from ..forms import ConfirmForm, save_edit
+from ..forms import ConfirmForm, field_labels, save_edit
 from ..models import CONTACT_FIELDS
 from ..services import consent as consent_step
-from ..services import passwords, profiles, reminders
+from ..services import profiles, reminders
 from ..sessions import end_session
 from ..validation import ValidationError
 from . import bp
@@ -34,6 +34,7 @@ from .forms import (
     PrivacyForm,
     ProfileForm,
 )
+from .views import check_current
 
 LIST_FIELDS = ("situations", "themes", "languages")
 
@@ -44,6 +45,8 @@ def _profile_form() -> ProfileForm:
     form.situations.choices = reference.situation_choices()
     form.themes.choices = reference.theme_choices()
     form.languages.choices = reference.language_choices()
+    if not form.is_submitted():
+        form.process(data=profiles.snapshot(current_user))
     return form
 
 
@@ -55,22 +58,18 @@ def profile() -> str | Response:
         form,
         profiles.EDITABLE,
         lambda data, opened: profiles.update(current_user, data, opened, actor=current_user),
+        lambda: profiles.sign_snapshot(current_user),
     )
     if saved:
         db.session.commit()
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("people.show", person_id=current_user.id))
-    if not form.is_submitted():
-        form.process(data=profiles.snapshot(current_user))
-    if conflict is not None or not form.is_submitted():
-        form.opened.data = profiles.sign_snapshot(current_user)
     return render_template(
-        "account/profile.html", form=form, conflict=conflict, field_labels=_conflict_labels(form)
+        "account/profile.html",
+        form=form,
+        conflict=conflict,
+        field_labels=field_labels(form, profiles.EDITABLE),
     )
-
-
-def _conflict_labels(form: ProfileForm) -> dict[str, str]:
-    return {name: form[name].label.text for name in profiles.EDITABLE}
 
 
 @bp.route("/privacy", methods=["GET", "POST"])
@@ -220,15 +219,13 @@ def reveals() -> str:
 def delete() -> str | Response:
     """Delete my account for good, after the password and an explicit confirmation."""
     form = DeleteAccountForm()
-    if form.validate_on_submit():
-        if passwords.verify_password(current_user.password_hash, form.current.data or ""):
-            user = current_user._get_current_object()
-            end_session()
-            profiles.delete_account(user, actor=user)
-            db.session.commit()
-            flash(_("Your account and everything about you in the directory are deleted."), "info")
-            return redirect(url_for("auth.login"))
-        form.current.errors = [*form.current.errors, _("This is not your current password.")]
+    if form.validate_on_submit() and check_current(form):
+        user = current_user._get_current_object()
+        end_session()
+        profiles.delete_account(user, actor=user)
+        db.session.commit()
+        flash(_("Your account and everything about you in the directory are deleted."), "info")
+        return redirect(url_for("auth.login"))
     return render_template("account/delete.html", form=form)
 
 

@@ -12,10 +12,16 @@ from ..extensions import db
 from ..services import accounts, passwords, twofactor
 from ..sessions import requires_two_factor, start_session
 from . import bp
-from .forms import ChangePasswordForm, ConfirmPasswordForm, EnableTwoFactorForm
+from .forms import (
+    ChangePasswordForm,
+    ConfirmPasswordForm,
+    DeleteAccountForm,
+    EnableTwoFactorForm,
+)
 
 
-def _check_current(form: ChangePasswordForm | ConfirmPasswordForm) -> bool:
+def check_current(form: ChangePasswordForm | ConfirmPasswordForm | DeleteAccountForm) -> bool:
+    """Whether the form's `current` field holds her password; if not, it says so there."""
     if passwords.verify_password(current_user.password_hash, form.current.data or ""):
         return True
     form.current.errors = [*form.current.errors, _("This is not your current password.")]
@@ -27,7 +33,7 @@ def security() -> str | Response:
     """Change the password; see and change two-factor sign-in."""
     form = ChangePasswordForm(prefix="pw")
     form._email = current_user.email
-    if form.validate_on_submit() and _check_current(form):
+    if form.validate_on_submit() and check_current(form):
         accounts.set_password(current_user, form.password.data)
         start_session(current_user)
         db.session.commit()
@@ -81,7 +87,7 @@ def two_factor_disable() -> str | Response:
     if current_user.role in current_app.config["TWO_FACTOR_REQUIRED_ROLES"]:
         abort(403)
     form = ConfirmPasswordForm(prefix="off")
-    if form.validate_on_submit() and _check_current(form):
+    if form.validate_on_submit() and check_current(form):
         twofactor.disable(current_user)
         start_session(current_user)
         db.session.commit()
@@ -97,7 +103,7 @@ def recovery_codes() -> str | Response:
     form = ConfirmPasswordForm(prefix="codes")
     if not current_user.totp_enabled:
         return redirect(url_for("account.security"))
-    if form.validate_on_submit() and _check_current(form):
+    if form.validate_on_submit() and check_current(form):
         codes = twofactor.regenerate_recovery_codes(current_user)
         db.session.commit()
         return render_template("account/recovery_codes.html", codes=codes)

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import audit, names
 from ..extensions import db
-from ..forms import ConfirmForm
+from ..forms import ConfirmForm, confirmed
 from ..models import ORG_KINDS, Organization, User
 from ..models._types import utcnow
 from ..permissions import admin_required, fresh_admin_required
@@ -69,11 +69,7 @@ def create_organization() -> WerkzeugResponse:
 @fresh_admin_required
 def archive_organization(slug: str) -> WerkzeugResponse:
     """Archive an organisation (hidden from members and search), or bring it back."""
-    organization = orgs.find(slug)
-    if organization is None:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    organization = confirmed(orgs.find(slug))
     archived = organization.archived_at is None
     organization.archived_at = utcnow() if archived else None
     organization.updated_at = utcnow()
@@ -91,11 +87,7 @@ def archive_organization(slug: str) -> WerkzeugResponse:
 @fresh_admin_required
 def assign_manager(slug: str) -> WerkzeugResponse:
     """Make someone (by account e-mail) a manager of this organisation."""
-    organization = orgs.find(slug)
-    if organization is None:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    organization = confirmed(orgs.find(slug))
     person = accounts.find_by_email(request.form.get("email", ""))
     if person is None or person.role == "admin":
         flash(_("No account (other than an admin's) has that e-mail address."), "error")

@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..extensions import db
-from ..forms import ConfirmForm
+from ..forms import ConfirmForm, confirmed
 from ..invite_views import resend_and_redirect
 from ..labels import ROLE_LABELS
 from ..models import ROLES, STATUSES, Invitation, User
@@ -51,6 +51,17 @@ def people() -> str:
     )
 
 
+def _open_invitation(person_id: int) -> Invitation | None:
+    """Her invitation not yet accepted (a notice to an existing account is none)."""
+    return db.session.scalar(
+        sa.select(Invitation).where(
+            Invitation.user_id == person_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.notice.is_(False),
+        )
+    )
+
+
 def _person_or_404(person_id: int) -> User:
     person = db.session.get(User, person_id)
     if person is None:
@@ -63,17 +74,10 @@ def _person_or_404(person_id: int) -> User:
 def person(person_id: int) -> str:
     """One account and the actions on it."""
     person = _person_or_404(person_id)
-    invitation = db.session.scalar(
-        sa.select(Invitation).where(
-            Invitation.user_id == person.id,
-            Invitation.accepted_at.is_(None),
-            Invitation.notice.is_(False),
-        )
-    )
     return render_template(
         "admin/person.html",
         person=person,
-        invitation=invitation,
+        invitation=_open_invitation(person.id),
         confirm=ConfirmForm(),
         roles=[(r, ROLE_LABELS[r]) for r in ROLES],
         likely_genuine=admin_service.likely_genuine(person),
@@ -81,9 +85,7 @@ def person(person_id: int) -> str:
 
 
 def _act(person_id: int, action) -> Response:
-    person = _person_or_404(person_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    person = confirmed(db.session.get(User, person_id))
     try:
         message = action(person)
     except AccountError as exc:
@@ -174,13 +176,7 @@ def delete(person_id: int) -> Response:
 @fresh_admin_required
 def resend(person_id: int) -> Response:
     """Send the invitation again with a fresh link."""
-    invitation = db.session.scalar(
-        sa.select(Invitation).where(
-            Invitation.user_id == person_id,
-            Invitation.accepted_at.is_(None),
-            Invitation.notice.is_(False),
-        )
-    )
+    invitation = _open_invitation(person_id)
     if invitation is None:
         abort(404)
     return resend_and_redirect(invitation.id, None, url_for("admin.person", person_id=person_id))

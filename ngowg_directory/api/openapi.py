@@ -11,12 +11,33 @@ from ..models import ORG_KINDS, ROLES
 
 STRING_LIST = {"type": "array", "items": {"type": "string"}}
 NULLABLE_STRING = {"type": ["string", "null"]}
-ORG_REF = {
-    "type": ["object", "null"],
-    "required": ["slug", "name"],
-    "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
-    "additionalProperties": False,
-}
+
+
+def _object(
+    properties: dict[str, Any], required: list[str] | None = None, *, nullable: bool = False
+) -> dict[str, Any]:
+    """A closed object: an answer holding a field not described here fails the contract tests."""
+    schema: dict[str, Any] = {"type": ["object", "null"] if nullable else "object"}
+    if required is not None:
+        schema["required"] = required
+    return schema | {"additionalProperties": False, "properties": properties}
+
+
+def _ref(schema: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{schema}"}
+
+
+def _query(name: str, **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": {"type": "string", **schema}}
+
+
+def _path(name: str, type_: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": type_}}
+
+
+ORG_REF = _object(
+    {"slug": {"type": "string"}, "name": {"type": "string"}}, ["slug", "name"], nullable=True
+)
 # What a list entry and the detail of a person share.
 PERSON_FIELDS = {
     "id": {"type": "integer"},
@@ -31,26 +52,20 @@ PERSON_FIELDS = {
     "languages": STRING_LIST,
 }
 COMMON_FILTERS = [
-    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 5000}},
-    {"name": "country", "in": "query", "schema": {"type": "string"}},
-    {"name": "theme", "in": "query", "schema": {"type": "string"}},
-    {"name": "sort", "in": "query", "schema": {"type": "string"}},
-    {"name": "page", "in": "query", "schema": {"type": "string"}},
-    {"name": "per_page", "in": "query", "schema": {"type": "string"}},
+    _query("q", maxLength=5000),
+    *(_query(name) for name in ("country", "theme", "sort", "page", "per_page")),
 ]
 
 
 def _listing(item: str) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": ["data", "meta", "links"],
-        "additionalProperties": False,
-        "properties": {
-            "data": {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}},
-            "meta": {"$ref": "#/components/schemas/Meta"},
-            "links": {"$ref": "#/components/schemas/Links"},
+    return _object(
+        {
+            "data": {"type": "array", "items": _ref(item)},
+            "meta": _ref("Meta"),
+            "links": _ref("Links"),
         },
-    }
+        ["data", "meta", "links"],
+    )
 
 
 def _ok(schema: str) -> dict[str, Any]:
@@ -58,7 +73,7 @@ def _ok(schema: str) -> dict[str, Any]:
         "200": {
             "description": "OK",
             "headers": {"ETag": {"schema": {"type": "string"}}},
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+            "content": {"application/json": {"schema": _ref(schema)}},
         },
         "304": {"description": "Not modified (If-None-Match matched the ETag)"},
         "401": {"$ref": "#/components/responses/Error"},
@@ -66,6 +81,12 @@ def _ok(schema: str) -> dict[str, Any]:
         "403": {"$ref": "#/components/responses/Error"},
         "404": {"$ref": "#/components/responses/Error"},
         "429": {"$ref": "#/components/responses/Error"},
+    }
+
+
+def _get(operation_id: str, parameters: list[dict[str, Any]], schema: str) -> dict[str, Any]:
+    return {
+        "get": {"operationId": operation_id, "parameters": parameters, "responses": _ok(schema)}
     }
 
 
@@ -82,57 +103,18 @@ def document() -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "paths": {
-            "/people": {
-                "get": {
-                    "operationId": "listPeople",
-                    "parameters": [
-                        *COMMON_FILTERS,
-                        {"name": "role", "in": "query", "schema": {"type": "string"}},
-                        {"name": "situation", "in": "query", "schema": {"type": "string"}},
-                        {"name": "language", "in": "query", "schema": {"type": "string"}},
-                        {"name": "org", "in": "query", "schema": {"type": "string"}},
-                    ],
-                    "responses": _ok("PersonList"),
-                }
-            },
-            "/people/{id}": {
-                "get": {
-                    "operationId": "getPerson",
-                    "parameters": [
-                        {
-                            "name": "id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer"},
-                        }
-                    ],
-                    "responses": _ok("PersonDetail"),
-                }
-            },
-            "/organizations": {
-                "get": {
-                    "operationId": "listOrganizations",
-                    "parameters": [
-                        *COMMON_FILTERS,
-                        {"name": "kind", "in": "query", "schema": {"type": "string"}},
-                    ],
-                    "responses": _ok("OrganizationList"),
-                }
-            },
-            "/organizations/{slug}": {
-                "get": {
-                    "operationId": "getOrganization",
-                    "parameters": [
-                        {
-                            "name": "slug",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        }
-                    ],
-                    "responses": _ok("OrganizationDetail"),
-                }
-            },
+            "/people": _get(
+                "listPeople",
+                [*COMMON_FILTERS, *map(_query, ("role", "situation", "language", "org"))],
+                "PersonList",
+            ),
+            "/people/{id}": _get("getPerson", [_path("id", "integer")], "PersonDetail"),
+            "/organizations": _get(
+                "listOrganizations", [*COMMON_FILTERS, _query("kind")], "OrganizationList"
+            ),
+            "/organizations/{slug}": _get(
+                "getOrganization", [_path("slug", "string")], "OrganizationDetail"
+            ),
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",
@@ -146,33 +128,21 @@ def document() -> dict[str, Any]:
             "responses": {
                 "Error": {
                     "description": "An error",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                    },
+                    "content": {"application/json": {"schema": _ref("Error")}},
                 }
             },
             "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "required": ["code", "message"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "code": {"type": "string"},
-                                "message": {"type": "string"},
-                            },
-                        }
+                "Error": _object(
+                    {
+                        "error": _object(
+                            {"code": {"type": "string"}, "message": {"type": "string"}},
+                            ["code", "message"],
+                        )
                     },
-                },
-                "Meta": {
-                    "type": "object",
-                    "required": ["total", "page", "per_page", "pages", "facets", "messages"],
-                    "additionalProperties": False,
-                    "properties": {
+                    ["error"],
+                ),
+                "Meta": _object(
+                    {
                         "total": {"type": "integer", "minimum": 0},
                         "page": {"type": "integer", "minimum": 1},
                         "per_page": {"type": "integer", "minimum": 1, "maximum": 50},
@@ -186,56 +156,38 @@ def document() -> dict[str, Any]:
                         },
                         "messages": STRING_LIST,
                     },
-                },
-                "Links": {
-                    "type": "object",
-                    "required": ["self", "first", "last", "next", "prev"],
-                    "additionalProperties": False,
-                    "properties": {
-                        name: NULLABLE_STRING for name in ("self", "first", "last", "next", "prev")
-                    },
-                },
-                "PersonSummary": {
-                    "type": "object",
-                    "required": ["id", "name", "role", "url"],
-                    "additionalProperties": False,
-                    "properties": {
-                        **PERSON_FIELDS,
-                        "url": {"type": "string"},
-                    },
-                },
+                    ["total", "page", "per_page", "pages", "facets", "messages"],
+                ),
+                "Links": _object(
+                    {name: NULLABLE_STRING for name in ("self", "first", "last", "next", "prev")},
+                    ["self", "first", "last", "next", "prev"],
+                ),
+                "PersonSummary": _object(
+                    {**PERSON_FIELDS, "url": {"type": "string"}}, ["id", "name", "role", "url"]
+                ),
                 "PersonList": _listing("PersonSummary"),
-                "PersonDetail": {
-                    "type": "object",
-                    "required": ["data"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "data": {
-                            "type": "object",
-                            "required": ["id", "name", "role", "contact"],
-                            "additionalProperties": False,
-                            "properties": {
+                "PersonDetail": _object(
+                    {
+                        "data": _object(
+                            {
                                 **PERSON_FIELDS,
                                 "bio": {"type": "string"},
                                 "verified": {"type": "boolean"},
                                 "last_confirmed": NULLABLE_STRING,
-                                "contact": {
-                                    "type": "object",
-                                    "additionalProperties": False,
-                                    "properties": {
+                                "contact": _object(
+                                    {
                                         name: {"type": "string"}
                                         for name in ("email", "phone", "messaging", "city")
-                                    },
-                                },
+                                    }
+                                ),
                             },
-                        }
+                            ["id", "name", "role", "contact"],
+                        )
                     },
-                },
-                "OrganizationSummary": {
-                    "type": "object",
-                    "required": ["slug", "name", "kind", "url"],
-                    "additionalProperties": False,
-                    "properties": {
+                    ["data"],
+                ),
+                "OrganizationSummary": _object(
+                    {
                         "slug": {"type": "string"},
                         "name": {"type": "string"},
                         "acronym": {"type": "string"},
@@ -251,14 +203,10 @@ def document() -> dict[str, Any]:
                         "member_since": NULLABLE_STRING,
                         "archived": {"const": True},
                     },
-                },
+                    ["slug", "name", "kind", "url"],
+                ),
                 "OrganizationList": _listing("OrganizationSummary"),
-                "OrganizationDetail": {
-                    "type": "object",
-                    "required": ["data"],
-                    "additionalProperties": False,
-                    "properties": {"data": {"$ref": "#/components/schemas/OrganizationSummary"}},
-                },
+                "OrganizationDetail": _object({"data": _ref("OrganizationSummary")}, ["data"]),
             },
         },
     }

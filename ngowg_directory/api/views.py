@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Response, abort, request, url_for
 
 from .. import privacy
 from ..extensions import csrf, db, limiter
+from ..models import User
 from ..ratelimits import (
     api_auth_failure_limit_value,
     api_limit_value,
@@ -18,10 +19,12 @@ from ..ratelimits import (
     record_breach,
     user_key,
 )
-from ..search import Result, search_organizations, search_people
+from ..search import Query, Result, search_organizations, search_people
 from ..search.params import ORG_FILTERS, PEOPLE_FILTERS, parse
 from . import bp
 from .auth import api_user, authenticated, failed, identify, require_token
+
+V = TypeVar("V")
 
 csrf.exempt(bp)
 bp.url_value_preprocessor(identify)  # before the limiter: the limits below know the owner
@@ -78,7 +81,7 @@ def _links(endpoint: str, page: int, pages: int) -> dict[str, str | None]:
 
 
 def _listing(endpoint: str, result: Result, parsed, items: list[dict]) -> dict[str, Any]:
-    pages = max(1, math.ceil(result.total / parsed.query.per_page))
+    pages = parsed.query.pages(result.total)
     return {
         "data": items,
         "meta": {
@@ -93,33 +96,48 @@ def _listing(endpoint: str, result: Result, parsed, items: list[dict]) -> dict[s
     }
 
 
+def _found(
+    endpoint: str,
+    filters: dict[str, str],
+    search: Callable[[Query], Result],
+    views: Callable[[User, list[int]], list[V]],
+    item: Callable[[V], dict[str, Any]],
+) -> Response:
+    """A list endpoint: the query from the arguments, a page of hits as the owner may see them."""
+    parsed = parse(request.args, filters)
+    result = search(parsed.query)
+    items = [item(view) for view in views(api_user(), result.ids)]
+    return respond(_listing(endpoint, result, parsed, items))
+
+
 def _org_ref(org: privacy.OrgRef | None) -> dict[str, str] | None:
     return {"slug": org.slug, "name": org.name} if org is not None else None
 
 
-def _person_item(hit: privacy.ListingView) -> dict[str, Any]:
+def _person_fields(view: privacy.ListingView | privacy.PersonView) -> dict[str, Any]:
+    """What a list entry and the detail of a person share (openapi.PERSON_FIELDS)."""
     return {
-        "id": hit.id,
-        "name": hit.name,
-        "role": hit.role,
-        "title": hit.title,
-        "organization": _org_ref(hit.organization),
-        "affiliation": hit.affiliation,
-        "country": hit.country,
-        "situations": hit.situations,
-        "themes": hit.themes,
-        "languages": hit.languages,
-        "url": url_for("api.person", person_id=hit.id),
+        "id": view.id,
+        "name": view.name,
+        "role": view.role,
+        "title": view.title,
+        "organization": _org_ref(view.organization),
+        "affiliation": view.affiliation,
+        "country": view.country,
+        "situations": view.situations,
+        "themes": view.themes,
+        "languages": view.languages,
     }
+
+
+def _person_item(hit: privacy.ListingView) -> dict[str, Any]:
+    return {**_person_fields(hit), "url": url_for("api.person", person_id=hit.id)}
 
 
 @bp.get("/people")
 def people() -> Response:
     """Listed people matching the filters (no contact details, as in the directory pages)."""
-    parsed = parse(request.args, PEOPLE_FILTERS)
-    result = search_people(parsed.query)
-    items = [_person_item(hit) for hit in privacy.listing_views(api_user(), result.ids)]
-    return respond(_listing("api.people", result, parsed, items))
+    return _found("api.people", PEOPLE_FILTERS, search_people, privacy.listing_views, _person_item)
 
 
 @bp.get("/people/<int:person_id>")
@@ -134,16 +152,7 @@ def person(person_id: int) -> Response:
     return respond(
         {
             "data": {
-                "id": view.id,
-                "name": view.name,
-                "role": view.role,
-                "title": view.title,
-                "organization": _org_ref(view.organization),
-                "affiliation": view.affiliation,
-                "country": view.country,
-                "situations": view.situations,
-                "themes": view.themes,
-                "languages": view.languages,
+                **_person_fields(view),
                 "bio": view.bio,
                 "verified": view.verified,
                 "contact": view.contact,
@@ -182,10 +191,9 @@ def _org_item(org: privacy.OrgView, *, full: bool = False) -> dict[str, Any]:
 @bp.get("/organizations")
 def organizations() -> Response:
     """Live organisations matching the filters."""
-    parsed = parse(request.args, ORG_FILTERS)
-    result = search_organizations(parsed.query)
-    items = [_org_item(org) for org in privacy.org_views(api_user(), result.ids)]
-    return respond(_listing("api.organizations", result, parsed, items))
+    return _found(
+        "api.organizations", ORG_FILTERS, search_organizations, privacy.org_views, _org_item
+    )
 
 
 @bp.get("/organizations/<slug>")

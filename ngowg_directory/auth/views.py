@@ -147,15 +147,13 @@ def reset_request() -> str | Response:
             link = current_app.config["BASE_URL"] + url_for("auth.reset_password", token=token)
             audit.record("password_reset_requested", target=user)
             db.session.commit()
-            try:
-                mail.send_template(
-                    user.email,
-                    _l("Reset your directory password"),
-                    "reset",
-                    locale=user.locale,
-                    link=link,
-                )
-            except mail.MailError:
+            if not mail.try_send_template(
+                user.email,
+                _l("Reset your directory password"),
+                "reset",
+                locale=user.locale,
+                link=link,
+            ):
                 logger.warning("reset link for user %s could not be sent", user.id)
         flash(
             _(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,7 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import audit, privacy
 from ..extensions import db
-from ..forms import ConfirmForm, RequestForm
+from ..forms import ConfirmForm, RequestForm, confirmed
 from ..models import ContactRequest
 from ..privacy import request_states
 from ..services import connections, export
@@ -51,24 +53,28 @@ def ask(person_id: int) -> WerkzeugResponse:
 
 
 def _request_or_404(request_id: int) -> ContactRequest:
-    request = db.session.get(ContactRequest, request_id)
-    if request is None:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    return request
+    return confirmed(db.session.get(ContactRequest, request_id))
 
 
-def _answer(request_id: int, decision: str) -> WerkzeugResponse:
-    request = _request_or_404(request_id)
+def _refused(move: Callable[[], object]) -> WerkzeugResponse | None:
+    """Make a move on a request and commit it: None when it was made, else the answer to a
+    refused one (a 404 for whoever may not even try, the reason for anyone else)."""
     try:
-        connections.answer(request, current_user, decision)
+        move()
     except LookupError:
         abort(404)
     except RequestError as exc:
         flash(str(exc), "error")
         return redirect(url_for("connections.index"))
     db.session.commit()
+    return None
+
+
+def _answer(request_id: int, decision: str) -> WerkzeugResponse:
+    request = _request_or_404(request_id)
+    refused = _refused(lambda: connections.answer(request, current_user, decision))
+    if refused is not None:
+        return refused
     if decision == "accept":
         connections.notify(
             request.requester, "request_accepted", _l("A contact request was answered")
@@ -106,14 +112,9 @@ def block(request_id: int) -> WerkzeugResponse:
 def end(request_id: int) -> WerkzeugResponse:
     """End a connection; the details it revealed are hidden again at once."""
     request = _request_or_404(request_id)
-    try:
-        connections.end(request, current_user)
-    except LookupError:
-        abort(404)
-    except RequestError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("connections.index"))
-    db.session.commit()
+    refused = _refused(lambda: connections.end(request, current_user))
+    if refused is not None:
+        return refused
     flash(_("The connection has ended."), "success")
     return redirect(url_for("connections.index"))
 

@@ -3,13 +3,14 @@
 from ..extensions import Base, db
 from .audit import AuditEvent
 from .connections import REQUEST_STATES, Block, ContactRequest
-from .orgs import ORG_KINDS, Organization, OrganizationCountry, OrganizationTheme
+from .orgs import ORG_KINDS, Organization, OrganizationCountry, OrganizationTag, OrganizationTheme
 from .profiles import (
     AUDIENCES,
     CONTACT_FIELDS,
     Profile,
     ProfileLanguage,
     ProfileSituation,
+    ProfileTag,
     ProfileTheme,
 )
 from .tokens import ApiToken
@@ -30,10 +31,12 @@ __all__ = [
     "Invitation",
     "Organization",
     "OrganizationCountry",
+    "OrganizationTag",
     "OrganizationTheme",
     "Profile",
     "ProfileLanguage",
     "ProfileSituation",
+    "ProfileTag",
     "ProfileTheme",
     "RecoveryCode",
     "User",

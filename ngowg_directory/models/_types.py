@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
 
 
 def utcnow() -> datetime:
@@ -29,3 +30,12 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+class SearchEntry:
+    """A row's entry in the search index, written by search/index.py: normalised words and
+    filter tokens, empty while the row is not listed, never a contact detail."""
+
+    search_name: Mapped[str | None] = mapped_column(sa.String(200))
+    search_text: Mapped[str | None] = mapped_column(sa.Text)
+    search_filters: Mapped[str | None] = mapped_column(sa.Text)

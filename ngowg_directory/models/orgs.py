@@ -8,12 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
-from ._types import UTCDateTime, utcnow
+from ._types import SearchEntry, UTCDateTime, utcnow
 
 ORG_KINDS = ("member", "un_entity", "mission", "partner")
 
 
-class Organization(Model):
+class Organization(SearchEntry, Model):
     __tablename__ = "organizations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,9 +35,6 @@ class Organization(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version_id: Mapped[int] = mapped_column(default=1)
-    search_name: Mapped[str | None] = mapped_column(sa.String(200))
-    search_text: Mapped[str | None] = mapped_column(sa.Text)
-    search_filters: Mapped[str | None] = mapped_column(sa.Text)
 
     countries: Mapped[list[OrganizationCountry]] = relationship(
         cascade="all, delete-orphan", order_by="OrganizationCountry.code"
@@ -60,23 +57,26 @@ class Organization(Model):
         return f"<Organization {self.slug}>"
 
 
-class OrganizationCountry(Model):
+class OrganizationTag:
+    """A row of one of an organisation's tag lists: the organisation, then the value (the key
+    is both, in that order: `sort_order` puts this column first)."""
+
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True, sort_order=-1
+    )
+
+
+class OrganizationCountry(OrganizationTag, Model):
     """A country the organisation works in."""
 
     __tablename__ = "organization_countries"
 
-    organization_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
-    )
     code: Mapped[str] = mapped_column(sa.String(2), primary_key=True, index=True)
 
 
-class OrganizationTheme(Model):
+class OrganizationTheme(OrganizationTag, Model):
     """A Women, Peace and Security theme the organisation works on."""
 
     __tablename__ = "organization_themes"
 
-    organization_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
-    )
     slug: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..crypto import EncryptedText
 from ..extensions import Model
-from ._types import UTCDateTime, utcnow
+from ._types import SearchEntry, UTCDateTime, utcnow
 
 CONTACT_FIELDS = ("email", "phone", "messaging", "city")
 AUDIENCES = ("members", "policy_makers", "connections", "private")
 
 
-class Profile(Model):
+class Profile(SearchEntry, Model):
     """One per account. Contact details are encrypted; each has its own audience."""
 
     __tablename__ = "profiles"
@@ -50,10 +50,7 @@ class Profile(Model):
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     version_id: Mapped[int] = mapped_column(default=1)
-    # The search index's content: normalised, listed people only, never a contact detail.
-    search_name: Mapped[str | None] = mapped_column(sa.String(200))
-    search_text: Mapped[str | None] = mapped_column(sa.Text)
-    search_filters: Mapped[str | None] = mapped_column(sa.Text)
+    # The search index's entry (SearchEntry): listed people only, never a contact detail.
 
     situations: Mapped[list[ProfileSituation]] = relationship(
         cascade="all, delete-orphan", order_by="ProfileSituation.code"
@@ -100,34 +97,34 @@ def replace_rows(rows: list, wanted: list[str], model: type, attr: str) -> None:
     rows.extend(model(**{attr: value}) for value in dict.fromkeys(wanted) if value not in present)
 
 
-class ProfileSituation(Model):
+class ProfileTag:
+    """A row of one of a profile's tag lists: the person, then the value (the key is both, in
+    that order: `sort_order` puts this column first)."""
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("profiles.user_id", ondelete="CASCADE"), primary_key=True, sort_order=-1
+    )
+
+
+class ProfileSituation(ProfileTag, Model):
     """A Security Council agenda situation the person works on (ISO alpha-2)."""
 
     __tablename__ = "profile_situations"
 
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("profiles.user_id", ondelete="CASCADE"), primary_key=True
-    )
     code: Mapped[str] = mapped_column(sa.String(2), primary_key=True, index=True)
 
 
-class ProfileTheme(Model):
+class ProfileTheme(ProfileTag, Model):
     """A Women, Peace and Security theme the person works on."""
 
     __tablename__ = "profile_themes"
 
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("profiles.user_id", ondelete="CASCADE"), primary_key=True
-    )
     slug: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)
 
 
-class ProfileLanguage(Model):
+class ProfileLanguage(ProfileTag, Model):
     """A language the person works in (ISO 639-1)."""
 
     __tablename__ = "profile_languages"
 
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("profiles.user_id", ondelete="CASCADE"), primary_key=True
-    )
     code: Mapped[str] = mapped_column(sa.String(3), primary_key=True, index=True)

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from .. import privacy, reference
 from ..extensions import db
-from ..forms import ConfirmForm, InviteForm, save_edit
+from ..forms import ConfirmForm, InviteForm, confirmed, field_labels, save_edit
 from ..invite_views import resend_and_redirect, submit_invite
 from ..models import ROLES, Organization
 from ..permissions import get_managed_org_or_404, may_manage
@@ -72,13 +72,12 @@ def edit(slug: str) -> str | Response:
         form,
         orgs.EDITABLE,
         lambda data, opened: orgs.update(organization, data, opened, actor=current_user),
+        lambda: orgs.sign_snapshot(organization),
     )
     if saved:
         db.session.commit()
         flash(_("The organisation's profile has been saved."), "success")
         return redirect(url_for("orgs.show", slug=organization.slug))
-    if conflict is not None or not form.is_submitted():
-        form.opened.data = orgs.sign_snapshot(organization)
     return render_template(
         "orgs/edit.html",
         organization=organization,
@@ -86,7 +85,7 @@ def edit(slug: str) -> str | Response:
         logo_form=LogoForm(prefix="logo"),
         confirm=ConfirmForm(),
         conflict=conflict,
-        field_labels={name: form[name].label.text for name in orgs.EDITABLE},
+        field_labels=field_labels(form, orgs.EDITABLE),
     )
 
 
@@ -155,11 +154,7 @@ def resend_invitation(slug: str, invitation_id: int) -> Response:
 
 def _member_action(slug: str, person_id: int, action: str) -> Response:
     organization = get_managed_org_or_404(slug)
-    person = orgs.member_or_404(organization, person_id)
-    if person is None:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    person = confirmed(orgs.member_or_404(organization, person_id))
     try:
         if action == "remove":
             orgs.remove_member(organization, person, current_user)

@@ -8,6 +8,7 @@ counts only count what every member may see.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -44,6 +45,10 @@ class Query:
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
+
+    def pages(self, total: int) -> int:
+        """How many pages `total` hits fill at this page size: one at least, even when empty."""
+        return max(1, math.ceil(total / self.per_page))
 
 
 @dataclass

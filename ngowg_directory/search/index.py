@@ -17,16 +17,8 @@ from sqlalchemy.orm import Session
 
 from .. import reference
 from ..labels import ROLE_SEARCH_WORDS
-from ..models import (
-    Organization,
-    OrganizationCountry,
-    OrganizationTheme,
-    Profile,
-    ProfileLanguage,
-    ProfileSituation,
-    ProfileTheme,
-    User,
-)
+from ..models import Organization, OrganizationTag, Profile, ProfileTag, User
+from ..models._types import SearchEntry
 from .text import normalise
 
 
@@ -152,20 +144,23 @@ def org_document(org: Organization) -> tuple[str | None, str | None]:
     return entry(fields), " ".join(filters)
 
 
+def _store(row: SearchEntry, name: str | None, text: str | None, filters: str | None) -> None:
+    """Write an index entry only when it changed: an unchanged one leaves the row clean."""
+    if (row.search_name, row.search_text, row.search_filters) != (name, text, filters):
+        row.search_name, row.search_text, row.search_filters = name, text, filters
+
+
 def refresh_person(profile: Profile, user: User) -> None:
     """Recompute one person's index entry if it changed."""
     text, filters = person_document(user)
-    name = normalise(user.name)[:200] if text is not None else None
-    if (profile.search_name, profile.search_text, profile.search_filters) != (name, text, filters):
-        profile.search_name, profile.search_text, profile.search_filters = name, text, filters
+    _store(profile, normalise(user.name)[:200] if text is not None else None, text, filters)
 
 
 def refresh_org(org: Organization) -> None:
     """Recompute one organisation's index entry if it changed."""
     text, filters = org_document(org)
     name = normalise(f"{org.name} {org.acronym}")[:200] if text is not None else None
-    if (org.search_name, org.search_text, org.search_filters) != (name, text, filters):
-        org.search_name, org.search_text, org.search_filters = name, text, filters
+    _store(org, name, text, filters)
 
 
 # An organisation's columns that its people's index entries hold (words, token, archived).
@@ -190,13 +185,13 @@ def _touched(session: Session) -> tuple[set[int], set[int]]:
         if isinstance(obj, User):
             if obj.id is not None:
                 people.add(obj.id)
-        elif isinstance(obj, Profile | ProfileSituation | ProfileTheme | ProfileLanguage):
+        elif isinstance(obj, Profile | ProfileTag):
             if obj.user_id is not None:
                 people.add(obj.user_id)
         elif isinstance(obj, Organization):
             if obj.id is not None:
                 orgs.add(obj.id)
-        elif isinstance(obj, OrganizationCountry | OrganizationTheme) and obj.organization_id:
+        elif isinstance(obj, OrganizationTag) and obj.organization_id:
             orgs.add(obj.organization_id)
     return people, orgs
 

@@ -273,12 +273,10 @@ def reactivate(user: User, actor: User | None) -> None:
 
 def notify_lockout(user: User) -> None:
     """Tell her that her account was just locked (sign-in, two-factor or token form)."""
-    try:
-        mail.send_template(
-            user.email,
-            _l("Your directory account was locked for 15 minutes"),
-            "lockout",
-            locale=user.locale,
-        )
-    except mail.MailError:
+    if not mail.try_send_template(
+        user.email,
+        _l("Your directory account was locked for 15 minutes"),
+        "lockout",
+        locale=user.locale,
+    ):
         logger.warning("lockout notice for user %s could not be sent", user.id)

@@ -49,15 +49,11 @@ def holder_locale(holder: User) -> str | None:
 def send(invitation: Invitation) -> bool:
     """E-mail the holder that someone tried to invite her address; False when it failed."""
     holder = invitation.user
-    try:
-        mail.send_template(
-            holder.email,
-            SUBJECT,
-            "invitation_existing_account",
-            locale=holder_locale(holder),
-            organization=invitation.organization.name if invitation.organization else None,
-            sign_in=f"{current_app.config['BASE_URL']}/auth/login",
-        )
-    except mail.MailError:
-        return False
-    return True
+    return mail.try_send_template(
+        holder.email,
+        SUBJECT,
+        "invitation_existing_account",
+        locale=holder_locale(holder),
+        organization=invitation.organization.name if invitation.organization else None,
+        sign_in=f"{current_app.config['BASE_URL']}/auth/login",
+    )

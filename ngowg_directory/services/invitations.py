@@ -295,19 +295,15 @@ def _issue(invitation: Invitation, inviter: User | None, event: str) -> SentInvi
         return SentInvitation(invitation, "", mailed)
     link = f"{current_app.config['BASE_URL']}/auth/invite/{token}"
     user = invitation.user
-    mailed = True
-    try:
-        mail.send_template(
-            user.email,
-            _l("You are invited to the NGO Working Group directory"),
-            "invitation",
-            locale=user.locale,
-            link=link,
-            hours=hours,
-            organization=user.organization.name if user.organization else None,
-        )
-    except mail.MailError:
-        mailed = False
+    mailed = mail.try_send_template(
+        user.email,
+        _l("You are invited to the NGO Working Group directory"),
+        "invitation",
+        locale=user.locale,
+        link=link,
+        hours=hours,
+        organization=user.organization.name if user.organization else None,
+    )
     audit.record(event, actor=inviter, target=user, invitation=invitation.id, mailed=mailed)
     return SentInvitation(invitation, link, mailed)
 

@@ -73,15 +73,13 @@ def send_all(echo: Callable[[str], object] = logger.info) -> tuple[int, int]:
     people = due()
     for index, user in enumerate(people, start=1):
         link = f"{current_app.config['BASE_URL']}/account/confirm/{make_token(user)}"
-        try:
-            mail.send_template(
-                user.email,
-                _l("Is your directory profile still right?"),
-                "reminder",
-                locale=user.locale,
-                link=link,
-            )
-        except mail.MailError:
+        if not mail.try_send_template(
+            user.email,
+            _l("Is your directory profile still right?"),
+            "reminder",
+            locale=user.locale,
+            link=link,
+        ):
             failed += 1
             echo(f"[{index}/{len(people)}] user {user.id}: not sent (mail server error)")
             continue

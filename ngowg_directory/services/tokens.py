@@ -202,17 +202,15 @@ def _send_notices(session: Session) -> None:
     from .. import mail
 
     for notice in notices:
-        try:
-            mail.send_template(
-                notice.email,
-                _l("Your directory API tokens were revoked"),
-                "tokens_revoked",
-                locale=notice.locale,
-                reason=REASONS.get(notice.reason, REASONS["password"]),
-                names=notice.names,
-                can_renew=notice.reason not in CLOSED,
-            )
-        except mail.MailError:
+        if not mail.try_send_template(
+            notice.email,
+            _l("Your directory API tokens were revoked"),
+            "tokens_revoked",
+            locale=notice.locale,
+            reason=REASONS.get(notice.reason, REASONS["password"]),
+            names=notice.names,
+            can_renew=notice.reason not in CLOSED,
+        ):
             logger.warning("token revocation notice (%s) could not be sent", notice.reason)
 
 

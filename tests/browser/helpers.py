@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pyotp
 import sqlalchemy as sa
 from playwright.sync_api import CDPSession, Page, expect
 
 from ngowg_directory.extensions import db
 from ngowg_directory.models import User
 from ngowg_directory.models._types import utcnow
+from testsupport.signin import LOGIN, STEP_SECONDS, TWO_FACTOR, code_at, steps_to_unspent
 
 from ..conftest import PASSWORD
 
@@ -264,19 +264,19 @@ def make_listed(
 
 
 def sign_in(page: Page, user: User, password: str = PASSWORD) -> None:
-    """Sign in through the form (and the two-factor page where enrolled); any language."""
-    page.goto("/auth/login")
+    """Sign in through the form (and the two-factor page where enrolled), typed as a person
+    types them (testsupport/signin.py posts the same forms without a browser); any language."""
+    page.goto(LOGIN)
     page.fill("main input[name=email]", user.email)
     page.fill("main input[name=password]", password)
     page.press("main input[name=password]", "Enter")
-    if urlsplit(page.url).path == "/auth/two-factor":
+    if urlsplit(page.url).path == TWO_FACTOR:
         assert user.totp_secret
         # A code is used once per 30-second step: wait for the next one if this was spent.
         db.session.refresh(user)
-        step = int(time.time() // 30)
-        if user.totp_last_step is not None and user.totp_last_step >= step:
-            time.sleep(30 - time.time() % 30 + 0.5)
-        page.fill("main input[name=code]", pyotp.TOTP(user.totp_secret).now())
+        if steps_to_unspent(user.totp_last_step):
+            time.sleep(STEP_SECONDS - time.time() % STEP_SECONDS + 0.5)
+        page.fill("main input[name=code]", code_at(user.totp_secret))
         page.press("main input[name=code]", "Enter")
     expect(page.locator("form[action='/auth/logout']")).to_have_count(1)
 

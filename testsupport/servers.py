@@ -1,9 +1,9 @@
-"""Real app processes for multi-process tests: gunicorn servers, the `ngowg` CLI, and a small
-HTTP client with its own cookie jar.
+"""Real app processes: gunicorn servers, the `ngowg` command line, and the environment they get.
 
 Each server runs `gunicorn -c gunicorn.conf.py wsgi:app` exactly as `make run` does, configured
 only through environment variables, with stdout and stderr captured to a file so that tests can
-read the access log. A `ServerPool` stops every server it started, even when a test fails.
+read the access log. A `ServerPool` stops every server it started, even when a test fails. The
+benchmarks start theirs the same way, in production mode (bench/common.py).
 """
 
 from __future__ import annotations
@@ -14,20 +14,17 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from http.cookies import SimpleCookie
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-from urllib.parse import urlencode
 
-from .conftest import CSRF_RE, FIELD_KEY, SECRET_KEY
+from .keys import FIELD_KEY, SECRET_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -79,9 +76,23 @@ APP_VARIABLES = frozenset(
 )
 
 
-def app_env(instance: Path, database_url: str, **settings: str) -> dict[str, str]:
-    """The environment of an app process in testing mode (cheap argon2) with the suite's keys."""
-    env = {name: value for name, value in os.environ.items() if name not in APP_VARIABLES}
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_env(
+    instance: Path, database_url: str, *, inherit: Iterable[str] | None = None, **settings: str
+) -> dict[str, str]:
+    """The environment of an app process: testing mode (cheap argon2) with the suite's keys,
+    unless `settings` say otherwise. It inherits this process's environment without the app's
+    own variables, or (`inherit`) only the variables named."""
+    if inherit is None:
+        env = {name: value for name, value in os.environ.items() if name not in APP_VARIABLES}
+    else:
+        env = {name: os.environ[name] for name in inherit if name in os.environ}
     env.update(
         NGOWG_ENV="testing",
         NGOWG_INSTANCE_PATH=str(instance),
@@ -101,8 +112,12 @@ def app_env(instance: Path, database_url: str, **settings: str) -> dict[str, str
 # --- the command line ----------------------------------------------------------------------
 
 
-def ngowg(env: dict[str, str], *args: str, stdin: str = "", timeout: float = 60) -> str:
-    """Run `ngowg ARGS` with an environment; its standard output, or AssertionError."""
+class CommandFailed(AssertionError):
+    """`ngowg` exited with an error (an AssertionError: in a test, a failure)."""
+
+
+def ngowg(env: dict[str, str], *args: str, stdin: str = "", timeout: float | None = 60) -> str:
+    """Run `ngowg ARGS` with an environment; its standard output, or CommandFailed."""
     result = subprocess.run(
         [str(BIN / "ngowg"), *args],
         cwd=PROJECT_ROOT,
@@ -114,7 +129,7 @@ def ngowg(env: dict[str, str], *args: str, stdin: str = "", timeout: float = 60)
         check=False,
     )
     if result.returncode != 0:
-        raise AssertionError(
+        raise CommandFailed(
             f"ngowg {' '.join(args)} exited with {result.returncode}:\n"
             f"{result.stdout}\n{result.stderr}"
         )
@@ -133,6 +148,18 @@ with create_app().app_context():
     profiles.set_consent(db.session.get(User, int(sys.argv[1])), True)
     db.session.commit()
 """
+
+
+def run_python(env: dict[str, str], code: str, *args: str, timeout: float = 60) -> None:
+    """Run a few lines of Python against the app of `env`, as a separate process would."""
+    subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        timeout=timeout,
+        check=True,
+    )
 
 
 def create_user(
@@ -155,14 +182,7 @@ def create_user(
     assert match, output
     user_id = int(match.group(1))
     if consent:
-        subprocess.run(
-            [sys.executable, "-c", AGREE, str(user_id)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            timeout=60,
-            check=True,
-        )
+        run_python(env, AGREE, str(user_id))
     return user_id
 
 
@@ -232,6 +252,16 @@ def _healthy(port: int) -> bool:
         connection.close()
 
 
+def worker_pids(server: Server) -> set[int]:
+    """The pids of the gunicorn master's child processes (its workers)."""
+    master = server.process.pid
+    children: set[int] = set()
+    for task in Path(f"/proc/{master}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            children.update(int(pid) for pid in task.read_text().split())
+    return children
+
+
 class ServerPool:
     """Starts servers and stops every one of them on exit (use it in a fixture)."""
 
@@ -239,8 +269,12 @@ class ServerPool:
         self.directory = directory
         self.servers: list[Server] = []
 
-    def launch(self, name: str, env: dict[str, str], *, workers: int = 1) -> Server:
-        """Start `gunicorn -c gunicorn.conf.py wsgi:app` on a free port; does not wait."""
+    def launch(
+        self, name: str, env: dict[str, str], *, workers: int | None = 1, port: int | None = None
+    ) -> Server:
+        """Start `gunicorn -c gunicorn.conf.py wsgi:app`; does not wait. `workers` None leaves
+        the number to gunicorn.conf.py. Without a `port`, on a free one that gunicorn picks and
+        logs (which needs its info lines: GUNICORN_LOG_LEVEL info, the default)."""
         home = self.directory / name
         instance = home / "instance"
         instance.mkdir(parents=True, exist_ok=True)
@@ -250,10 +284,11 @@ class ServerPool:
         server_env = {
             **env,
             "NGOWG_INSTANCE_PATH": str(instance),
-            "GUNICORN_BIND": "127.0.0.1:0",
-            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_BIND": f"127.0.0.1:{port or 0}",
             "XDG_RUNTIME_DIR": str(runtime_dir),
         }
+        if workers is not None:
+            server_env["WEB_CONCURRENCY"] = str(workers)
         log_path = home / "server.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
@@ -265,7 +300,7 @@ class ServerPool:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        server = Server(name, process, log_path, instance, runtime_dir)
+        server = Server(name, process, log_path, instance, runtime_dir, port)
         self.servers.append(server)
         return server
 
@@ -299,94 +334,3 @@ class ServerPool:
         traceback: TracebackType | None,
     ) -> None:
         self.stop_all()
-
-
-# --- HTTP ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Page:
-    """One HTTP answer (redirects are not followed)."""
-
-    status: int
-    headers: http.client.HTTPMessage
-    text: str
-
-    @property
-    def location(self) -> str:
-        return self.headers.get("Location", "")
-
-    def messages(self) -> list[str]:
-        """The flashed messages and error texts of an HTML page, tags removed."""
-        found = re.findall(r'<p class="(?:flash|error)[^"]*"[^>]*>(.*?)</p>', self.text, re.S)
-        return [re.sub(r"<[^>]+>|\s+", " ", text).strip() for text in found]
-
-    def __repr__(self) -> str:
-        return f"<Page {self.status} location={self.location!r} messages={self.messages()!r}>"
-
-
-@dataclass
-class Browser:
-    """A browser: one cookie jar for every server on 127.0.0.1, as a browser behind a load
-    balancer would have. `source_address` is the loopback address requests come from (any of
-    127.0.0.0/8), which is the address the per-address rate limits count."""
-
-    source_address: str = "127.0.0.1"
-    cookies: dict[str, str] = field(default_factory=dict)
-
-    def request(
-        self, server: Server, method: str, path: str, fields: dict[str, Any] | None = None
-    ) -> Page:
-        assert server.port is not None, f"server {server.name} is not ready"
-        headers = {"Accept": "text/html"}
-        body = None
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if fields is not None:
-            body = urlencode(fields)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection = http.client.HTTPConnection(
-            "127.0.0.1", server.port, timeout=30, source_address=(self.source_address, 0)
-        )
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            text = response.read().decode("utf-8", errors="replace")
-        finally:
-            connection.close()
-        self._store(response.headers.get_all("Set-Cookie") or [])
-        return Page(response.status, response.headers, text)
-
-    def _store(self, set_cookies: list[str]) -> None:
-        now = datetime.now(UTC)
-        for header in set_cookies:
-            jar: SimpleCookie = SimpleCookie()
-            jar.load(header)
-            for name, morsel in jar.items():
-                expires = morsel["expires"]
-                expired = (
-                    not morsel.value
-                    or morsel["max-age"] == "0"
-                    or bool(expires and parsedate_to_datetime(expires) <= now)
-                )
-                if expired:
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
-
-    def get(self, server: Server, path: str) -> Page:
-        return self.request(server, "GET", path)
-
-    def csrf_token(self, server: Server, page: str) -> str:
-        """The CSRF token of the form on a page (which also sets the session cookie)."""
-        answer = self.get(server, page)
-        match = CSRF_RE.search(answer.text)
-        assert match, f"no CSRF token on {page} ({answer.status}): {answer.text[:300]}"
-        return match.group(1)
-
-    def submit(
-        self, server: Server, path: str, fields: dict[str, Any], page: str | None = None
-    ) -> Page:
-        """Load the form's page (`path` unless given), then POST the fields with its token."""
-        token = self.csrf_token(server, page or path)
-        return self.request(server, "POST", path, {**fields, "csrf_token": token})
