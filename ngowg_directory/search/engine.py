@@ -41,14 +41,14 @@ import tantivy
 from flask import Flask, current_app
 
 from ..extensions import db
-from . import Query, Result
+from . import Query, Result, scripts
 from .changes import database_state, search_changes
 from .index import entry_fields
 
 logger = logging.getLogger(__name__)
 
 # Bumped when the schema below or the meaning of an entry changes: every index is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: name keys, names in every language, short forms
 WRITER_HEAP = 50_000_000
 # Rows read at a time when an index is built afresh.
 BUILD_BATCH = 5_000
@@ -345,6 +345,11 @@ def word_query(schema: tantivy.Schema, kind: Kind, word: str, *, last: bool) -> 
         if last and len(word) >= 4 and not word.isdigit():
             fuzzy_prefix = query.fuzzy_term_query(schema, field_name, word, 1, True, True)
             should.append(query.boost_query(fuzzy_prefix, weight * 0.5))
+    # The same name in another script or spelling (Fatima, فاطمة): its consonant key.
+    name_key = scripts.key(word) if "keys" in dict(kind.fields) else ""
+    if len(name_key) >= 2:
+        weight = dict(kind.fields)["keys"]
+        should.append(query.boost_query(query.term_query(schema, "keys", name_key), weight))
     return query.boolean_query([(tantivy.Occur.Should, sub) for sub in should])
 
 

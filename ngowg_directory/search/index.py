@@ -19,6 +19,7 @@ from .. import reference
 from ..labels import ROLE_SEARCH_WORDS
 from ..models import Organization, OrganizationTag, Profile, ProfileTag, User
 from ..models._types import SearchEntry
+from . import scripts, synonyms
 from .text import normalise
 
 
@@ -32,9 +33,21 @@ def _country_words(code: str) -> str:
     return " ".join(reference.all_country_names(code))
 
 
+@cache
 def _theme_words(slug: str) -> str:
-    theme = reference.themes().get(slug)
-    return f"{theme.name}" if theme else slug
+    """A theme's names in every language the directory speaks, and its short forms."""
+    names = reference.theme_names_all(slug) or [slug]
+    return " ".join([*names, *synonyms.short_forms_for_filter("theme", slug)])
+
+
+@cache
+def _place_words(code: str) -> str:
+    """A country's names (the UN's and CLDR's) in every language, its agenda item's names,
+    and the short forms users type for them (DRC, RDC, oPt, ...)."""
+    words = [_country_words(code), *reference.situation_names_all(code)]
+    words += synonyms.short_forms_for_filter("country", code)
+    words += synonyms.short_forms_for_filter("situation", code)
+    return " ".join(words)
 
 
 def person_document(user: User) -> tuple[str | None, str | None]:
@@ -81,15 +94,18 @@ def person_fields(
     places = [
         ROLE_SEARCH_WORDS.get(role, role),
         *(_theme_words(slug) for slug in themes),
-        *(_country_words(code) for code in sorted(countries)),
-        *(reference.situations().get(code, "") for code in situations),
+        *(_place_words(code) for code in sorted(countries)),
         *(reference.language_name(code, reference.ENGLISH) for code in languages),
     ]
+    org_words = " ".join(org[1:]) if org else ""
+    texts = f"{org_words} {title} {affiliation} {bio}"
     fields = {
         "name": name,
-        "org": " ".join(org[1:]) if org else "",
+        "keys": " ".join(scripts.name_keys(name)),
+        "org": f"{org_words} {' '.join(synonyms.short_forms_for(normalise(org_words)))}",
         "title": f"{title} {affiliation}",
-        "places": " ".join(places),
+        # The short forms of what her texts say ("conflict-related sexual violence": crsv).
+        "places": " ".join([*places, *synonyms.short_forms_for(normalise(texts))]),
         "bio": bio,
     }
     filters = [token("r", role)]
@@ -131,10 +147,12 @@ def org_document(org: Organization) -> tuple[str | None, str | None]:
         countries.add(org.headquarters_country)
     places = [
         *(_theme_words(slug) for slug in org.theme_slugs),
-        *(_country_words(code) for code in sorted(countries)),
+        *(_place_words(code) for code in sorted(countries)),
     ]
+    name = f"{org.name} {org.acronym}"
+    places += synonyms.short_forms_for(normalise(f"{name} {org.mission} {org.focus or ''}"))
     fields = {
-        "name": f"{org.name} {org.acronym}",
+        "name": name,
         "places": " ".join(places),
         "bio": f"{org.mission} {org.focus or ''}",
     }

@@ -1,0 +1,259 @@
+"""Findability: queries as people type them (typos, other scripts, other languages, short
+forms, the UN's names), each with the people it must find, through the search page itself,
+on SQLite and on PostgreSQL alike. Unlisted people are never found, under any spelling."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ngowg_directory.extensions import db
+from ngowg_directory.models import Organization
+
+# name: (role, org slug, country, agenda items, themes, languages, title, affiliation, bio)
+PEOPLE = {
+    "Fatima Al-Hassan": (
+        "defender",
+        "wilpf",
+        "SD",
+        ["SD"],
+        ["crsv"],
+        ["ar"],
+        "Protection officer",
+        "",
+        "Documents conflict-related sexual violence in Darfur.",
+    ),
+    "فاطمة الزهراء": ("defender", None, "SD", ["SD"], ["participation"], ["ar"], "", "", ""),
+    "Salma Idris": (
+        "defender",
+        None,
+        "CD",
+        ["CD"],
+        ["disarmament"],
+        ["fr"],
+        "Coordinator",
+        "",
+        "Small arms control in North Kivu.",
+    ),
+    "سلمى منصور": ("defender", None, "PS", ["PS"], ["transitional-justice"], ["ar"], "", "", ""),
+    "Amina Diallo": (
+        "defender",
+        None,
+        "ML",
+        ["ML"],
+        ["participation"],
+        ["fr"],
+        "Mediator",
+        "",
+        "Local peace committees.",
+    ),
+    "أمينة يوسف": (
+        "policy_maker",
+        None,
+        "YE",
+        ["YE"],
+        ["humanitarian-gbv"],
+        ["ar"],
+        "Adviser",
+        "",
+        "",
+    ),
+    "Rana Haddad": ("staff", None, "LB", [], ["displacement"], ["ar", "en"], "Researcher", "", ""),
+    "رنا خليل": ("defender", None, "SY", ["SY"], ["displacement"], ["ar"], "", "", ""),
+    "Grace Mukendi": (
+        "defender",
+        "gnwp",
+        "CD",
+        ["CD"],
+        ["whrd-civic-space"],
+        ["fr", "sw"],
+        "Network lead",
+        "",
+        "Supports women human rights defenders in Ituri.",
+    ),
+    "Олена Коваленко": ("defender", None, "UA", ["UA"], ["peace-processes"], ["uk"], "", "", ""),
+    "María González": (
+        "policy_maker",
+        None,
+        "CO",
+        ["CO"],
+        ["peace-processes"],
+        ["es"],
+        "First secretary",
+        "Permanent Mission of Colombia",
+        "",
+    ),
+    "Khadija Benali": (
+        "defender",
+        None,
+        "CF",
+        ["CF"],
+        ["national-action-plans"],
+        ["fr"],
+        "Trainer",
+        "",
+        "",
+    ),
+}
+ORGS = {
+    "wilpf": "Women's International League for Peace and Freedom",
+    "gnwp": "Global Network of Women Peacebuilders",
+}
+SUDAN = {"Fatima Al-Hassan", "فاطمة الزهراء"}
+CONGO = {"Salma Idris", "Grace Mukendi"}
+
+# (query string, the people it must find: all of them, and nobody else)
+TABLE: list[tuple[dict[str, str], set[str]]] = [
+    # typos: one from 5 letters, two from 9, transpositions; the last word as typed
+    ({"q": "sudan"}, SUDAN),
+    ({"q": "Sudna"}, SUDAN),
+    ({"q": "Sudn"}, SUDAN),
+    ({"q": "soudan"}, SUDAN),
+    ({"q": "Fatmia"}, {"Fatima Al-Hassan", "فاطمة الزهراء"}),
+    ({"q": "Dialo"}, {"Amina Diallo"}),
+    ({"q": "Gonzales"}, {"María González"}),
+    ({"q": "gonzalez"}, {"María González"}),
+    ({"q": "Mukendy"}, {"Grace Mukendi"}),
+    ({"q": "Benalli khadija"}, {"Khadija Benali"}),
+    # (the last word with a typo as a prefix: "mediatio" is how mediation starts)
+    ({"q": "mediatro"}, {"Amina Diallo", "María González", "Олена Коваленко"}),
+    # prefixes
+    ({"q": "Gonz"}, {"María González"}),
+    ({"q": "muk"}, {"Grace Mukendi"}),
+    # names across scripts
+    ({"q": "Fatima"}, {"Fatima Al-Hassan", "فاطمة الزهراء"}),
+    ({"q": "فاطمة"}, {"Fatima Al-Hassan", "فاطمة الزهراء"}),
+    ({"q": "Fatma"}, {"Fatima Al-Hassan", "فاطمة الزهراء"}),
+    ({"q": "Salma"}, {"Salma Idris", "سلمى منصور"}),
+    ({"q": "سلمى"}, {"Salma Idris", "سلمى منصور"}),
+    ({"q": "Amina"}, {"Amina Diallo", "أمينة يوسف"}),
+    ({"q": "أمينة"}, {"Amina Diallo", "أمينة يوسف"}),
+    ({"q": "Rana"}, {"Rana Haddad", "رنا خليل"}),
+    ({"q": "رنا"}, {"Rana Haddad", "رنا خليل"}),
+    ({"q": "Olena"}, {"Олена Коваленко"}),
+    ({"q": "Kovalenko"}, {"Олена Коваленко"}),
+    ({"q": "Khalil"}, {"رنا خليل"}),
+    ({"q": "Yusuf"}, {"أمينة يوسف"}),
+    ({"q": "Mansour"}, {"سلمى منصور"}),
+    # organisations by name and acronym
+    ({"q": "WILPF"}, {"Fatima Al-Hassan"}),
+    ({"q": "GNWP"}, {"Grace Mukendi"}),
+    ({"q": "peacebuilders"}, {"Grace Mukendi"}),
+    # short forms the directory's users type
+    ({"q": "DRC"}, CONGO),
+    ({"q": "RDC"}, CONGO),
+    ({"q": "CRSV"}, {"Fatima Al-Hassan"}),
+    ({"q": "WHRD"}, {"Grace Mukendi"}),
+    ({"q": "oPt"}, {"سلمى منصور"}),
+    ({"q": "CAR"}, {"Khadija Benali"}),
+    ({"q": "NAP"}, {"Khadija Benali"}),
+    ({"q": "IDP"}, {"Rana Haddad", "رنا خليل"}),
+    # themes, agenda items and countries in every language the directory speaks
+    ({"q": "disarmament"}, {"Salma Idris"}),
+    ({"q": "désarmement"}, {"Salma Idris"}),
+    ({"q": "desarme"}, {"Salma Idris"}),
+    ({"q": "participation"}, {"فاطمة الزهراء", "Amina Diallo"}),
+    ({"q": "participación"}, {"فاطمة الزهراء", "Amina Diallo"}),
+    ({"q": "المشاركة"}, {"فاطمة الزهراء", "Amina Diallo"}),
+    ({"q": "السودان"}, SUDAN),
+    ({"q": "Soudan"}, SUDAN),
+    ({"q": "Colombie"}, {"María González"}),
+    ({"q": "Ukraine"}, {"Олена Коваленко"}),
+    # the UN's names next to CLDR's
+    ({"q": "Democratic Republic of the Congo"}, CONGO),
+    ({"q": "Congo Kinshasa"}, CONGO),
+    ({"q": "République démocratique du Congo"}, CONGO),
+    ({"q": "State of Palestine"}, {"سلمى منصور"}),
+    ({"q": "Palestine"}, {"سلمى منصور"}),
+    ({"q": "Syrian Arab Republic"}, {"رنا خليل"}),
+    ({"q": "Central African Republic"}, {"Khadija Benali"}),
+    # titles, affiliations and bios
+    ({"q": "first secretary colombia"}, {"María González"}),
+    ({"q": "Darfur"}, {"Fatima Al-Hassan"}),
+    ({"q": "Ituri defenders"}, {"Grace Mukendi"}),
+    ({"q": "small arms"}, {"Salma Idris"}),
+    # words together with filters
+    ({"q": "fatima", "country": "SD", "role": "defender"}, {"Fatima Al-Hassan", "فاطمة الزهراء"}),
+    ({"q": "DRC", "theme": "disarmament"}, {"Salma Idris"}),
+    ({"q": "salma", "language": "ar"}, {"سلمى منصور"}),
+    # nothing to find
+    ({"q": "zebra"}, set()),
+    ({"q": "xq"}, set()),
+]
+
+
+def _names(html: str) -> list[str]:
+    return re.findall(r'<h3><a href="/people/\d+">([^<]+)</a>', html)
+
+
+@pytest.fixture
+def directory(app, make_user, make_org, client, login):
+    for slug, name in ORGS.items():
+        org = make_org(slug, name)
+        org.acronym = slug.upper()
+    db.session.commit()
+    for name, (
+        role,
+        org,
+        country,
+        situations,
+        themes,
+        languages,
+        title,
+        affiliation,
+        bio,
+    ) in PEOPLE.items():
+        user = make_user(role, org=org, name=name, totp=False)
+        profile = user.profile
+        profile.country, profile.title, profile.affiliation, profile.bio = (
+            country,
+            title,
+            affiliation,
+            bio,
+        )
+        profile.set_tags(situations, themes, languages)
+    hidden = make_user("defender", name="Fatima Hidden")
+    hidden.profile.hidden = True
+    hidden.profile.country = "SD"
+    db.session.commit()
+    login(client, make_user("staff", name="Searching Staff"))
+
+    def search(**params: str) -> list[str]:
+        response = client.get("/directory", query_string={**params, "per_page": "50"})
+        assert response.status_code == 200
+        return [n for n in _names(response.get_data(as_text=True)) if n != "Searching Staff"]
+
+    return search
+
+
+def test_the_findability_table(directory):
+    assert len(TABLE) >= 60
+    misses = []
+    for params, expected in TABLE:
+        found = directory(**params)
+        if set(found) != expected or len(found) != len(set(found)):
+            misses.append(f"{params}: found {found}, expected {sorted(expected)}")
+        assert "Fatima Hidden" not in found
+    assert not misses, "\n".join(misses)
+
+
+def test_exact_spellings_rank_before_other_scripts_and_typos(directory):
+    assert directory(q="Salma")[0] == "Salma Idris"
+    assert directory(q="سلمى")[0] == "سلمى منصور"
+    assert directory(q="Fatima")[0] == "Fatima Al-Hassan"
+
+
+def test_a_hidden_person_is_found_under_no_spelling(directory):
+    for q in ("Fatima Hidden", "hidden", "Fatma Hiden", "فاطمة", "sudan"):
+        assert "Fatima Hidden" not in directory(q=q), q
+
+
+def test_org_archived_leaves_no_trace_in_her_peoples_search(directory):
+    org = db.session.query(Organization).filter_by(slug="wilpf").one()
+    from ngowg_directory.models._types import utcnow
+
+    org.archived_at = utcnow()
+    db.session.commit()
+    assert directory(q="WILPF") == []
+    assert directory(q="Fatima Al-Hassan") == ["Fatima Al-Hassan"]
