@@ -44,9 +44,28 @@ def _labels(org_names: dict[str, str]) -> dict[str, object]:
     }
 
 
-def _paging(parsed: Parsed, result: Result) -> dict[str, int]:
+def page_numbers(page: int, pages: int, around: int = 2) -> list[int | None]:
+    """The page numbers a pager shows: the first, the last, and `around` on each side of the
+    current one; None where numbers are left out (shown as an ellipsis)."""
+    wanted = {1, pages, *range(page - around, page + around + 1)}
+    shown = sorted(n for n in wanted if 1 <= n <= pages)
+    numbers: list[int | None] = []
+    for n in shown:
+        if numbers and n - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(n)
+    return numbers
+
+
+def _paging(parsed: Parsed, result: Result) -> dict[str, Any]:
     pages = parsed.query.pages(result.total)
-    return {"page": parsed.query.page, "pages": pages, "total": result.total}
+    page = parsed.query.page
+    return {
+        "page": page,
+        "pages": pages,
+        "total": result.total,
+        "numbers": page_numbers(page, pages) if page <= pages else [],
+    }
 
 
 def _page(

@@ -257,3 +257,41 @@ def test_org_archived_leaves_no_trace_in_her_peoples_search(directory):
     db.session.commit()
     assert directory(q="WILPF") == []
     assert directory(q="Fatima Al-Hassan") == ["Fatima Al-Hassan"]
+
+
+def test_nothing_found_offers_a_spelling_that_finds_someone(directory, client):
+    html = client.get("/directory", query_string={"q": "Mukenxyz"}).get_data(as_text=True)
+    assert "Nobody matches this search." in html and "Did you mean" not in html
+    html = client.get("/directory", query_string={"q": "Mukxndy"}).get_data(as_text=True)
+    assert "Nobody matches this search." in html  # two typos in seven letters: too many
+    assert 'Did you mean: <a href="/directory?q=mukendi' in html
+    followed = client.get("/directory", query_string={"q": "mukendi"}).get_data(as_text=True)
+    assert "Grace Mukendi" in followed
+    # Only the words of names, organisations, titles and places are offered, not a bio's.
+    html = client.get("/directory", query_string={"q": "Dxrfxr"}).get_data(as_text=True)
+    assert "Did you mean" not in html
+
+
+def test_the_pager_numbers_its_pages(app, client, login, make_user, runner):
+    from ngowg_directory.search_pages import page_numbers
+
+    assert page_numbers(1, 1) == [1]
+    assert page_numbers(1, 9) == [1, 2, 3, None, 9]
+    assert page_numbers(5, 9) == [1, None, 3, 4, 5, 6, 7, None, 9]
+    assert page_numbers(9, 9) == [1, None, 7, 8, 9]
+    assert page_numbers(4, 6) == [1, 2, 3, 4, 5, 6]
+    result = runner.invoke(args=["generate-data", "--people", "130", "--orgs", "3"])
+    assert result.exit_code == 0, result.output
+    login(client, make_user("staff", name="Paging Staff"))
+    html = client.get("/directory?sort=name&per_page=10&page=7").get_data(as_text=True)
+    pager = html[html.index('<nav class="pager"') :]
+    pager = pager[: pager.index("</nav>")]
+    match = re.search(r"Page 7 of (\d+)", pager)
+    assert match, pager
+    last = int(match.group(1))
+    assert last >= 13
+    current = 'aria-current="page" href="/directory?sort=name&amp;per_page=10&amp;page=7">7</a>'
+    assert current in pager
+    for n in (1, 5, 6, 8, 9, last):
+        assert f'page={n}">{n}</a>' in pager, n
+    assert 'page=4">' not in pager and pager.count("…") == 2

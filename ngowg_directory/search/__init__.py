@@ -59,6 +59,7 @@ class Result:
     total: int
     facets: dict[str, dict[str, int]]
     org_names: dict[str, str] = field(default_factory=dict)  # slug -> name, for the "o" facet
+    suggestion: str | None = None  # when nothing matched: a spelling that finds someone
 
 
 def search_people(query: Query) -> Result:

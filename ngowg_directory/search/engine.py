@@ -421,7 +421,45 @@ def search(kind_name: str, query: Query) -> Result:
         counter[tok] = total
     keep = frozenset(tok[2:] for tok in tokens if tok[1] == "o")
     facets = trim_orgs(facets_from(counter), keep)
-    return with_org_slugs(Result(ids=ids, total=total, facets=facets))
+    suggestion = suggest(searcher, schema, kind, words, tokens) if not total and words else None
+    return with_org_slugs(Result(ids=ids, total=total, facets=facets, suggestion=suggestion))
+
+
+# Fields whose words a "did you mean" may offer (not the free texts: a bio's words are not
+# what people look for by name).
+SUGGESTION_FIELDS = ("name", "org", "title", "places")
+SUGGESTION_TERMS = 20_000
+
+
+def suggest(
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    kind: Kind,
+    words: list[str],
+    tokens: list[str],
+) -> str | None:
+    """When nothing matches: the query with each word replaced by the closest indexed word
+    (at most two edits away, the same first letter), if that finds someone."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    fields = [name for name, _weight in kind.fields if name in SUGGESTION_FIELDS]
+    corrected = []
+    for word in words:
+        terms: set[str] = set()
+        for field_name in fields:
+            found = searcher.terms_with_prefix(field_name, word[:1], limit=SUGGESTION_TERMS)
+            terms.update(term for term, _count in found)
+        if word in terms or word.isdigit():
+            corrected.append(word)
+            continue
+        best = process.extractOne(word, terms, scorer=Levenshtein.distance, score_cutoff=2)
+        corrected.append(best[0] if best else word)
+    if corrected == words:
+        return None
+    if not _count(searcher.search(combined(schema, kind, corrected, tokens), 1, count=True)):
+        return None
+    return " ".join(corrected)
 
 
 def _page(
