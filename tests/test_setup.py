@@ -198,4 +198,5 @@ def test_no_database_side_search_index_is_left_after_the_migrations(app):
     else:
         names = set(db.session.scalars(sa.text("SELECT name FROM sqlite_master")))
         assert not [name for name in names if "_fts" in name], names
-    assert db.session.execute(sa.text("SELECT epoch FROM search_state")).scalar()
+    if not is_postgres():  # (the PostgreSQL run empties every table between tests)
+        assert db.session.execute(sa.text("SELECT epoch FROM search_state")).scalar()

@@ -69,12 +69,12 @@ def test_search_ask_accept_reveal_and_hide(
     on_page(page, run)
     browser.shot(page, "signed-in")
 
-    # 2. She searches with text, country and theme: one person matches.
+    # 2. She searches with text, country and theme: the person of that surname comes first
+    # (other spellings of it may follow: Haroun finds Harun too).
     search(page, run)
     query = parse_qs(urlsplit(page.url).query)
     assert (query["q"], query["country"], query["theme"]) == ([run.surname], ["SD"], ["crsv"])
     results = page.locator("ol.results > li")
-    expect(results).to_have_count(1)
     expect(results.first).to_contain_text(run.recipient)
     expect(page.locator("ul.applied > li")).to_have_count(2)
     browser.shot(page, "search-with-filters")
@@ -123,9 +123,9 @@ def test_search_ask_accept_reveal_and_hide(
     on_page(other, run)
     browser.shot(other, "profile-hidden")
 
-    # 8. The policy-maker's same search finds nobody, and the profile is not found.
+    # 8. The policy-maker's same search no longer finds her, and the profile is not found.
     search(page, run)
-    expect(page.locator("ol.results > li")).to_have_count(0)
+    expect(page.locator("h2#results-heading")).to_have_count(1)
     expect(page.get_by_text(run.recipient)).to_have_count(0)
     browser.shot(page, "search-after-hiding")
     response = page.goto(profile_path)
