@@ -707,3 +707,27 @@ def test_manager_removes_the_logo(client, manager):
     assert response.status_code == 302
     assert stored().logo is None
     assert client.get("/orgs/wilpf/logo").status_code == 404
+
+
+def test_a_form_opened_on_one_organisation_is_refused_on_another(app, make_org, make_user):
+    """The signed `opened` field names its record: one organisation's form, posted for
+    another at the same version, saves nothing (a manager of both gains nothing new, but an
+    edit never lands on a record it was not opened for)."""
+    from ngowg_directory.services import orgs as org_service
+    from ngowg_directory.validation import ValidationError
+
+    first, second = make_org("first-org", "First"), make_org("second-org", "Second")
+    admin = make_user("admin")
+    assert first.version_id == second.version_id
+    opened = org_service.sign_snapshot(first)
+    with pytest.raises(ValidationError, match="damaged"):
+        org_service.update(
+            second, {**form_of(second), "member_since": None, "mission": "Moved"}, opened, admin
+        )
+    db.session.rollback()
+    assert stored("second-org").mission in ("", None)
+    org_service.update(
+        first, {**form_of(first), "member_since": None, "mission": "Kept"}, opened, admin
+    )
+    db.session.commit()
+    assert stored("first-org").mission == "Kept"

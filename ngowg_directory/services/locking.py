@@ -31,21 +31,28 @@ def _serializer(salt: str) -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def sign_opened(salt: str, version: int, values: dict[str, Any]) -> str:
-    """The version and values an edit form was opened with, signed for the round trip."""
-    return _serializer(salt).dumps({"v": version, "s": values})
+def sign_opened(salt: str, record: int, version: int, values: dict[str, Any]) -> str:
+    """The record, version and values an edit form was opened with, signed for the round
+    trip (the record's id: a form opened on one record is refused on another)."""
+    return _serializer(salt).dumps({"r": record, "v": version, "s": values})
 
 
 def check_opened(
-    salt: str, opened: str, version: int, now: dict[str, Any], editable: tuple[str, ...]
+    salt: str,
+    opened: str,
+    record: int,
+    version: int,
+    now: dict[str, Any],
+    editable: tuple[str, ...],
 ) -> None:
     """Raise Conflict listing what someone else changed since the form was opened."""
+    damaged = _l("The form was damaged. Reload the page and try again.")
     try:
         token = _serializer(salt).loads(opened)
     except BadSignature as exc:
-        raise ValidationError(
-            "name", _l("The form was damaged. Reload the page and try again.")
-        ) from exc
+        raise ValidationError("name", damaged) from exc
+    if not isinstance(token, dict) or token.get("r") != record:
+        raise ValidationError("name", damaged)
     if token["v"] != version:
         changed = {key: now[key] for key in editable if now[key] != token["s"].get(key)}
         if changed:

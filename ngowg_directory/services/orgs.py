@@ -102,12 +102,12 @@ def snapshot(org: Organization) -> dict[str, Any]:
 
 def sign_snapshot(org: Organization) -> str:
     """The organisation's version and values, for the edit form."""
-    return sign_opened("org-snapshot", org.version_id, snapshot(org))
+    return sign_opened("org-snapshot", org.id, org.version_id, snapshot(org))
 
 
 def update(org: Organization, data: dict[str, Any], opened: str, actor: User) -> None:
     """Save an edit; raise Conflict when someone saved since the form was opened."""
-    check_opened("org-snapshot", opened, org.version_id, snapshot(org), EDITABLE)
+    check_opened("org-snapshot", opened, org.id, org.version_id, snapshot(org), EDITABLE)
     values = clean(data)
     for key in (
         "name",

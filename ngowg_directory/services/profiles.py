@@ -91,12 +91,14 @@ def snapshot(user: User) -> dict[str, Any]:
 
 def sign_snapshot(user: User) -> str:
     """The profile's version and values, for the edit form."""
-    return sign_opened("profile-snapshot", user.profile.version_id, snapshot(user))
+    return sign_opened("profile-snapshot", user.id, user.profile.version_id, snapshot(user))
 
 
 def update(user: User, data: dict[str, Any], opened: str, actor: User) -> None:
     """Save a profile edit; raise Conflict when someone saved it since the form was opened."""
-    check_opened("profile-snapshot", opened, user.profile.version_id, snapshot(user), EDITABLE)
+    check_opened(
+        "profile-snapshot", opened, user.id, user.profile.version_id, snapshot(user), EDITABLE
+    )
     values = clean(data)
     profile = user.profile
     seen_before = privacy.seen_by_members(snapshot(user), profile)
