@@ -295,3 +295,27 @@ def test_the_pager_numbers_its_pages(app, client, login, make_user, runner):
     for n in (1, 5, 6, 8, 9, last):
         assert f'page={n}">{n}</a>' in pager, n
     assert 'page=4">' not in pager and pager.count("…") == 2
+
+
+def test_no_suggestion_offers_the_words_of_someone_hidden_or_of_an_old_name(
+    directory, client, make_user
+):
+    """A hidden person's name and a name given up stay out of "Did you mean", even while
+    the index's term dictionary still holds them and the word would find someone else by a
+    looser match ("uwimana" shares Amina's consonant key): found by the red-team pass."""
+    from ngowg_directory.models import User
+
+    uwimana = make_user("defender", name="Marie-Claire Uwimana", totp=False)
+    uwimana.profile.country = "RW"
+    renamed = make_user("defender", name="Lucía Mamani", totp=False)
+    db.session.commit()
+    assert directory(q="Uwimana")[0] == "Marie-Claire Uwimana"  # then the two Aminas
+    html = client.get("/directory", query_string={"q": "Uwimama"}).get_data(as_text=True)
+    assert "Did you mean" in html or "Marie-Claire Uwimana" in html
+    uwimana.profile.hidden = True
+    db.session.get(User, renamed.id).name = "Lucía Quispe"
+    db.session.commit()
+    for q in ("Uwimama", "Mamxni"):
+        html = client.get("/directory", query_string={"q": q}).get_data(as_text=True)
+        assert "Marie-Claire Uwimana" not in html and "Mamani" not in html, q
+        assert "Did you mean" not in html, q

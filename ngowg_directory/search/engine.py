@@ -444,12 +444,18 @@ def suggest(
     from rapidfuzz.distance import Levenshtein
 
     fields = [name for name, _weight in kind.fields if name in SUGGESTION_FIELDS]
+    # Only the words of entries there are now: a term dictionary keeps the words of deleted
+    # entries (a person who hid, an old name) until its segments merge, and counted without
+    # a filter they would be offered.
+    live = tantivy.Query.all_query()
     corrected = []
     for word in words:
         terms: set[str] = set()
         for field_name in fields:
-            found = searcher.terms_with_prefix(field_name, word[:1], limit=SUGGESTION_TERMS)
-            terms.update(term for term, _count in found)
+            found = searcher.terms_with_prefix(
+                field_name, word[:1], filter_query=live, limit=SUGGESTION_TERMS
+            )
+            terms.update(term for term, count in found if count > 0)
         if word in terms or word.isdigit():
             corrected.append(word)
             continue
