@@ -312,3 +312,62 @@ def test_the_organisation_facet_lists_the_hundred_with_most_matches(app, runner)
     assert answer.total == counts[rarest]
     assert answer.facets["o"][rarest] == counts[rarest]
     assert {slug: n for slug, n in answer.facets["o"].items() if slug != rarest} == facet
+
+
+def test_an_index_behind_another_process_on_its_folder_catches_up_without_a_rebuild(
+    app,
+    corpus,  # noqa: F811
+    monkeypatch,
+):
+    """Two processes on one instance folder: while one waits for the folder's lock, another
+    change commits and the other process applies it. The one that waited finds the index
+    ahead of what it had read and takes it as it is: no rebuild."""
+    from contextlib import contextmanager
+
+    import tantivy
+
+    from ngowg_directory.search.engine import PEOPLE, Engine
+
+    first, second = Engine(app, PEOPLE), Engine(app, PEOPLE)
+    first.searcher()
+    second.searcher()
+    rebuilt: list[object] = []
+    for engine in (first, second):
+        original = engine._rebuild
+        monkeypatch.setattr(
+            engine, "_rebuild", lambda wanted, o=original: rebuilt.append(wanted) or o(wanted)
+        )
+    corpus["Amina Núñez"].profile.title = "Changed once"
+    db.session.commit()
+    lock = second._folder_lock
+
+    @contextmanager
+    def racing():
+        corpus["Fatima Nunez"].profile.title = "Changed twice"
+        db.session.commit()
+        first.searcher()  # the other process applies both changes first
+        with lock():
+            yield
+
+    monkeypatch.setattr(second, "_folder_lock", racing)
+    index_searcher = second.searcher()
+    assert rebuilt == []
+    assert second._seen == changes.database_state()
+    twice = index_searcher.search(tantivy.Query.term_query(second.schema, "title", "twice"), 5)
+    assert len(twice.hits) == 1
+
+
+def test_a_restored_database_is_read_afresh(app, corpus):  # noqa: F811
+    """A restore names the database anew (`changes.new_epoch`, backup.restore): an index
+    that holds what came after the backup is rebuilt before the next search, even though
+    no change was logged."""
+    amina = corpus["Amina Núñez"]
+    assert search_people(Query(text="amina")).total == 1
+    db.session.execute(
+        sa.text("UPDATE profiles SET search_text = NULL WHERE user_id = :id"), {"id": amina.id}
+    )
+    db.session.commit()
+    assert search_people(Query(text="amina")).total == 1  # nothing logged: not seen
+    changes.new_epoch(db.session.connection())
+    db.session.commit()
+    assert search_people(Query(text="amina")).total == 0

@@ -76,6 +76,19 @@ def log_changes(connection: sa.Connection, changes: Iterable[tuple[str, int]]) -
     )
 
 
+def new_epoch(connection: sa.Connection) -> None:
+    """Name this database anew: every machine's index is rebuilt before its next search (after
+    a restore, whose sequence numbers may repeat ones an index has already applied)."""
+    epoch = secrets.token_hex(12)
+    updated = connection.execute(
+        search_state.update().where(search_state.c.id == 1).values(epoch=epoch)
+    ).rowcount
+    if not updated:
+        connection.execute(
+            search_state.insert().values(id=1, version=secrets.token_hex(12), seq=0, epoch=epoch)
+        )
+
+
 def database_state() -> tuple[str, int]:
     """(epoch, seq) as committed now."""
     row = db.session.execute(

@@ -193,12 +193,14 @@ class Engine:
             return self._open().searcher()
 
     def _follow(self, wanted: tuple[str, int]) -> None:
-        held = self._read_state()
-        if held is None or held[0] != wanted[0] or held[1] < wanted[1]:
+        if self._read_state() != wanted:
             with self._folder_lock():
-                held = self._read_state()  # another process may have caught up meanwhile
+                # Decided under the lock from what the index and the database hold now:
+                # another process may have caught up meanwhile, even past `wanted`.
+                held = self._read_state()
+                wanted = database_state()
                 if held is None or held[0] != wanted[0] or held[1] > wanted[1]:
-                    self._rebuild(wanted)
+                    self._rebuild(wanted)  # another database, or one that went back
                 elif held[1] < wanted[1]:
                     self._apply(held[1], wanted)
         self._open().reload()

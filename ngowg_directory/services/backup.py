@@ -25,6 +25,7 @@ from flask import current_app
 
 from .. import audit, crypto, files
 from ..extensions import db
+from ..search import changes as search_changes
 
 logger = logging.getLogger(__name__)
 
@@ -268,6 +269,8 @@ def restore(source: str, echo: Callable[[str], object] = logger.info) -> dict:
         restored = table_counts(conn)
     if restored != manifest["counts"]:
         raise BackupError(f"Restored row counts differ from the backup's: {restored}")
+    # The search indexes on every machine hold what came after the backup: rebuilt.
+    search_changes.new_epoch(db.session.connection())
     audit.record("backup_restored", created=manifest["created"])
     db.session.commit()
     echo(f"Restored {sum(restored.values())} rows from {manifest['created']}, counts checked.")
