@@ -266,15 +266,16 @@ def count_queries(client, path: str) -> int:
 
 def test_results_page_runs_at_most_six_queries(app, searcher, runner):
     """At most six statements a page, whatever it finds; the first search after a change
-    reads the changes and their entries too (two more, or one to read everything when the
-    index is built afresh)."""
+    reads the state again under the index's lock, the changes and their entries (three
+    more; two when the index is built afresh: the state and every entry)."""
+    searcher.client.get("/directory?q=sudan")  # the first search builds the index
     small = count_queries(searcher.client, "/directory?q=sudan")
     runner.invoke(args=["generate-data", "--people", "120", "--orgs", "5"])
     following = count_queries(searcher.client, "/directory?per_page=50&sort=name")
     big = count_queries(searcher.client, "/directory?per_page=50&sort=name")
     filtered = count_queries(searcher.client, "/directory?q=a&theme=crsv&org=wilpf")
     assert max(small, big, filtered) <= 6, (small, big, filtered)
-    assert following <= big + 2, (following, big)
+    assert following <= big + 3, (following, big)
 
 
 def test_start_page_is_the_directory(searcher):
