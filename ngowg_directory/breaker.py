@@ -1,8 +1,8 @@
 """A circuit breaker: after a failure, stop asking a remote service for a while, then probe.
 
-Used in front of Redis (the search cache, search/cache.py) and PostgreSQL (new connections to a
-server that hung, database.py): a service that hangs then costs one timeout, not one per
-request, and comes back at the first probe that succeeds.
+Used in front of PostgreSQL (new connections to a server that hung, database.py): a service
+that hangs then costs one timeout, not one per request, and comes back at the first probe that
+succeeds.
 """
 
 from __future__ import annotations

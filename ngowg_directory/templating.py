@@ -20,7 +20,7 @@ def navigation() -> list[tuple[str, Any, dict[str, str]]]:
     if not has_request_context() or not current_user.is_authenticated:
         return []
     items: list[tuple[str, Any, dict[str, str]]] = [
-        ("main.index", _l("Directory"), {}),
+        ("directory.index", _l("Directory"), {}),
         ("connections.index", _l("Connections"), {}),
     ]
     if current_user.role == "manager" and privacy.org_visible(

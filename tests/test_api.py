@@ -104,14 +104,22 @@ def test_people_list_filters_paging_and_no_contact_details(client, pm, amina):
     token = create_token(client)
     body = client.get("/api/v1/people?q=soudan&theme=crsv", headers=bearer(token)).get_json()
     assert [p["name"] for p in body["data"]] == ["Amina Sudan"]
-    assert body["meta"]["total"] == 1 and body["meta"]["facets"]["t"]["crsv"] == 1
-    assert body["meta"]["facets"]["o"] == {"wilpf": 1}
+    assert body["meta"]["total"] == 1 and body["meta"]["facets"]["theme"]["crsv"] == 1
+    assert body["meta"]["facets"]["org"] == {"wilpf": 1}
     assert CANARY_PHONE not in str(body) and "contact" not in body["data"][0]
     paged = client.get("/api/v1/people?per_page=1&sort=name", headers=bearer(token)).get_json()
     assert paged["meta"]["pages"] == 2 and "page=2" in paged["links"]["next"]
     assert paged["links"]["prev"] is None
     bad = client.get("/api/v1/people?country=XX&page=0", headers=bearer(token)).get_json()
     assert len(bad["meta"]["messages"]) == 2
+    # Past the last page: no next, and the previous page is the last one there is.
+    past = client.get("/api/v1/people?per_page=1&page=99", headers=bearer(token)).get_json()
+    assert past["data"] == [] and past["links"]["next"] is None
+    assert "page=2" in past["links"]["prev"] and "page=98" not in past["links"]["prev"]
+    # A filter given twice: the first is used, and the answer says so.
+    twice = client.get("/api/v1/people?theme=crsv&theme=xx", headers=bearer(token)).get_json()
+    assert twice["meta"]["total"] == 1
+    assert twice["meta"]["messages"] == ["Only one theme at a time: “crsv” was used."]
 
 
 def test_person_detail_shows_what_the_owner_sees_in_the_pages(client, pm, amina):

@@ -273,7 +273,7 @@ def test_nothing_found_offers_a_spelling_that_finds_someone(directory, client):
 
 
 def test_the_pager_numbers_its_pages(app, client, login, make_user, runner):
-    from ngowg_directory.search_pages import page_numbers
+    from ngowg_directory.directory.pages import page_numbers
 
     assert page_numbers(1, 1) == [1]
     assert page_numbers(1, 9) == [1, 2, 3, None, 9]

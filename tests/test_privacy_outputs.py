@@ -424,8 +424,8 @@ def check_api_lists(cast: Cast, kind: str, relationship: str, client: Any, *, ev
     if ids != expected_ids:
         cast.leaks.append(f"api list ids {sorted(ids - expected_ids)} extra for {case}")
     facets = body["meta"]["facets"]
-    if facets.get("c") != {COUNTRY: len([p for p in cast.persons if p.listed])}:
-        cast.leaks.append(f"api country facet {facets.get('c')} for {case}")
+    if facets.get("country") != {COUNTRY: len([p for p in cast.persons if p.listed])}:
+        cast.leaks.append(f"api country facet {facets.get('country')} for {case}")
     cast.cases["facet counts"] += 1
     scan(cast, answer.get_data(as_text=True), "api people", case)
     for path in ("/api/v1/organizations?per_page=50", "/api/v1/organizations/wilpf"):

@@ -75,7 +75,7 @@ TABLE: dict[str, dict[str, tuple[Any, ...]]] = {
     "main.healthz": {"GET": row(200, 200)},
     "main.readyz": {"GET": row(200, 200)},
     "main.safety": {"GET": row(200, 200)},
-    "main.index": {"GET": SIGNED_IN_200},
+    "directory.index": {"GET": SIGNED_IN_200},
     "main.set_language": {"POST": row("302 /", "302 /")},
     # --- sign-in ---------------------------------------------------------------------------
     "auth.login": {"GET": row(200, "302 /"), "POST": row("302 /", "302 /")},

@@ -384,8 +384,8 @@ def test_an_index_kept_in_step_answers_as_one_built_afresh(app, runner, sort):
     queries = [
         Query(text="sudan", sort=sort),
         Query(text="ma", sort=sort, page=2),
-        Query(filters={"t": "crsv"}, sort=sort),
-        Query(text="peace", filters={"l": "fr"}, sort=sort, page=2, per_page=7),
+        Query(filters={"theme": "crsv"}, sort=sort),
+        Query(text="peace", filters={"language": "fr"}, sort=sort, page=2, per_page=7),
     ]
     before = [search_people(query) for query in queries]
     people = db.session.scalars(sa.select(User).join(User.profile).limit(40)).all()

@@ -31,9 +31,9 @@ QUERIES = [
     Query(text="soudan"),
     Query(text="peace"),
     Query(text="nunez", sort="name"),
-    Query(filters={"c": "SD"}),
-    Query(filters={"t": "crsv", "l": "ar"}),
-    Query(text="a", filters={"o": "wilpf"}),
+    Query(filters={"country": "SD"}),
+    Query(filters={"theme": "crsv", "language": "ar"}),
+    Query(text="a", filters={"org": "wilpf"}),
     Query(sort="name", per_page=2, page=2),
     Query(text="zzzqqq"),
 ]
@@ -298,7 +298,7 @@ def test_the_organisation_facet_lists_the_hundred_with_most_matches(app, runner)
         )
     )
     assert len(counts) > ORG_FACET_SIZE
-    facet = search_people(Query()).facets["o"]
+    facet = search_people(Query()).facets["org"]
     assert len(facet) == ORG_FACET_SIZE
     smallest_kept = min(facet.values())
     assert all(counts[slug] == facet[slug] for slug in facet)
@@ -308,10 +308,10 @@ def test_the_organisation_facet_lists_the_hundred_with_most_matches(app, runner)
     # among the hundred.
     rarest = min(counts, key=lambda slug: (counts[slug], slug))
     assert rarest not in facet
-    answer = search_people(Query(filters={"o": rarest}))
+    answer = search_people(Query(filters={"org": rarest}))
     assert answer.total == counts[rarest]
-    assert answer.facets["o"][rarest] == counts[rarest]
-    assert {slug: n for slug, n in answer.facets["o"].items() if slug != rarest} == facet
+    assert answer.facets["org"][rarest] == counts[rarest]
+    assert {slug: n for slug, n in answer.facets["org"].items() if slug != rarest} == facet
 
 
 def test_an_index_behind_another_process_on_its_folder_catches_up_without_a_rebuild(

@@ -159,7 +159,7 @@ def consent() -> str | Response:
             flash(_("Thank you. Your profile stays hidden until you show it again."), "success")
             return redirect(url_for("account.privacy"))
         flash(_("Thank you. You are now listed in the directory."), "success")
-        return redirect(url_for("main.index"))
+        return redirect(url_for("directory.index"))
     if form.is_submitted():
         abort(400)
     session["consent_led"] = True  # seen at this sign-in: the start page no longer leads here
@@ -182,7 +182,7 @@ def consent_later() -> Response:
     db.session.commit()
     consent_step.forget_state()
     flash(_("You are not listed. You can agree at any time from your privacy page."), "info")
-    return redirect(url_for("main.index"))
+    return redirect(url_for("directory.index"))
 
 
 @bp.post("/consent/withdraw")

@@ -149,6 +149,10 @@ def document() -> dict[str, Any]:
                         "pages": {"type": "integer", "minimum": 1},
                         "facets": {
                             "type": "object",
+                            "description": "Matches per value of each filter, keyed by the "
+                            "filter's parameter (role, country, situation, theme, language, org; "
+                            "kind for organisations); a filter given keeps its other values' "
+                            "counts.",
                             "additionalProperties": {
                                 "type": "object",
                                 "additionalProperties": {"type": "integer", "minimum": 1},

@@ -20,7 +20,8 @@ from ..ratelimits import (
     user_key,
 )
 from ..search import Query, Result, search_organizations, search_people
-from ..search.params import ORG_FILTERS, PEOPLE_FILTERS, parse
+from ..search.facets import Facet
+from ..search.params import ORG_FACETS, PEOPLE_FACETS, parse
 from . import bp
 from .auth import api_user, authenticated, failed, identify, require_token
 
@@ -76,7 +77,8 @@ def _links(endpoint: str, page: int, pages: int) -> dict[str, str | None]:
         "first": link(1),
         "last": link(pages),
         "next": link(page + 1) if page < pages else None,
-        "prev": link(page - 1) if page > 1 else None,
+        # Past the last page, the previous page is the last one there is.
+        "prev": link(min(page - 1, pages)) if page > 1 else None,
     }
 
 
@@ -98,13 +100,13 @@ def _listing(endpoint: str, result: Result, parsed, items: list[dict]) -> dict[s
 
 def _found(
     endpoint: str,
-    filters: dict[str, str],
+    facets: tuple[Facet, ...],
     search: Callable[[Query], Result],
     views: Callable[[User, list[int]], list[V]],
     item: Callable[[V], dict[str, Any]],
 ) -> Response:
     """A list endpoint: the query from the arguments, a page of hits as the owner may see them."""
-    parsed = parse(request.args, filters)
+    parsed = parse(request.args, facets)
     result = search(parsed.query)
     items = [item(view) for view in views(api_user(), result.ids)]
     return respond(_listing(endpoint, result, parsed, items))
@@ -137,7 +139,7 @@ def _person_item(hit: privacy.ListingView) -> dict[str, Any]:
 @bp.get("/people")
 def people() -> Response:
     """Listed people matching the filters (no contact details, as in the directory pages)."""
-    return _found("api.people", PEOPLE_FILTERS, search_people, privacy.listing_views, _person_item)
+    return _found("api.people", PEOPLE_FACETS, search_people, privacy.listing_views, _person_item)
 
 
 @bp.get("/people/<int:person_id>")
@@ -192,7 +194,7 @@ def _org_item(org: privacy.OrgView, *, full: bool = False) -> dict[str, Any]:
 def organizations() -> Response:
     """Live organisations matching the filters."""
     return _found(
-        "api.organizations", ORG_FILTERS, search_organizations, privacy.org_views, _org_item
+        "api.organizations", ORG_FACETS, search_organizations, privacy.org_views, _org_item
     )
 
 

@@ -40,7 +40,7 @@ SIGN_IN_FAILED = _l(
 
 def safe_next(target: str | None) -> str:
     """A path on this site to continue to after sign-in; anything else goes home."""
-    return safe_local_path(target) or url_for("main.index")
+    return safe_local_path(target) or url_for("directory.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

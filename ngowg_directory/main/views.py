@@ -1,34 +1,20 @@
-"""Home page, health and readiness probes, safety resources."""
+"""Health and readiness probes, safety resources (the start page is the directory's)."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import database, draining, i18n, search_pages
+from .. import database, draining, i18n
 from ..extensions import db, limiter
-from ..ratelimits import search_limit
-from ..services import consent
 from ..urls import safe_local_path
 from . import bp
 
 logger = logging.getLogger(__name__)
-
-
-@bp.get("/")
-@search_limit
-def index() -> str | BaseResponse:
-    """The directory is the start page of a signed-in user; once a sign-in, until she agrees
-    or says "not now", it leads her to the consent step first. One search of her budget,
-    as /directory is."""
-    if not session.get("consent_led") and consent.remembered_state(current_user) == consent.STEP:
-        session["consent_led"] = True
-        return redirect(url_for("account.consent"))
-    return search_pages.people_page()
 
 
 @bp.get("/healthz")

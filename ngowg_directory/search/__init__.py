@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from . import index
-from .index import token
+from .facets import BY_NAME
 from .text import words
 
 PAGE_SIZE = 20
@@ -29,7 +29,7 @@ class Query:
     """What to look for: free text and filter values (already checked by the caller)."""
 
     text: str = ""
-    filters: dict[str, str] = field(default_factory=dict)  # kind letter -> value
+    filters: dict[str, str] = field(default_factory=dict)  # facet name -> value (facets.py)
     sort: str = "relevance"
     page: int = 1
     per_page: int = PAGE_SIZE
@@ -40,7 +40,7 @@ class Query:
 
     @property
     def tokens(self) -> list[str]:
-        return [token(kind, value) for kind, value in sorted(self.filters.items())]
+        return [BY_NAME[name].token(value) for name, value in sorted(self.filters.items())]
 
     @property
     def offset(self) -> int:
@@ -57,8 +57,8 @@ class Result:
 
     ids: list[int]
     total: int
-    facets: dict[str, dict[str, int]]
-    org_names: dict[str, str] = field(default_factory=dict)  # slug -> name, for the "o" facet
+    facets: dict[str, dict[str, int]]  # facet name -> value -> matches
+    org_names: dict[str, str] = field(default_factory=dict)  # slug -> name, for the org facet
     suggestion: str | None = None  # when nothing matched: a spelling that finds someone
 
 

@@ -3,38 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
-from functools import cache
 
 import sqlalchemy as sa
 
-from .. import reference
 from ..extensions import db
-from ..models import ORG_KINDS, ROLES, Organization
+from ..models import Organization
 from ..privacy import org_listed_clause
 from . import Result
-from .index import token
+from .facets import ORG, known_tokens
 
 # Organisations listed in the organisation facet of one answer, most matches first.
 ORG_FACET_SIZE = 100
 
 
-@cache
-def _token_values() -> dict[str, tuple[str, str]]:
-    """Filter token -> (facet kind, canonical value), for every value known in advance."""
-    known: dict[str, list[str]] = {
-        "r": list(ROLES),
-        "k": list(ORG_KINDS),
-        "c": sorted(reference.country_codes()),
-        "s": list(reference.situations()),
-        "t": list(reference.themes()),
-        "l": sorted(reference.language_codes()),
-    }
-    return {token(kind, value): (kind, value) for kind, values in known.items() for value in values}
-
-
 def with_org_slugs(result: Result) -> Result:
     """Turn the organisation facet's compact tokens back into slugs, and name them."""
-    compact = result.facets.get("o")
+    compact = result.facets.get(ORG.name)
     if not compact:
         return result
     # An archived organisation is named in no facet, even by an entry not yet reindexed.
@@ -45,7 +29,7 @@ def with_org_slugs(result: Result) -> Result:
         )
     )
     result.org_names = {slug: name for slug, name in rows}
-    result.facets["o"] = {slug: compact[slug.replace("-", "")] for slug in result.org_names}
+    result.facets[ORG.name] = {slug: compact[slug.replace("-", "")] for slug in result.org_names}
     return result
 
 
@@ -57,27 +41,28 @@ def trim_orgs(
 
     With thousands of organisations, a broad search would otherwise list every one of them:
     a menu nobody reads, and most of the page's rendering time."""
-    orgs = facets.get("o")
+    orgs = facets.get(ORG.name)
     if not orgs or len(orgs) <= ORG_FACET_SIZE:
         return facets
     ranked = sorted(orgs.items(), key=lambda item: (-item[1], item[0]))
     top = dict(ranked[:ORG_FACET_SIZE])
     top.update({key: orgs[key] for key in keep if key in orgs})
-    facets["o"] = top
+    facets[ORG.name] = top
     return facets
 
 
 def facets_from(counter: Counter) -> dict[str, dict[str, int]]:
     """Facet counts from the filter tokens counted over every matching row.
 
-    Organisations are counted by their compact token ("o" facet keys are slugs without
+    Organisations are counted by their compact token (the org facet's keys are slugs without
     dashes); with_org_slugs turns them back into slugs."""
-    known = _token_values()
+    known = known_tokens()
+    org_prefix = ORG.token("")
     facets: dict[str, dict[str, int]] = {}
     for tok, count in counter.items():
         if tok in known:
-            kind, value = known[tok]
-            facets.setdefault(kind, {})[value] = count
-        elif tok.startswith("xo"):
-            facets.setdefault("o", {})[tok[2:]] = count
+            name, value = known[tok]
+            facets.setdefault(name, {})[value] = count
+        elif tok.startswith(org_prefix):
+            facets.setdefault(ORG.name, {})[tok[len(org_prefix) :]] = count
     return facets

@@ -43,6 +43,7 @@ from flask import Flask, current_app
 from ..extensions import db
 from . import Query, Result, scripts
 from .changes import database_state, search_changes
+from .facets import ORG, ORG_FACETS, PEOPLE_FACETS, Facet
 from .index import entry_fields
 
 logger = logging.getLogger(__name__)
@@ -63,10 +64,15 @@ class Kind:
     table: str
     key: str
     fields: tuple[tuple[str, float], ...]  # text field, weight in the ranking
-    facets: tuple[str, ...]  # filter token kinds (params.py)
+    facets: tuple[Facet, ...]
     sort_name: str  # column of the name order
     updated: str  # column of the "updated" order
     confirmed: str  # column whose most recent value wins a tie
+
+    @property
+    def letters(self) -> tuple[str, ...]:
+        """The letters of its facets' tokens (facets.py)."""
+        return tuple(facet.letter for facet in self.facets)
 
 
 PEOPLE = Kind(
@@ -82,7 +88,7 @@ PEOPLE = Kind(
         ("places", 1.5),
         ("bio", 1.0),
     ),
-    facets=("r", "c", "o", "s", "t", "l"),
+    facets=PEOPLE_FACETS,
     sort_name="search_name",
     updated="updated_at",
     confirmed="last_confirmed_at",
@@ -93,7 +99,7 @@ ORGANIZATIONS = Kind(
     table="organizations",
     key="id",
     fields=(("name", 6.0), ("places", 1.5), ("bio", 1.0)),
-    facets=("k", "c", "t"),
+    facets=ORG_FACETS,
     sort_name="search_name",
     updated="updated_at",
     confirmed="updated_at",
@@ -110,7 +116,7 @@ def build_schema(kind: Kind) -> tantivy.Schema:
     builder.add_unsigned_field("id", stored=True, indexed=True, fast=True)
     for name, _weight in kind.fields:
         builder.add_text_field(name, stored=False)
-    for letter in kind.facets:
+    for letter in kind.letters:
         builder.add_text_field(facet_field(letter), stored=False, fast=True, tokenizer_name="raw")
     builder.add_text_field("sort_name", stored=False, fast=True, tokenizer_name="raw")
     builder.add_unsigned_field("updated", stored=False, fast=True)
@@ -300,7 +306,7 @@ class Engine:
                 document.add_text(field_name, value)
         for tok in (filters or "").split():
             letter = tok[1:2]
-            if letter in self.kind.facets:
+            if letter in self.kind.letters:
                 document.add_text(facet_field(letter), tok)
         document.add_text("sort_name", name or "")
         document.add_unsigned("updated", _micros(updated))
@@ -385,7 +391,7 @@ def count_facets(
         letter: {
             "terms": {
                 "field": facet_field(letter),
-                "size": ORG_FACET_SIZE if letter == "o" else 1000,
+                "size": ORG_FACET_SIZE if letter == ORG.letter else 1000,
             }
         }
         for letter in letters
@@ -413,15 +419,15 @@ def search(kind_name: str, query: Query) -> Result:
     tokens = query.tokens
     main = combined(schema, kind, words, tokens)
     picked = {tok[1] for tok in tokens}
-    counter = count_facets(searcher, kind, main, [f for f in kind.facets if f not in picked])
-    for letter in sorted(picked & set(kind.facets)):
+    counter = count_facets(searcher, kind, main, [f for f in kind.letters if f not in picked])
+    for letter in sorted(picked & set(kind.letters)):
         others = [tok for tok in tokens if tok[1] != letter]
         own = count_facets(searcher, kind, combined(schema, kind, words, others), [letter])
         counter.update(own)
     ids, total = _page(searcher, main, query, bool(words))
     for tok in tokens:  # a value picked counts the matches themselves
         counter[tok] = total
-    keep = frozenset(tok[2:] for tok in tokens if tok[1] == "o")
+    keep = frozenset(tok[2:] for tok in tokens if tok[1] == ORG.letter)
     facets = trim_orgs(facets_from(counter), keep)
     suggestion = suggest(searcher, schema, kind, words, tokens) if not total and words else None
     return with_org_slugs(Result(ids=ids, total=total, facets=facets, suggestion=suggestion))

@@ -20,12 +20,8 @@ from ..labels import ROLE_SEARCH_WORDS
 from ..models import Organization, OrganizationTag, Profile, ProfileTag, User
 from ..models._types import SearchEntry
 from . import scripts, synonyms
+from .facets import COUNTRY, KIND, LANGUAGE, ORG, ROLE, SITUATION, THEME
 from .text import normalise
-
-
-def token(kind: str, value: str) -> str:
-    """A filter token: one word that cannot collide with ordinary text (x + kind + value)."""
-    return "x" + kind + normalise(value).replace(" ", "")
 
 
 @cache
@@ -108,14 +104,14 @@ def person_fields(
         "places": " ".join([*places, *synonyms.short_forms_for(normalise(texts))]),
         "bio": bio,
     }
-    filters = [token("r", role)]
+    filters = [ROLE.token(role)]
     if country:
-        filters.append(token("c", country))
+        filters.append(COUNTRY.token(country))
     if org is not None:
-        filters.append(token("o", org[0]))
-    filters += [token("s", code) for code in situations]
-    filters += [token("t", slug) for slug in themes]
-    filters += [token("l", code) for code in languages]
+        filters.append(ORG.token(org[0]))
+    filters += [SITUATION.token(code) for code in situations]
+    filters += [THEME.token(slug) for slug in themes]
+    filters += [LANGUAGE.token(code) for code in languages]
     return entry(fields), " ".join(filters)
 
 
@@ -156,9 +152,9 @@ def org_document(org: Organization) -> tuple[str | None, str | None]:
         "places": " ".join(places),
         "bio": f"{org.mission} {org.focus or ''}",
     }
-    filters = [token("k", org.kind)]
-    filters += [token("c", code) for code in sorted(countries)]
-    filters += [token("t", slug) for slug in org.theme_slugs]
+    filters = [KIND.token(org.kind)]
+    filters += [COUNTRY.token(code) for code in sorted(countries)]
+    filters += [THEME.token(slug) for slug in org.theme_slugs]
     return entry(fields), " ".join(filters)
 
 

@@ -1,8 +1,7 @@
 """Reading search parameters: every bad value gets a message and is left out, never a 500.
 
-The names of the filters a page or the API accepts and the one-letter kinds of their index
-tokens (index.py writes them, base.py counts them as facets) are listed here once; the
-directory pages and the API read their arguments through `parse`.
+The filters a page or the API accepts are the facets of facets.py; the directory pages and the
+API read their arguments through `parse`.
 """
 
 from __future__ import annotations
@@ -12,19 +11,10 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from .. import reference
-from ..models import ORG_KINDS, ROLES
 from . import MAX_PAGE_SIZE, MAX_QUERY_CHARS, PAGE_SIZE, SORTS, Query
+from .facets import ORG_FACETS, PEOPLE_FACETS, Facet
 
-PEOPLE_FILTERS = {
-    "role": "r",
-    "country": "c",
-    "situation": "s",
-    "theme": "t",
-    "language": "l",
-    "org": "o",
-}
-ORG_FILTERS = {"kind": "k", "country": "c", "theme": "t"}
+__all__ = ["ORG_FACETS", "PEOPLE_FACETS", "Parsed", "parse"]
 
 
 @dataclass
@@ -34,30 +24,6 @@ class Parsed:
     query: Query
     applied: dict[str, str] = field(default_factory=dict)  # parameter -> value
     messages: list[str] = field(default_factory=list)
-
-
-def _valid(name: str, value: str) -> str | None:
-    """The value in its canonical form, or None when it is not one of the allowed ones."""
-    if name == "role":
-        return value if value in ROLES else None
-    if name == "kind":
-        return value if value in ORG_KINDS else None
-    if name == "country":
-        code = value.upper()
-        return code if code in reference.country_codes() else None
-    if name == "situation":
-        code = value.upper()
-        return code if code in reference.situations() else None
-    if name == "theme":
-        return value if value in reference.themes() else None
-    if name == "language":
-        code = value.lower()
-        return code if code in reference.language_codes() else None
-    if name == "org":
-        slug = value.lower()
-        ok = 0 < len(slug) <= 100 and all(ch.isalnum() or ch == "-" for ch in slug)
-        return slug if ok else None
-    return None
 
 
 def _int(args: MultiDict, name: str, default: int, low: int, high: int, messages: list[str]) -> int:
@@ -78,7 +44,7 @@ def _int(args: MultiDict, name: str, default: int, low: int, high: int, messages
     return int(raw)
 
 
-def parse(args: MultiDict, filters: dict[str, str]) -> Parsed:
+def parse(args: MultiDict, facets: tuple[Facet, ...]) -> Parsed:
     """A Query from request arguments, with a message for each value that was left out."""
     messages: list[str] = []
     text = args.get("q", "").strip()
@@ -88,28 +54,35 @@ def parse(args: MultiDict, filters: dict[str, str]) -> Parsed:
             _("The search text was cut to its first %(n)s characters.", n=MAX_QUERY_CHARS)
         )
     applied: dict[str, str] = {}
-    tokens: dict[str, str] = {}
-    for name, kind in filters.items():
-        value = args.get(name, "").strip()
-        if not value:
+    for facet in facets:
+        given = [value.strip() for value in args.getlist(facet.name) if value.strip()]
+        if not given:
             continue
-        valid = _valid(name, value[:100])
+        if len(given) > 1:
+            messages.append(
+                _(
+                    "Only one %(name)s at a time: “%(value)s” was used.",
+                    name=facet.name,
+                    value=given[0][:40],
+                )
+            )
+        value = given[0]
+        valid = facet.canonical(value)
         if valid is None:
             messages.append(
                 _(
                     "“%(value)s” is not a known %(name)s; that filter was left out.",
                     value=value[:40],
-                    name=name,
+                    name=facet.name,
                 )
             )
             continue
-        applied[name] = valid
-        tokens[kind] = valid
+        applied[facet.name] = valid
     sort = args.get("sort", "relevance")
     if sort not in SORTS:
         messages.append(_("Unknown sort order; sorted by relevance."))
         sort = "relevance"
     per_page = _int(args, "per_page", PAGE_SIZE, 1, MAX_PAGE_SIZE, messages)
     page = _int(args, "page", 1, 1, 100_000, messages)
-    query = Query(text=text, filters=tokens, sort=sort, page=page, per_page=per_page)
+    query = Query(text=text, filters=dict(applied), sort=sort, page=page, per_page=per_page)
     return Parsed(query=query, applied=applied, messages=messages)

@@ -1,7 +1,7 @@
 """The people and organisation search pages: a GET form, facets, paging, an empty state.
 
-Shared by two blueprints: the directory's pages and the start page, which is the people
-search of a signed-in user. Each keeps its own route, and its rate limit (one search each).
+The directory's pages, and its start page, which is the people search of a signed-in user.
+Each keeps its own route, and its rate limit (one search each).
 """
 
 from __future__ import annotations
@@ -12,16 +12,17 @@ from typing import Any
 from flask import render_template, request
 from flask_login import current_user
 
-from . import privacy
-from .labels import kind_label, role_label
-from .search import Query, Result, search_organizations, search_people
-from .search.cache import cached_section
-from .search.params import ORG_FILTERS, PEOPLE_FILTERS, Parsed, parse
+from .. import privacy
+from ..labels import kind_label, role_label
+from ..search import Query, Result, search_organizations, search_people
+from ..search.facets import Facet
+from ..search.params import ORG_FACETS, PEOPLE_FACETS, Parsed, parse
+from .section_cache import cached_section
 
 
 def _labels(org_names: dict[str, str]) -> dict[str, object]:
     """Functions the templates use to name facet values and applied filters."""
-    from .templating import tag_label
+    from ..templating import tag_label
 
     def org_name(slug: str) -> str:
         return org_names.get(slug, slug)
@@ -70,15 +71,15 @@ def _paging(parsed: Parsed, result: Result) -> dict[str, Any]:
 
 def _page(
     kind: str,
-    filters: dict[str, str],
+    facets: tuple[Facet, ...],
     search: Callable[[Query], Result],
     hits: Callable[[Result], list[Any]],
     *,
     shared: bool = True,
 ) -> str:
     """A search page: the query from the arguments, the answer, and its section of hits (the
-    rendered section kept while what it shows is the same: search/cache.py)."""
-    parsed = parse(request.args, filters)
+    rendered section kept while what it shows is the same: section_cache.py)."""
+    parsed = parse(request.args, facets)
     result = search(parsed.query)
     found = hits(result)
 
@@ -102,7 +103,7 @@ def people_page() -> str:
     """People found by text, role, country, agenda situation, theme, language, organisation."""
     return _page(
         "people",
-        PEOPLE_FILTERS,
+        PEOPLE_FACETS,
         search_people,
         lambda result: privacy.listing_views(current_user, result.ids),
         shared=privacy.listing_is_shared(current_user),
@@ -113,7 +114,7 @@ def organizations_page() -> str:
     """Organisations found by text, kind, country and theme."""
     return _page(
         "organizations",
-        ORG_FILTERS,
+        ORG_FACETS,
         search_organizations,
         lambda result: privacy.org_views(current_user, result.ids),
     )

@@ -27,7 +27,7 @@ from typing import Any
 from flask import current_app
 from markupsafe import Markup
 
-from . import Query, Result
+from ..search import Query, Result
 
 DEFAULT_SECONDS = 600
 PAGE_ENTRIES = 64
