@@ -148,13 +148,15 @@ fuzz: install-dev translations
 	NGOWG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) NGOWG_FUZZ_STEPS=$(FUZZ_STEPS) $(BIN)/python -m pytest \
 		-p no:cacheprovider --hypothesis-show-statistics tests/test_model_based.py -k random_sequences $(PYTEST_ARGS)
 
-# Benchmarks of issues 9 and 10 on 100,000 generated people (data in /tmp/ngowg-bench), figures
+# Benchmarks of issues 9, 10 and 17 on 100,000 generated people (data in /tmp/ngowg-bench), figures
 # into docs/PERFORMANCE.md: SQLite always, PostgreSQL too with BENCH_PG_URL (its own database;
 # BENCH_DATABASE_URL is read as well), then the mixed load for LOAD_SECONDS (default 300, 0 skips).
 BENCH_PG_URL ?= $(BENCH_DATABASE_URL)
 LOAD_SECONDS ?= 300
+# BENCH_PEOPLE=1000000: search in process at a million people too (generated once, minutes).
+BENCH_PEOPLE ?= 0
 bench: install-dev
-	$(BIN)/python bench/run.py --pg-url "$(BENCH_PG_URL)" --load-seconds $(LOAD_SECONDS)
+	$(BIN)/python bench/run.py --pg-url "$(BENCH_PG_URL)" --load-seconds $(LOAD_SECONDS) --large-people $(BENCH_PEOPLE)
 
 # The five-minute mixed load alone (issue 10): LOAD_DATABASE_URL, LOAD_SECONDS.
 LOAD_DATABASE_URL ?= sqlite:////tmp/ngowg-load/ngowg.db

@@ -214,6 +214,9 @@ def generate_data_command(count: int, orgs: int | None, seed: int) -> None:
     click.echo(f"{made} people generated in {time.perf_counter() - started:.1f} s.")
 
 
+REINDEX_BATCH = 2_000
+
+
 @click.command("reindex")
 @with_appcontext
 def reindex_command() -> None:
@@ -224,11 +227,32 @@ def reindex_command() -> None:
     from .search.engine import KINDS, engine
     from .search.index import refresh_org, refresh_person
 
+    total = db.session.scalar(sa.select(sa.func.count(User.id))) or 0
     people = 0
-    for user in db.session.scalars(sa.select(User).options(*User.with_tags())):
-        if user.profile is not None:
-            refresh_person(user.profile, user)
-            people += 1
+    last = 0
+    # In batches, each committed and let go: at a million people, holding every row of one
+    # transaction would take gigabytes.
+    while True:
+        batch = list(
+            db.session.scalars(
+                sa.select(User)
+                .where(User.id > last)
+                .order_by(User.id)
+                .limit(REINDEX_BATCH)
+                .options(*User.with_tags())
+            ).unique()
+        )
+        if not batch:
+            break
+        for user in batch:
+            if user.profile is not None:
+                refresh_person(user.profile, user)
+                people += 1
+        last = batch[-1].id
+        db.session.commit()
+        db.session.expunge_all()
+        if people % 50_000 < REINDEX_BATCH:
+            click.echo(f"  search entries of {people:,} of {total:,} accounts checked")
     for org in db.session.scalars(sa.select(Organization)):
         refresh_org(org)
     db.session.commit()

@@ -10,6 +10,7 @@ import pytest
 
 from ngowg_directory.extensions import db
 from ngowg_directory.models import Organization
+from testsupport.worlds import fill_profile
 
 # name: (role, org slug, country, agenda items, themes, languages, title, affiliation, bio)
 PEOPLE = {
@@ -204,15 +205,16 @@ def directory(app, make_user, make_org, client, login):
         affiliation,
         bio,
     ) in PEOPLE.items():
-        user = make_user(role, org=org, name=name, totp=False)
-        profile = user.profile
-        profile.country, profile.title, profile.affiliation, profile.bio = (
-            country,
-            title,
-            affiliation,
-            bio,
+        fill_profile(
+            make_user(role, org=org, name=name, totp=False),
+            country=country,
+            situations=situations,
+            themes=themes,
+            languages=languages,
+            title=title,
+            affiliation=affiliation,
+            bio=bio,
         )
-        profile.set_tags(situations, themes, languages)
     hidden = make_user("defender", name="Fatima Hidden")
     hidden.profile.hidden = True
     hidden.profile.country = "SD"

@@ -33,6 +33,30 @@ RAISED_LIMITS = {
 UNLISTED_STATES = ("hidden", "unconsented", "suspended", "invited", "deleted")
 
 
+def fill_profile(
+    user: User,
+    *,
+    country: str | None,
+    situations: list[str],
+    themes: list[str],
+    languages: list[str],
+    title: str = "",
+    affiliation: str = "",
+    bio: str = "",
+    **contact: str,
+) -> User:
+    """Her profile as a search test describes it (contact details as given), committed."""
+    profile = user.profile
+    assert profile is not None
+    profile.country, profile.title, profile.affiliation = country, title, affiliation
+    profile.bio = bio
+    for name, value in contact.items():
+        setattr(profile, name, value)
+    profile.set_tags(situations, themes, languages)
+    db.session.commit()
+    return user
+
+
 def make_unlisted(user: User, state: str) -> None:
     """Take her out of the directory one way (UNLISTED_STATES), as the app does it."""
     if state == "hidden":

@@ -1,0 +1,234 @@
+"""The peer of the search page: Flask-Admin's ModelView search over the same people.
+
+    .venv/bin/python bench/peer.py --database-url sqlite:////tmp/ngowg-bench/ngowg.db
+
+A minimal Flask-Admin 2.2.1 app (`peer_app`): one ModelView of the people (profiles joined to
+their accounts) with `column_searchable_list` on name, bio, affiliation and title and a country
+filter, 20 a page, as Flask-Admin counts and pages them. It is served the way the directory is
+(gunicorn, sync workers, as many as gunicorn.conf.py gives the directory), and both are
+measured in the same run with wrk over the same 16 searches rotated (SEARCHES), at 4
+connections (`--connections`): the directory's signed-in search page with the rendered-section
+cache off (SEARCH_CACHE_SECONDS=0: every answer computed and rendered), and the peer's list
+page. Flask-Admin asks for no sign-in, so the peer does less work per request than the
+directory does (session, CSRF, rate limits in Redis).
+
+The database must hold the data already (bench/run.py makes it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# (text, country): broad words, names, prefixes, a filter alone, a filter with a word, other
+# scripts. The same 16 for both.
+SEARCHES = [
+    ("sudan", ""),
+    ("women", ""),
+    ("peace", "SD"),
+    ("amina", ""),
+    ("", "ML"),
+    ("advocacy", "CO"),
+    ("thandiwe hadzic", ""),
+    ("فاطمة", ""),
+    ("garcia", "YE"),
+    ("gender", ""),
+    ("", "AF"),
+    ("protection", "SS"),
+    ("diallo", ""),
+    ("justice", ""),
+    ("humanitarian", "UA"),
+    ("coordinator", ""),
+]
+
+
+def peer_app():
+    """The Flask-Admin app over the database named by PEER_DATABASE_URL."""
+    import sqlalchemy as sa
+    from flask import Flask
+    from flask_admin import Admin
+    from flask_admin.contrib.sqla import ModelView
+    from flask_sqlalchemy import SQLAlchemy
+    from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+    from ngowg_directory.config import normalise_database_url
+
+    app = Flask("peer")
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["PEER_DATABASE_URL"])
+    app.config["SECRET_KEY"] = os.environ.get("PEER_SECRET_KEY", "peer-" + "p" * 40)
+    db = SQLAlchemy(app)
+
+    class Account(db.Model):  # type: ignore[name-defined]
+        __tablename__ = "users"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(sa.String(120))
+
+        def __str__(self) -> str:
+            return self.name
+
+    class Person(db.Model):  # type: ignore[name-defined]
+        __tablename__ = "profiles"
+        user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+        title: Mapped[str] = mapped_column(sa.String(150))
+        affiliation: Mapped[str] = mapped_column(sa.String(200))
+        country: Mapped[str | None] = mapped_column(sa.String(2))
+        bio: Mapped[str] = mapped_column(sa.Text)
+        account: Mapped[Account] = relationship()
+
+    class PeopleView(ModelView):
+        can_create = can_edit = can_delete = False
+        column_list = ["account.name", "title", "affiliation", "country"]
+        column_searchable_list = ["account.name", "bio", "affiliation", "title"]
+        column_filters = ["country"]
+        page_size = 20
+
+    admin = Admin(app, name="peer")
+    admin.add_view(PeopleView(Person, db.session, name="People", endpoint="people"))
+    return app
+
+
+def peer_paths(app) -> list[str]:
+    """The peer's list page for each search (its filter argument as Flask-Admin names it)."""
+    with app.test_request_context():
+        view = app.extensions["admin"][0]._views[1]  # the index view is the first
+        view._refresh_filters_cache()
+        arg = next(
+            f"flt0_{index}"
+            for index, flt in enumerate(view._filters)
+            if flt.column.key == "country" and flt.operation() == "equals"
+        )
+    paths = []
+    for text, country in SEARCHES:
+        params = []
+        if text:
+            params.append(f"search={quote(text)}")
+        if country:
+            params.append(f"{arg}={country}")
+        paths.append("/admin/people/" + ("?" + "&".join(params) if params else ""))
+    return paths
+
+
+def directory_paths() -> list[str]:
+    paths = []
+    for text, country in SEARCHES:
+        params = []
+        if text:
+            params.append(f"q={quote(text)}")
+        if country:
+            params.append(f"country={country}")
+        paths.append("/directory" + ("?" + "&".join(params) if params else ""))
+    return paths
+
+
+def serve_peer(database_url: str, workers: int, port: int, log: Path) -> subprocess.Popen:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PEER_DATABASE_URL": database_url,
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "bench.peer:peer_app()",
+    ]
+    with log.open("wb") as out:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def wait_answering(url: str, seconds: float = 60) -> None:
+    from urllib.request import urlopen
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urlopen(url, timeout=30) as answer:  # noqa: S310  (our own local server)
+                if answer.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)
+
+
+def main() -> None:
+    from bench.common import app_env, make_account, start_server
+    from bench.throughput import LUA, ensure_wrk, run_wrk
+    from testsupport.http import Browser
+    from testsupport.servers import ServerPool, free_port
+    from testsupport.signin import sign_in
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2, help="for both (gunicorn.conf.py's)")
+    parser.add_argument("--json", help="write the figures to this file")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="ngowg-peer-bench-"))
+    wrk = ensure_wrk()
+    env = app_env(work / "instance", args.database_url, SEARCH_CACHE_SECONDS="0")
+    password = make_account(env, "bench-searcher@bench.example.org", "staff", "Bench Searcher")
+    figures: dict = {"connections": args.connections, "searches": len(SEARCHES)}
+    os.environ["PEER_DATABASE_URL"] = args.database_url
+    peer_port = free_port()
+    peer = serve_peer(args.database_url, args.workers, peer_port, work / "peer.log")
+    try:
+        with ServerPool(work) as pool:
+            server = start_server(pool, env, args.workers)
+            client = Browser(keep_alive=True, timeout=120).on(server)
+            sign_in(client, "bench-searcher@bench.example.org", password)
+            peer_url = f"http://127.0.0.1:{peer_port}"
+            wait_answering(peer_url + "/admin/people/", 120)
+            sides = {
+                "directory": (server.url, directory_paths(), client.browser.cookie_header()),
+                "flask-admin": (peer_url, peer_paths(peer_app()), ""),
+            }
+            for name, (url, paths, cookie) in sides.items():
+                quoted = ", ".join(json.dumps(p) for p in paths)
+                script = work / f"{name}.lua"
+                script.write_text(LUA % {"paths": quoted, "cookie": cookie})
+                run_wrk(wrk, script, url, 2, 3)  # warm up
+                samples = [
+                    run_wrk(wrk, script, url, args.connections, args.seconds)
+                    for _ in range(args.runs)
+                ]
+                bad = sum(s["non200"] + s["socket_errors"] for s in samples)
+                if bad:
+                    raise SystemExit(f"{name}: {bad} answers were not 200")
+                median = sorted(samples, key=lambda s: s["rps"])[len(samples) // 2]
+                figures[name] = {
+                    "rps": round(median["rps"], 1),
+                    "rps_runs": [round(s["rps"], 1) for s in samples],
+                    "p50_ms": round(median["p50_ms"], 1),
+                    "p95_ms": round(median["p95_ms"], 1),
+                }
+                print(f"{name}: {json.dumps(figures[name])}", flush=True)
+    finally:
+        peer.terminate()
+        peer.wait(30)
+    figures["ratio"] = round(figures["directory"]["rps"] / figures["flask-admin"]["rps"], 1)
+    print(json.dumps(figures, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
