@@ -5,7 +5,7 @@
 A minimal Flask-Admin 2.2.1 app (`peer_app`): one ModelView of the people (profiles joined to
 their accounts) with `column_searchable_list` on name, bio, affiliation and title and a country
 filter, 20 a page, as Flask-Admin counts and pages them. It is served the way the directory is
-(gunicorn, sync workers, as many as gunicorn.conf.py gives the directory), and both are
+(gunicorn with the directory's gunicorn.conf.py, sync workers, as many as the directory has), and both are
 measured in the same run with wrk over the same 16 searches rotated (SEARCHES), at 4
 connections (`--connections`): the directory's signed-in search page with the rendered-section
 cache off (SEARCH_CACHE_SECONDS=0: every answer computed and rendered), and the peer's list
@@ -58,8 +58,9 @@ def peer_app():
     from flask import Flask
     from flask_admin import Admin
     from flask_admin.contrib.sqla import ModelView
+    from flask_babel import Babel
     from flask_sqlalchemy import SQLAlchemy
-    from sqlalchemy.orm import Mapped, mapped_column, relationship
+    from sqlalchemy.orm import relationship
 
     from ngowg_directory.config import normalise_database_url
 
@@ -67,23 +68,25 @@ def peer_app():
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["PEER_DATABASE_URL"])
     app.config["SECRET_KEY"] = os.environ.get("PEER_SECRET_KEY", "peer-" + "p" * 40)
     db = SQLAlchemy(app)
+    Babel(app)  # Flask-Admin translates its pages with Flask-Babel when it is installed
 
+    # Plain columns (no annotations: they would be strings here, unresolvable in a function).
     class Account(db.Model):  # type: ignore[name-defined]
         __tablename__ = "users"
-        id: Mapped[int] = mapped_column(primary_key=True)
-        name: Mapped[str] = mapped_column(sa.String(120))
+        id = sa.Column(sa.Integer, primary_key=True)
+        name = sa.Column(sa.String(120))
 
         def __str__(self) -> str:
-            return self.name
+            return str(self.name)
 
     class Person(db.Model):  # type: ignore[name-defined]
         __tablename__ = "profiles"
-        user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
-        title: Mapped[str] = mapped_column(sa.String(150))
-        affiliation: Mapped[str] = mapped_column(sa.String(200))
-        country: Mapped[str | None] = mapped_column(sa.String(2))
-        bio: Mapped[str] = mapped_column(sa.Text)
-        account: Mapped[Account] = relationship()
+        user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), primary_key=True)
+        title = sa.Column(sa.String(150))
+        affiliation = sa.Column(sa.String(200))
+        country = sa.Column(sa.String(2))
+        bio = sa.Column(sa.Text)
+        account = relationship(Account)
 
     class PeopleView(ModelView):
         can_create = can_edit = can_delete = False
@@ -93,7 +96,7 @@ def peer_app():
         page_size = 20
 
     admin = Admin(app, name="peer")
-    admin.add_view(PeopleView(Person, db.session, name="People", endpoint="people"))
+    admin.add_view(PeopleView(Person, db, name="People", endpoint="people"))
     return app
 
 
@@ -138,6 +141,8 @@ def serve_peer(database_url: str, workers: int, port: int, log: Path) -> subproc
     }
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
+        "-c",
+        "gunicorn.conf.py",  # the directory's own settings; workers and address given here
         "--workers",
         str(workers),
         "--worker-class",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import abort
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, defer
 
 from ..extensions import db
 from ..models import Organization, Profile, User
@@ -50,11 +50,27 @@ def listing_is_shared(viewer: User) -> bool:
     return not viewer.is_admin
 
 
+# What a listing never shows, so never reads: contact details (decrypting them would put them
+# in memory for nothing), the two-factor secret, the bio and the search entry.
+_NOT_LISTED_COLUMNS = (
+    Profile.email,
+    Profile.phone,
+    Profile.messaging,
+    Profile.city,
+    Profile.bio,
+    Profile.search_text,
+    Profile.search_filters,
+)
+
+
 def _listed_people() -> sa.Select:
     return (
         sa.select(User)
         .join(Profile, Profile.user_id == User.id)
-        .options(contains_eager(User.profile))
+        .options(
+            contains_eager(User.profile).options(*(defer(c) for c in _NOT_LISTED_COLUMNS)),
+            defer(User.totp_secret),
+        )
         .where(listed_clause())
     )
 
