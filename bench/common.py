@@ -86,12 +86,11 @@ def in_process_app(database_url: str, name: str, **settings: Any):
 
     return create_app(
         "testing",
-        INSTANCE_PATH=tempfile.mkdtemp(prefix=f"ngowg-{name}-"),
         SQLALCHEMY_DATABASE_URI=database_url,
         SECRET_KEY=BENCH_SECRET_KEY,
         FIELD_ENCRYPTION_KEY=BENCH_FIELD_KEY,
         RATELIMIT_ENABLED=False,
-        **settings,
+        **{"INSTANCE_PATH": tempfile.mkdtemp(prefix=f"ngowg-{name}-"), **settings},
     )
 
 

@@ -5,8 +5,8 @@
 A minimal Flask-Admin 2.2.1 app (`peer_app`): one ModelView of the people (profiles joined to
 their accounts) with `column_searchable_list` on name, bio, affiliation and title and a country
 filter, 20 a page, as Flask-Admin counts and pages them. It is served the way the directory is
-(gunicorn with the directory's gunicorn.conf.py, sync workers, as many as the directory has), and both are
-measured in the same run with wrk over the same 16 searches rotated (SEARCHES), at 4
+(gunicorn with the directory's gunicorn.conf.py, sync workers, as many as the directory has),
+and both are measured in the same run with wrk over the same 16 searches rotated (SEARCHES), at 4
 connections (`--connections`): the directory's signed-in search page with the rendered-section
 cache off (SEARCH_CACHE_SECONDS=0: every answer computed and rendered), and the peer's list
 page. Flask-Admin asks for no sign-in, so the peer does less work per request than the

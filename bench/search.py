@@ -20,7 +20,6 @@ import json
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade
 
-from ngowg_directory import bulk, create_app
+from bench.common import in_process_app
+from ngowg_directory import bulk
 from ngowg_directory.extensions import db
 from ngowg_directory.models import Profile
 from ngowg_directory.search import Query, search_people
@@ -129,13 +129,8 @@ def main() -> None:
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
-    instance = tempfile.mkdtemp(prefix="ngowg-bench-")
-    app = create_app(
-        "testing",
-        INSTANCE_PATH=instance,
-        SQLALCHEMY_DATABASE_URI=args.database_url,
-        SECRET_KEY="bench-" + "k" * 40,
-    )
+    # An empty instance folder: the first search builds the index (timed below).
+    app = in_process_app(args.database_url, "search-bench")
     with app.app_context():
         upgrade()
         have = db.session.scalar(sa.select(sa.func.count(Profile.user_id))) or 0

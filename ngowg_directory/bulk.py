@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from datetime import timedelta
 from itertools import islice
 
 import sqlalchemy as sa
@@ -191,6 +192,7 @@ LANGUAGES_BY_COUNTRY = {
 ROLE_WEIGHTS = (("defender", 45), ("staff", 25), ("policy_maker", 22), ("manager", 7), ("admin", 1))
 ORG_KIND_WEIGHTS = (("member", 60), ("partner", 20), ("un_entity", 10), ("mission", 10))
 BATCH = 2000
+CONFIRMED_SPAN = 2 * 365 * 86_400  # seconds: generated people confirmed over two years
 
 
 def _chunks(iterable, size: int):
@@ -245,6 +247,9 @@ def generate_people(
     themes = list(reference.themes())
     first_id = (db.session.scalar(sa.select(sa.func.max(User.id))) or 0) + 1
     now = utcnow()
+    # Confirmed over the last two years, as in a directory in use (a random stream of its
+    # own, so that the people are the same as before it was added).
+    dates = random.Random(seed + 1)
     made = 0
     for chunk in _chunks(range(first_id, first_id + count), BATCH):
         users: list[dict[str, object]] = []
@@ -302,6 +307,7 @@ def generate_people(
                     "email": email,  # the column type encrypts it
                     # Fictional people who took the consent step: listed, every role.
                     "consent_at": now,
+                    "last_confirmed_at": now - timedelta(seconds=dates.randrange(CONFIRMED_SPAN)),
                     "search_name": normalise(name),
                     "search_text": text,
                     "search_filters": filters,

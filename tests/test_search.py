@@ -274,8 +274,9 @@ def count_queries(client, path: str) -> int:
 
 def test_results_page_runs_at_most_six_queries(app, searcher, runner):
     """At most six statements a page, whatever it finds; the first search after a change
-    reads the state again under the index's lock, the changes and their entries (three
-    more; two when the index is built afresh: the state and every entry)."""
+    reads the state again under the index's lock, the changes, their entries and the names of
+    the organisations every member may see (four more; three when the index is built afresh:
+    the state, every entry and the names)."""
     searcher.client.get("/directory?q=sudan")  # the first search builds the index
     small = count_queries(searcher.client, "/directory?q=sudan")
     runner.invoke(args=["generate-data", "--people", "120", "--orgs", "5"])
@@ -283,7 +284,7 @@ def test_results_page_runs_at_most_six_queries(app, searcher, runner):
     big = count_queries(searcher.client, "/directory?per_page=50&sort=name")
     filtered = count_queries(searcher.client, "/directory?q=a&theme=crsv&org=wilpf")
     assert max(small, big, filtered) <= 6, (small, big, filtered)
-    assert following <= big + 3, (following, big)
+    assert following <= big + 4, (following, big)
 
 
 def test_start_page_is_the_directory(searcher):

@@ -314,6 +314,23 @@ def test_the_organisation_facet_lists_the_hundred_with_most_matches(app, runner)
     assert {slug: n for slug, n in answer.facets["org"].items() if slug != rarest} == facet
 
 
+def test_the_organisation_menu_names_follow_a_rename_and_an_archival_at_once(app, corpus):  # noqa: F811
+    """The organisations' names are read once for each state of the database: a rename or an
+    archival is in the very next answer."""
+    from ngowg_directory.models import Organization
+    from ngowg_directory.models._types import utcnow
+
+    assert search_people(Query()).org_names["wilpf"].startswith("Women's International")
+    org = db.session.scalar(sa.select(Organization).where(Organization.slug == "wilpf"))
+    org.name = "Renamed League"
+    db.session.commit()
+    assert search_people(Query()).org_names["wilpf"] == "Renamed League"
+    org.archived_at = utcnow()
+    db.session.commit()
+    answer = search_people(Query())
+    assert "wilpf" not in answer.org_names and "wilpf" not in answer.facets.get("org", {})
+
+
 def test_an_index_behind_another_process_on_its_folder_catches_up_without_a_rebuild(
     app,
     corpus,  # noqa: F811

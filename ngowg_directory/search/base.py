@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ..extensions import db
 from ..models import Organization
@@ -16,20 +17,30 @@ from .facets import ORG, known_tokens
 ORG_FACET_SIZE = 100
 
 
-def with_org_slugs(result: Result) -> Result:
+def _listed_orgs(state: tuple[str, int]) -> dict[str, tuple[str, str]]:
+    """Compact token -> (slug, name) of every organisation every member may see, read once
+    for each state of the database (any change to an organisation moves it: changes.py)."""
+    cache = current_app.extensions.setdefault("search_org_names", {})
+    found = cache.get("orgs")
+    if found is None or found[0] != state:
+        rows = db.session.execute(
+            sa.select(Organization.slug, Organization.name).where(org_listed_clause())
+        )
+        found = (state, {slug.replace("-", ""): (slug, name) for slug, name in rows})
+        cache["orgs"] = found
+    return found[1]
+
+
+def with_org_slugs(result: Result, state: tuple[str, int]) -> Result:
     """Turn the organisation facet's compact tokens back into slugs, and name them."""
     compact = result.facets.get(ORG.name)
     if not compact:
         return result
     # An archived organisation is named in no facet, even by an entry not yet reindexed.
-    rows = db.session.execute(
-        sa.select(Organization.slug, Organization.name).where(
-            sa.func.replace(Organization.slug, "-", "").in_(list(compact)),
-            org_listed_clause(),
-        )
-    )
-    result.org_names = {slug: name for slug, name in rows}
-    result.facets[ORG.name] = {slug: compact[slug.replace("-", "")] for slug in result.org_names}
+    listed = _listed_orgs(state)
+    named = [listed[key] for key in compact if key in listed]
+    result.org_names = dict(named)
+    result.facets[ORG.name] = {slug: compact[slug.replace("-", "")] for slug, _name in named}
     return result
 
 

@@ -49,7 +49,7 @@ from .index import entry_fields
 logger = logging.getLogger(__name__)
 
 # Bumped when the schema below or the meaning of an entry changes: every index is rebuilt.
-SCHEMA_VERSION = 2  # 2: name keys, names in every language, short forms
+SCHEMA_VERSION = 3  # 2: name keys, names in every language, short forms; 3: all, recency
 WRITER_HEAP = 50_000_000
 # Rows read at a time when an index is built afresh.
 BUILD_BATCH = 5_000
@@ -68,6 +68,14 @@ class Kind:
     sort_name: str  # column of the name order
     updated: str  # column of the "updated" order
     confirmed: str  # column whose most recent value wins a tie
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return dict(self.fields)
+
+    @property
+    def has_keys(self) -> bool:
+        return "keys" in self.weights
 
     @property
     def letters(self) -> tuple[str, ...]:
@@ -111,11 +119,32 @@ def facet_field(letter: str) -> str:
     return "f" + letter
 
 
+# Recency folded into the relevance score (`weight_by_field`: score × log2(2 + recency)), so
+# that equal scores come out most recently confirmed first without reading every tie: at most
+# RECENCY_SPAN relative (0.2%), from the start of RECENCY_FROM to RECENCY_TO; a score's
+# 24-bit mantissa tells about 32,000 steps apart (five hours). What one step does not tell
+# apart is sorted exactly after reading (`_page`).
+RECENCY_SPAN = 2.0**-9
+RECENCY_FROM = 1_577_836_800_000_000  # 2020-01-01, in microseconds
+RECENCY_TO = 2_208_988_800_000_000  # 2040-01-01
+
+
+def recency(confirmed_micros: int) -> float:
+    """The weight field's value for a confirmation time: log2(2 + it) runs from 1 to
+    1 + RECENCY_SPAN, in step with the time."""
+    share = (confirmed_micros - RECENCY_FROM) / (RECENCY_TO - RECENCY_FROM)
+    return 2.0 ** (1 + RECENCY_SPAN * min(1.0, max(0.0, share))) - 2.0
+
+
 def build_schema(kind: Kind) -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_unsigned_field("id", stored=True, indexed=True, fast=True)
     for name, _weight in kind.fields:
-        builder.add_text_field(name, stored=False)
+        builder.add_text_field(name, stored=False, index_option="freq")
+    # Every word of every text field, document ids only: what matches, counted and faceted
+    # without the ranking's weights (a field matches a word if and only if this one does).
+    builder.add_text_field("all", stored=False, index_option="basic")
+    builder.add_float_field("recency", stored=False, indexed=False, fast=True)
     for letter in kind.letters:
         builder.add_text_field(facet_field(letter), stored=False, fast=True, tokenizer_name="raw")
     builder.add_text_field("sort_name", stored=False, fast=True, tokenizer_name="raw")
@@ -212,6 +241,11 @@ class Engine:
         self._open().reload()
         self._seen = wanted
 
+    @property
+    def seen(self) -> tuple[str, int]:
+        """The database state (epoch, seq) the last searcher was brought to."""
+        return self._seen or ("", 0)
+
     def rebuild(self) -> int:
         """Build this index afresh from the database (`ngowg reindex`); the entries read."""
         with self._lock, self._folder_lock():
@@ -304,6 +338,8 @@ class Engine:
             value = fields.get(field_name)
             if value:
                 document.add_text(field_name, value)
+                if field_name != "keys":
+                    document.add_text("all", value)
         for tok in (filters or "").split():
             letter = tok[1:2]
             if letter in self.kind.letters:
@@ -311,6 +347,7 @@ class Engine:
         document.add_text("sort_name", name or "")
         document.add_unsigned("updated", _micros(updated))
         document.add_unsigned("confirmed", _micros(confirmed))
+        document.add_float("recency", recency(_micros(confirmed)))
         return document
 
 
@@ -354,11 +391,44 @@ def word_query(schema: tantivy.Schema, kind: Kind, word: str, *, last: bool) -> 
             fuzzy_prefix = query.fuzzy_term_query(schema, field_name, word, 1, True, True)
             should.append(query.boost_query(fuzzy_prefix, weight * 0.5))
     # The same name in another script or spelling (Fatima, فاطمة): its consonant key.
-    name_key = scripts.key(word) if "keys" in dict(kind.fields) else ""
+    name_key = scripts.key(word) if kind.has_keys else ""
     if len(name_key) >= 2:
-        weight = dict(kind.fields)["keys"]
+        weight = kind.weights["keys"]
         should.append(query.boost_query(query.term_query(schema, "keys", name_key), weight))
     return query.boolean_query([(tantivy.Occur.Should, sub) for sub in should])
+
+
+def word_match(schema: tantivy.Schema, kind: Kind, word: str, *, last: bool) -> tantivy.Query:
+    """What one query word matches, as `word_query` does, without its weights: the same
+    documents through one field (`all`) in two or three automata instead of one per field."""
+    query = tantivy.Query
+    distance = typos(word)
+    should = []
+    if len(word) >= 2:
+        prefix_typos = 1 if last and len(word) >= 4 and not word.isdigit() else 0
+        should.append(query.fuzzy_term_query(schema, "all", word, prefix_typos, True, True))
+    else:
+        should.append(query.term_query(schema, "all", word))
+    if distance:
+        should.append(query.fuzzy_term_query(schema, "all", word, distance, True, False))
+    name_key = scripts.key(word) if kind.has_keys else ""
+    if len(name_key) >= 2:
+        should.append(query.term_query(schema, "keys", name_key))
+    return query.boolean_query([(tantivy.Occur.Should, sub) for sub in should])
+
+
+def matching(
+    schema: tantivy.Schema, kind: Kind, words: list[str], tokens: Iterable[str]
+) -> tantivy.Query:
+    """The documents `combined` finds, unscored: for counting them and their facets."""
+    must = [
+        (tantivy.Occur.Must, word_match(schema, kind, word, last=n == len(words) - 1))
+        for n, word in enumerate(words)
+    ]
+    must += [(tantivy.Occur.Must, sub) for sub in filter_query(schema, tokens)]
+    if not must:
+        return tantivy.Query.all_query()
+    return tantivy.Query.boolean_query(must)
 
 
 def filter_query(schema: tantivy.Schema, tokens: Iterable[str]) -> list[tantivy.Query]:
@@ -417,20 +487,24 @@ def search(kind_name: str, query: Query) -> Result:
     schema = found.schema
     words = query.words
     tokens = query.tokens
-    main = combined(schema, kind, words, tokens)
+    # Matched and counted unscored, through one field; ranked with the fields' weights.
+    match = matching(schema, kind, words, tokens)
     picked = {tok[1] for tok in tokens}
-    counter = count_facets(searcher, kind, main, [f for f in kind.letters if f not in picked])
+    counter = count_facets(searcher, kind, match, [f for f in kind.letters if f not in picked])
     for letter in sorted(picked & set(kind.letters)):
         others = [tok for tok in tokens if tok[1] != letter]
-        own = count_facets(searcher, kind, combined(schema, kind, words, others), [letter])
+        own = count_facets(searcher, kind, matching(schema, kind, words, others), [letter])
         counter.update(own)
-    ids, total = _page(searcher, main, query, bool(words))
+    total = _count(searcher.search(match, 1, count=True)) if words or tokens else searcher.num_docs
+    ranked = combined(schema, kind, words, tokens) if words and query.sort == "relevance" else match
+    ids = _page(searcher, ranked, query, bool(words), total)
     for tok in tokens:  # a value picked counts the matches themselves
         counter[tok] = total
     keep = frozenset(tok[2:] for tok in tokens if tok[1] == ORG.letter)
     facets = trim_orgs(facets_from(counter), keep)
     suggestion = suggest(searcher, schema, kind, words, tokens) if not total and words else None
-    return with_org_slugs(Result(ids=ids, total=total, facets=facets, suggestion=suggestion))
+    result = Result(ids=ids, total=total, facets=facets, suggestion=suggestion)
+    return with_org_slugs(result, found.seen)
 
 
 # Fields whose words a "did you mean" may offer (not the free texts: a bio's words are not
@@ -477,23 +551,26 @@ def suggest(
 
 
 def _page(
-    searcher: tantivy.Searcher, main: tantivy.Query, query: Query, has_words: bool
-) -> tuple[list[int], int]:
-    """The page's ids and the total. Ties (the same score, name or time) are broken as the
-    database would: the most recently confirmed first for relevance, then the smaller id; a
-    tie may reach past the page, so reading goes on until the key after the page differs from
-    the page's last one."""
+    searcher: tantivy.Searcher, ranked: tantivy.Query, query: Query, has_words: bool, total: int
+) -> list[int]:
+    """The page's ids. Ties (the same score, name or time) are broken as the database would:
+    the most recently confirmed first for relevance (mostly within the score already:
+    `recency`), then the smaller id; a tie may reach past the page, so reading goes on until
+    the key after the page differs from the page's last one."""
     sort = query.sort if has_words or query.sort != "relevance" else "name"
     options: dict[str, Any] = {}
     if sort == "name":
         options = {"order_by_field": "sort_name", "order": tantivy.Order.Asc}
     elif sort == "updated":
         options = {"order_by_field": "updated"}
+    else:
+        options = {"weight_by_field": "recency"}
     end = query.offset + query.per_page
+    if query.offset >= total:
+        return []
     limit = end + 20
     while True:
-        found = searcher.search(main, limit, count=True, **options)
-        hits = found.hits
+        hits = searcher.search(ranked, limit, count=False, **options).hits
         if len(hits) <= end or len(hits) < limit or hits[end - 1][0] != hits[-1][0]:
             break
         limit *= 2
@@ -510,8 +587,8 @@ def _page(
         keys = [(-when, id_) for (when, _a), id_ in zip(hits, ids, strict=True)]
     else:
         keys = [(name, id_) for (name, _a), id_ in zip(hits, ids, strict=True)]
-    ranked = sorted(zip(keys, ids, strict=True))
-    return [id_ for _key, id_ in ranked[query.offset : end]], _count(found)
+    ranked_ids = sorted(zip(keys, ids, strict=True))
+    return [id_ for _key, id_ in ranked_ids[query.offset : end]]
 
 
 def _count(found: tantivy.SearchResult) -> int:
