@@ -51,6 +51,8 @@ logger = logging.getLogger(__name__)
 # Bumped when the schema below or the meaning of an entry changes: every index is rebuilt.
 SCHEMA_VERSION = 3  # 2: name keys, names in every language, short forms; 3: all, recency
 WRITER_HEAP = 50_000_000
+# A few changes at a time: tantivy's smallest heap (allocated at each writer), not the build's.
+CHANGES_HEAP = 15_000_000
 # Rows read at a time when an index is built afresh.
 BUILD_BATCH = 5_000
 
@@ -290,7 +292,7 @@ class Engine:
             return
         ids = sorted({record_id for _seq, kind, record_id in rows if kind == self.kind.change})
         if ids:
-            writer = self._open().writer(heap_size=WRITER_HEAP, num_threads=1)
+            writer = self._open().writer(heap_size=CHANGES_HEAP, num_threads=1)
             for start in range(0, len(ids), 500):
                 batch = ids[start : start + 500]
                 # (by query: a u64 term given to delete_documents_by_term matches nothing)
