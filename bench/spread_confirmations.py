@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--seed", type=int, default=1325)
     args = parser.parse_args()
-    app = in_process_app(args.database_url, "spread")
+    app = in_process_app(args.database_url, "spread", DATABASE_STATEMENT_TIMEOUT=0)
     with app.app_context():
         rows = db.session.execute(
             sa.select(Profile.user_id, Profile.consent_at)

@@ -70,7 +70,7 @@ def seen_by(onlooker, person_id: int, name: str, role: str) -> dict[str, object]
         "org page": link in client.get("/orgs/wilpf").get_data(as_text=True),
         "api list": [item["id"] for item in listing["data"]] == [person_id],
         "api item": client.get(f"/api/v1/people/{person_id}", headers=auth).status_code,
-        "role facet": everyone["meta"]["facets"].get("r", {}).get(role, 0),
+        "role facet": everyone["meta"]["facets"].get("role", {}).get(role, 0),
         "api total": everyone["meta"]["total"],
     }
 

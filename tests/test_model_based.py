@@ -1164,7 +1164,7 @@ class DirectoryMachine(RuleBasedStateMachine):
                 and org != self.world.shown_org(person)
             ):
                 problems.add(viewer.key, "api people", f"{person.key}'s organisation is {org}")
-        facets = Counter(body["meta"]["facets"].get("o", {}))
+        facets = Counter(body["meta"]["facets"].get("org", {}))
         orgs = Counter(
             self.world.shown_org(p)
             for p in self.world.people.values()
