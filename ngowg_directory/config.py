@@ -180,6 +180,8 @@ class Config:
         self.MAIL_DEFAULT_SENDER = os.environ.get(
             "MAIL_DEFAULT_SENDER", "NGO Working Group directory <directory@localhost>"
         )
+        # Where a person whose account is suspended is told to write (the sign-in page).
+        self.SECRETARIAT_EMAIL = os.environ.get("SECRETARIAT_EMAIL", "").strip() or None
         self.TWO_FACTOR_REQUIRED_ROLES = _env_list("TWO_FACTOR_REQUIRED_ROLES", "admin,manager")
         self.INVITATION_MAX_AGE_HOURS = _env_int("INVITATION_MAX_AGE_HOURS", 72)
         self.PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
