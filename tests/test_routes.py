@@ -80,7 +80,7 @@ TABLE: dict[str, dict[str, tuple[Any, ...]]] = {
     # Paths people type: /login and the like lead to the sign-in page (which sends a signed-in
     # person home), /logout and the like to the sign-out page.
     "main.sign_in_path": {"GET": row(LOGIN, LOGIN)},
-    "main.sign_out_path": {"GET": row("302 /auth/logout", "302 /auth/logout")},
+    "main.sign_out_path": {"GET": row(LOGIN, "302 /auth/logout")},
     # --- sign-in ---------------------------------------------------------------------------
     "auth.login": {"GET": row(200, "302 /"), "POST": row("302 /", "302 /")},
     "auth.two_factor": {"GET": row(LOGIN, LOGIN), "POST": row("302 /", LOGIN)},

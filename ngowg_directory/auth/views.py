@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -46,15 +46,23 @@ SIGN_IN_FAILED = _l(
 NOT_AFTER_SIGN_IN = frozenset(
     {"auth.login", "auth.two_factor", "auth.logout", "main.sign_in_path", "main.sign_out_path"}
 )
+SIGN_IN_PAGES = frozenset({"auth.login", "main.sign_in_path"})
 
 
-def safe_next(target: str | None) -> str:
+def safe_next(target: str | None, depth: int = 0) -> str:
     """A path on this site to continue to after sign-in; anything else goes home, and so does
-    a sign-in or sign-out page (typing /login led, once signed in, back to the sign-in page)."""
+    a sign-in or sign-out page (typing /login led, once signed in, to "Page not found"). A
+    sign-in page's own `next` (/login?next=/account) is where she meant to go."""
     path = safe_local_path(target)
-    if path is None or _endpoint_of(path) in NOT_AFTER_SIGN_IN:
+    if path is None:
         return url_for("directory.index")
-    return path
+    endpoint = _endpoint_of(path)
+    if endpoint not in NOT_AFTER_SIGN_IN:
+        return path
+    inner = parse_qs(urlsplit(path).query).get("next")
+    if endpoint in SIGN_IN_PAGES and inner and depth < 3:
+        return safe_next(inner[0], depth + 1)
+    return url_for("directory.index")
 
 
 def _endpoint_of(path: str) -> str | None:

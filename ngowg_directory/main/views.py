@@ -70,6 +70,9 @@ def set_language() -> BaseResponse:
 
 # Paths people type for the sign-in and sign-out pages (which live under /auth/): each leads
 # there. Registration paths lead to sign-in too, whose page says how to get an invitation.
+# They are not on the short list of public pages (sessions.PUBLIC_ENDPOINTS): someone signed
+# out is sent to sign in with the path as `next`, which after sign-in goes home instead
+# (auth.views.safe_next), so /login ends on the start page either way.
 SIGN_IN_PATHS = ("/login", "/log-in", "/signin", "/sign-in", "/register", "/signup", "/sign-up")
 SIGN_OUT_PATHS = ("/logout", "/log-out", "/signout", "/sign-out")
 
