@@ -125,9 +125,12 @@ translations: $(MO_FILES)
 $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
 	$(BIN)/pybabel compile -l $* -i $< -o $@
 
+# PORT (exported above) is where gunicorn listens and, unless BASE_URL is set, where the links
+# in e-mails lead (config.default_base_url).
 run: prereqs migrate translations
 	$(BIN)/ngowg seed-demo --if-empty
-	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
+	@$(BIN)/python -c 'from ngowg_directory.config import Config; \
+		print(f"Serving on http://127.0.0.1:$(PORT), links in e-mails to {Config().BASE_URL} (Ctrl-C stops)")'
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 # axe-core for the accessibility browser tests, from the npm registry (pinned in the lock file).

@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import files
 from .extensions import db
+from .i18n import LANGUAGES
 from .models import ROLES, Organization
 from .services import accounts, invitations, passwords
 from .services.accounts import AccountError
@@ -87,8 +88,15 @@ def set_password_command(email: str) -> None:
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--org", "org_slug", help="slug of the person's organisation")
 @click.option("--name", default="", help="display name, if known")
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="language of the invitation e-mail and of the page that accepts it",
+)
 @with_appcontext
-def invite_command(email: str, role: str, org_slug: str | None, name: str) -> None:
+def invite_command(email: str, role: str, org_slug: str | None, name: str, language: str) -> None:
     """Invite someone: sends the e-mail and prints the link."""
     organization = _org_or_fail(org_slug)
     try:
@@ -96,7 +104,9 @@ def invite_command(email: str, role: str, org_slug: str | None, name: str) -> No
         # notice to the holder (invitation_notices.py) is not sent from here.
         if accounts.find_by_email(accounts.normalise_email(email)) is not None:
             raise AccountError("An account with this e-mail address already exists.")
-        sent = invitations.invite(email, role, organization=organization, name=name)
+        sent = invitations.invite(
+            email, role, organization=organization, name=name, locale=language
+        )
     except AccountError as exc:
         _fail(str(exc))
         return

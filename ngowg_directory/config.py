@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 MIN_SECRET_KEY_LENGTH = 32
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+logger = logging.getLogger(__name__)
 
 
 class ConfigError(RuntimeError):
@@ -46,6 +51,26 @@ def _env_int_from(name: str, default: int, low: int, high: int | None = None) ->
 def _env_list(name: str, default: str) -> list[str]:
     value = os.environ.get(name, default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def default_base_url() -> str:
+    """Where the served app answers when BASE_URL is not set: the address gunicorn binds
+    (GUNICORN_BIND, else 127.0.0.1:PORT, as gunicorn.conf.py does), so that the links in
+    e-mails of `PORT=8080 make run` lead to port 8080. A wildcard address (0.0.0.0, ::) is
+    reached as 127.0.0.1; a Unix socket has no URL, so 127.0.0.1:PORT stands for it."""
+    port = os.environ.get("PORT", "").strip() or "8000"
+    if not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"PORT must be a port number from 1 to 65535, not {port!r}")
+    host = "127.0.0.1"
+    bind = os.environ.get("GUNICORN_BIND", "").strip().split()[:1]
+    if bind and not bind[0].startswith(("unix:", "fd://")):
+        address, _sep, bound = bind[0].rpartition(":")
+        if bound.isascii() and bound.isdigit():
+            port = bound
+            address = address.strip("[]")
+            if address and address not in ("0.0.0.0", "::"):  # noqa: S104 (read, not bound)
+                host = f"[{address}]" if ":" in address else address
+    return f"http://{host}:{int(port)}"
 
 
 def instance_file_secret(instance_path: str | Path, name: str, factory: Any) -> str:
@@ -145,7 +170,8 @@ class Config:
         # (directory/section_cache.py).
         self.SEARCH_CACHE_SECONDS = _env_int("SEARCH_CACHE_SECONDS", 600)
         self.WEB_CONCURRENCY = _env_int("WEB_CONCURRENCY", 2)
-        self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+        # The start of every link in an e-mail; set it to the public address in production.
+        self.BASE_URL = (os.environ.get("BASE_URL", "").strip() or default_base_url()).rstrip("/")
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
         self.MAIL_PORT = _env_int("MAIL_PORT", 25)
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
@@ -154,6 +180,8 @@ class Config:
         self.MAIL_DEFAULT_SENDER = os.environ.get(
             "MAIL_DEFAULT_SENDER", "NGO Working Group directory <directory@localhost>"
         )
+        # Where a person whose account is suspended is told to write (the sign-in page).
+        self.SECRETARIAT_EMAIL = os.environ.get("SECRETARIAT_EMAIL", "").strip() or None
         self.TWO_FACTOR_REQUIRED_ROLES = _env_list("TWO_FACTOR_REQUIRED_ROLES", "admin,manager")
         self.INVITATION_MAX_AGE_HOURS = _env_int("INVITATION_MAX_AGE_HOURS", 72)
         self.PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
@@ -271,6 +299,12 @@ class ProductionConfig(Config):
                 "print(Fernet.generate_key().decode())')"
             )
         server_workers(self.ENV_NAME, self.RATELIMIT_STORAGE_URI, self.WEB_CONCURRENCY)
+        if urlsplit(self.BASE_URL).hostname in LOOPBACK_HOSTS:
+            logger.warning(
+                "BASE_URL is %s: the links in e-mails lead nowhere for anyone but this machine "
+                "(set BASE_URL to the directory's public address, https://...)",
+                self.BASE_URL,
+            )
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from . import validation
+from . import i18n, validation
 from .labels import ROLE_LABELS
 from .names import one_line_name
 from .services import passwords
@@ -40,6 +40,16 @@ class InviteForm(FlaskForm):
     )
     role = SelectField(_l("Role"), choices=[])
     organization = SelectField(_l("Organisation"), choices=[], validators=[Optional()])
+    # Each language named in itself, as the switch names them; the page's language unless
+    # the inviter picks another.
+    language = SelectField(
+        _l("Language of the invitation"),
+        choices=list(i18n.LANGUAGE_AUTONYMS.items()),
+        default=i18n.current_language,
+        description=_l(
+            "The invitation e-mail and the page where it is accepted are written in this language."
+        ),
+    )
     submit = SubmitField(_l("Send the invitation"))
 
     def set_roles(self, roles: tuple[str, ...] | list[str]) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 from babel import dates as babel_dates
 from babel import lists as babel_lists
 from babel import numbers as babel_numbers
-from flask import Flask, has_request_context, request
-from flask_babel import get_locale
+from flask import Flask, g, has_request_context, request
+from flask_babel import get_locale, refresh
 from flask_login import current_user
 
 # The directory speaks these; English is the source language.
@@ -22,6 +22,7 @@ LANGUAGE_AUTONYMS = {"en": "English", "fr": "Français", "es": "Español", "ar":
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 COOKIE_NAME = "ngowg_locale"
 COOKIE_MAX_AGE = 365 * 24 * 60 * 60
+INVITATION_LOCALE = "ngowg_invitation_locale"  # the attribute of flask.g
 
 
 def is_supported(code: str | None) -> bool:
@@ -30,18 +31,31 @@ def is_supported(code: str | None) -> bool:
 
 
 def select_locale() -> str:
-    """The saved setting of a signed-in person, else the cookie, else Accept-Language."""
+    """The saved setting of a signed-in person, else the cookie, else Accept-Language.
+
+    The page that accepts an invitation speaks the cookie (she used the switch there), else
+    the language the invitation was written in (`use_invitation_language`), else as any page."""
     if not has_request_context():
         return "en"
     # The JSON API speaks English whatever the client: tools read its messages.
     if request.path.startswith("/api/"):
         return "en"
+    cookie = request.cookies.get(COOKIE_NAME)
+    invitation = g.get(INVITATION_LOCALE)
+    if is_supported(invitation):
+        return str(cookie) if is_supported(cookie) else str(invitation)
     if current_user.is_authenticated and is_supported(current_user.locale):
         return str(current_user.locale)
-    cookie = request.cookies.get(COOKIE_NAME)
     if is_supported(cookie):
         return str(cookie)
     return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def use_invitation_language(code: str | None) -> None:
+    """This request shows an invitation written in `code` (None: older ones, in none)."""
+    if is_supported(code):
+        setattr(g, INVITATION_LOCALE, code)
+        refresh()  # a message read before the view (a flash) may have fixed the language
 
 
 def current_language() -> str:

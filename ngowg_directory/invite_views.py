@@ -25,6 +25,7 @@ def submit_invite(form: InviteForm, organization: Organization | None) -> bool:
             organization=organization,
             name=form.name.data or "",
             inviter=current_user,
+            locale=form.language.data,
         )
     except AccountError as exc:
         form.email.errors = [*form.email.errors, str(exc)]

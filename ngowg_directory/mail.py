@@ -23,11 +23,15 @@ from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 
-from . import files
+from . import files, i18n
+
+if TYPE_CHECKING:
+    from .models import User
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +106,21 @@ def compose(to: str, subject: str, body: str) -> Mail:
 @lru_cache(maxsize=8)
 def _envelope_sender(sender: str) -> str:
     return parseaddr(sender)[1] or sender
+
+
+def language_for(user: User, fallback: str | None = None) -> str:
+    """The language of e-mails to `user`: her saved choice, else the language her signed-in
+    pages were last shown in (through her browser's Accept-Language too, sessions.py), else
+    the first of her languages the site speaks, else `fallback` (the language an invitation
+    was written in), else English (docs/CONTRACT.md, Languages)."""
+    for code in (user.locale, user.last_locale):
+        if i18n.is_supported(code):
+            return str(code)
+    profile = user.profile
+    for code in profile.language_codes if profile is not None else ():
+        if i18n.is_supported(code):
+            return code
+    return fallback if fallback is not None and i18n.is_supported(fallback) else "en"
 
 
 def render_body(template: str, **context: object) -> str:

@@ -11,8 +11,10 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy.orm import lazyload
 from werkzeug.wrappers import Response
 
+from . import i18n
 from .extensions import db
 from .models import User
+from .services import accounts
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.accept_invite",
     }
 )
+# Requests that show no page: they leave her language alone.
+PAGELESS_ENDPOINTS = frozenset({"static", "main.healthz", "main.readyz"})
 # What a user who must enrol in 2FA may reach before enrolling.
 ENROLMENT_ENDPOINTS = frozenset(
     {
@@ -75,6 +79,9 @@ def start_session(user: User) -> None:
     session["started"] = now
     session["seen"] = now
     session["auth_at"] = now
+    # The language her pages will speak from now on (her saved choice first), noted with the
+    # sign-in that the caller commits.
+    user.last_locale = user.locale if i18n.is_supported(user.locale) else i18n.current_language()
 
 
 def end_session() -> None:
@@ -124,7 +131,22 @@ def _require_sign_in() -> Response | None:
     return None
 
 
+def _remember_language() -> None:
+    """The language a signed-in page speaks (her saved choice, else the cookie, else her
+    browser's Accept-Language) is the one her e-mails speak when she saved no choice."""
+    if (
+        "_user_id" not in session
+        or request.endpoint in PAGELESS_ENDPOINTS
+        or request.path.startswith("/api/")
+        or not current_user.is_authenticated
+    ):
+        return
+    accounts.remember_language(current_user._get_current_object(), i18n.current_language())
+
+
 def init_app(app: Flask) -> None:
-    """Register the hooks in order: lifetime first, then the sign-in requirement."""
+    """Register the hooks in order: lifetime first, then the sign-in requirement, then the
+    language she reads the site in."""
     app.before_request(_enforce_lifetime)
     app.before_request(_require_sign_in)
+    app.before_request(_remember_language)

@@ -88,6 +88,26 @@ def test_preview_reports_every_row_and_writes_nothing(admin_client, mailbox, mak
     assert count_users() == before + 1
 
 
+def test_an_imported_person_with_none_of_the_sites_languages_is_invited_in_the_inviters(
+    admin_client, mailbox
+):
+    from .test_i18n import subject, translated
+
+    admin_client.form("/language", {"locale": "fr", "next": "/admin/import"})
+    data = people_csv(
+        "sw@example.org,Neema Mollel,defender,wilpf,,TZ,,,,SD,crsv,sw,,",
+        "ar@example.org,Huda Saleh,defender,wilpf,,SD,,,,SD,crsv,sw;ar,,",
+    )
+    html = upload(admin_client, data).get_data(as_text=True)
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', html).group(1)
+    admin_client.form(
+        "/admin/import/confirm", {"token": token, "kind": "people"}, page="/admin/import"
+    )
+    invited = "You are invited to the NGO Working Group directory"
+    assert subject(mailbox.to("sw@example.org")[0]) == translated("fr", invited)
+    assert subject(mailbox.to("ar@example.org")[0]) == translated("ar", invited)
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

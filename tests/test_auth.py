@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +14,7 @@ from ngowg_directory.extensions import db
 from ngowg_directory.models import AuditEvent
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts, passwords
+from ngowg_directory.services.importer import PEOPLE_COLUMNS
 from testsupport.signin import send_password
 
 from .conftest import PASSWORD
@@ -92,13 +95,32 @@ def test_invited_account_without_password_cannot_sign_in(client, app):
     assert FAILED in response.get_data(as_text=True)
 
 
-def test_suspended_account_cannot_sign_in(client, make_user):
+SUSPENDED = "Your account is suspended, so you cannot sign in."
+
+
+def test_suspended_account_cannot_sign_in_and_is_told_so_after_the_right_password(
+    app, client, new_client, make_user
+):
     user = make_user("staff")
     accounts.suspend(user, actor=None)
     db.session.commit()
     response = send_password(client, user.email, PASSWORD)
     assert response.status_code == 200
-    assert FAILED in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert SUSPENDED in page
+    assert "please contact the secretariat of the NGO Working Group" in page
+    assert FAILED not in page
+    assert client.get("/").headers["Location"].startswith("/auth/login")
+    assert [e.details["reason"] for e in actions("login_failure")] == ["suspended"]
+    # Without her password nobody learns that the account exists, let alone its state.
+    wrong = send_password(new_client(), user.email, "not her password at all").get_data(
+        as_text=True
+    )
+    assert FAILED in wrong and "suspended" not in wrong
+    # Where the secretariat can be written to, the page says where.
+    app.config["SECRETARIAT_EMAIL"] = "secretariat@ngowg.example"
+    page = send_password(new_client(), user.email, PASSWORD).get_data(as_text=True)
+    assert "please write to the secretariat at secretariat@ngowg.example." in page
 
 
 def test_five_failures_lock_the_account_for_15_minutes(client, make_user, mailbox):
@@ -197,3 +219,105 @@ def test_anonymous_visitor_is_sent_to_sign_in_and_back(client, make_user):
     response = client.get("/account/security")
     assert response.status_code == 302
     assert response.headers["Location"] == "/auth/login?next=/account/security"
+
+
+# --- paths people type -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/login", "/signin", "/sign-in", "/log-in", "/register"])
+def test_a_typed_sign_in_path_leads_to_sign_in_and_then_to_the_start_page(client, make_user, path):
+    user = make_user("defender", name="Typed Path")
+    page = client.get(path, follow_redirects=True)
+    assert page.status_code == 200 and page.request.path == "/auth/login"
+    # The form posts where the page says (its `next` is the typed path).
+    action = re.search(
+        r'<form method="post" action="(/auth/login[^"]*)"', page.get_data(as_text=True)
+    )
+    answer = client.form(unescape(action.group(1)), {"email": user.email, "password": PASSWORD})
+    assert answer.headers["Location"] == "/"
+    assert "Typed Path" in client.get("/").get_data(as_text=True)
+    # Signed in, the same path goes to the start page, not to a page that is not found.
+    again = client.get(path, follow_redirects=True)
+    assert again.status_code == 200 and again.request.path == "/"
+
+
+def test_sign_in_never_continues_to_a_sign_in_or_sign_out_page(client, make_user):
+    user = make_user("defender")
+    for target in ("/login", "/auth/login", "/sign-in?next=/logout", "/logout", "/auth/logout"):
+        response = client.form(
+            "/auth/login",
+            {"email": user.email, "password": PASSWORD},
+            query_string={"next": target},
+        )
+        assert response.headers["Location"] == "/", target
+        client.form("/auth/logout", {})
+    # A page behind sign-in is still where she goes on to, through a typed path too.
+    for target in (
+        "/account/security",
+        "/login?next=/account/security",
+        "/auth/login?next=/account/security",
+    ):
+        response = client.form(
+            "/auth/login",
+            {"email": user.email, "password": PASSWORD},
+            query_string={"next": target},
+        )
+        assert response.headers["Location"] == "/account/security", target
+        client.form("/auth/logout", {})
+    page = client.get("/login?next=/account/security", follow_redirects=True)
+    action = re.search(
+        r'<form method="post" action="(/auth/login[^"]*)"', page.get_data(as_text=True)
+    )
+    answer = client.form(unescape(action.group(1)), {"email": user.email, "password": PASSWORD})
+    assert client.get(answer.headers["Location"], follow_redirects=True).request.path == (
+        "/account/security"
+    )
+
+
+@pytest.mark.parametrize("path", ["/logout", "/signout", "/sign-out", "/log-out", "/auth/logout"])
+def test_a_typed_sign_out_path_asks_then_signs_out(client, make_user, login, path):
+    user = make_user("defender")
+    # Signed out already: the sign-in page.
+    response = client.get(path, follow_redirects=True)
+    assert response.status_code == 200 and response.request.path == "/auth/login"
+    login(client, user)
+    response = client.get(path, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.request.path == "/auth/logout"
+    assert 'action="/auth/logout"' in page
+    # Opening the page signs nobody out: a link alone (an image on another site) cannot.
+    assert client.get("/account/security").status_code == 200
+    answer = client.form("/auth/logout", {}, page="/auth/logout")
+    assert answer.headers["Location"] == "/auth/login"
+    assert client.get("/account/security").headers["Location"].startswith("/auth/login")
+
+
+# --- accepting an invitation -------------------------------------------------------------------
+
+
+def test_the_invitation_page_holds_the_name_the_invitation_gave(app, runner, tmp_path, mailbox):
+    path = tmp_path / "people.csv"
+    path.write_text(
+        ",".join(PEOPLE_COLUMNS) + "\nsalma@example.org,Salma Idris,staff,,,,,,,,,,,\n",
+        encoding="utf-8",
+    )
+    assert runner.invoke(args=["import-people", str(path)]).exit_code == 0
+    (link,) = [link for link in mailbox.links("salma@example.org") if "/auth/invite/" in link]
+    page_path = link.split("directory.test", 1)[1]
+    client = app.test_client()
+    page = client.get(page_path).get_data(as_text=True)
+    field = re.search(r'<input[^>]* name="name"[^>]*>', page).group(0)
+    assert 'value="Salma Idris"' in field
+    # Leaving the name empty gets a message that says what to do (and changes nothing).
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    form = {"csrf_token": token, "password": PASSWORD, "confirm": PASSWORD}
+    emptied = client.post(page_path, data={**form, "name": ""}).get_data(as_text=True)
+    assert "Please give a name; a pseudonym is fine." in emptied
+    assert "This field is required" not in emptied
+    assert accounts.find_by_email("salma@example.org").status == "invited"
+    # What the browser sends back as the page filled it in creates her account.
+    answer = client.post(page_path, data={**form, "name": "Salma Idris"})
+    assert answer.headers["Location"] == "/account/consent"
+    db.session.expire_all()
+    user = accounts.find_by_email("salma@example.org")
+    assert user.status == "active" and user.name == "Salma Idris"

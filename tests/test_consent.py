@@ -337,6 +337,8 @@ def test_the_agreement_on_file_is_shown_to_her_and_to_admins(
         ("omar@example.org", "Omar Notonfile", False),
     ):
         client = new_client()
+        # Nadia's invitation is in Arabic (the first of her languages): she reads in English.
+        client.form("/language", {"locale": "en", "next": "/"})
         accept(client, invitation_link(mailbox, email), name)
         for page in ("/account/consent", "/account/privacy"):
             html = client.get(page).get_data(as_text=True)

@@ -838,3 +838,40 @@ def test_the_import_and_the_export_read_the_same_formula_characters(app, monkeyp
     importer.refuse_formulas({"name": "=x"}, ("name",))
     with pytest.raises(validation.ValidationError):
         importer.refuse_formulas({"name": "#x"}, ("name",))
+
+
+# --- the language of each invitation --------------------------------------------------------
+
+
+def test_each_imported_person_is_invited_in_the_first_of_her_languages_the_site_speaks(
+    app, runner, tmp_path, wilpf, mailbox
+):
+    from .test_i18n import lang_dir, subject, translated
+
+    path = csv_file(
+        tmp_path,
+        PEOPLE_HEADER,
+        row(email="arabic@example.org", name="Salma Idris", languages="ar;en"),
+        row(email="spanish@example.org", name="Lucia Pérez", languages="qu;de;ES;fr"),
+        row(email="french@example.org", name="Aminata Ba", languages="wo;fr"),
+        row(email="none@example.org", name="Rahel Tesfaye", languages="ti;am"),
+        row(email="empty@example.org", name="Mwajuma Ali", languages=""),
+    )
+    result = runner.invoke(args=["import-people", path])
+    assert result.exit_code == 0, result.output
+    invited = "You are invited to the NGO Working Group directory"
+    expected = {
+        "arabic@example.org": translated("ar", invited),
+        "spanish@example.org": translated("es", invited),
+        "french@example.org": translated("fr", invited),
+        # None of her languages is the site's: the inviter's (English from the command line).
+        "none@example.org": invited,
+        "empty@example.org": invited,
+    }
+    assert {email: subject(mailbox.to(email)[0]) for email in expected} == expected
+    # The page of her link speaks it as well, whatever her browser asks for.
+    link = next(link for link in mailbox.links("arabic@example.org") if "/auth/invite/" in link)
+    page = app.test_client().get(
+        link.split("directory.test", 1)[1], headers={"Accept-Language": "en"}
+    )
+    assert lang_dir(page.get_data(as_text=True)) == ("ar", "rtl")

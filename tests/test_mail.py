@@ -7,7 +7,8 @@ from email import message_from_bytes, policy
 import pytest
 
 from ngowg_directory import mail
-from testsupport.servers import free_port
+from ngowg_directory.config import Config, ConfigError
+from testsupport.servers import app_env, free_port, ngowg
 
 
 def test_message_goes_through_a_real_smtp_server(app, mailbox):
@@ -63,3 +64,75 @@ def test_a_header_with_a_line_break_is_refused(app, mailbox):
     with pytest.raises(ValueError, match="line break"):
         mail.send_template("a@example.org\r\nBcc: b@example.org", "Subject", "lockout")
     assert mailbox.messages == []
+
+
+# --- where the links lead ------------------------------------------------------------------
+
+
+def served_env(tmp_path, database_url, smtp_port, **settings):
+    """The environment `make run` gives the app (PORT exported, BASE_URL only when the
+    operator sets it), with mail to the suite's SMTP server."""
+    env = app_env(tmp_path / "served", database_url, MAIL_SERVER="127.0.0.1")
+    env["MAIL_PORT"] = str(smtp_port)
+    del env["BASE_URL"]
+    env.update(settings)
+    return env
+
+
+def test_links_in_e_mails_lead_to_the_port_the_server_was_given(
+    app, tmp_path, database_url, smtp_server, mailbox
+):
+    _box, smtp_port = smtp_server
+    env = served_env(tmp_path, database_url, smtp_port, PORT="8123")
+    printed = ngowg(env, "invite", "port@example.org", "--role", "staff")
+    (link,) = mailbox.links("port@example.org")
+    assert link.startswith("http://127.0.0.1:8123/auth/invite/")
+    assert link in printed
+    # An explicit BASE_URL is what the links use, whatever the port.
+    env = served_env(
+        tmp_path, database_url, smtp_port, PORT="8123", BASE_URL="https://directory.example.org/"
+    )
+    ngowg(env, "invite", "public@example.org", "--role", "staff")
+    (link,) = mailbox.links("public@example.org")
+    assert link.startswith("https://directory.example.org/auth/invite/")
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"PORT": "8080"}, "http://127.0.0.1:8080"),
+        ({"PORT": " 8080 "}, "http://127.0.0.1:8080"),
+        ({"PORT": "8080", "GUNICORN_BIND": "127.0.0.1:9001"}, "http://127.0.0.1:9001"),
+        ({"GUNICORN_BIND": "0.0.0.0:9002"}, "http://127.0.0.1:9002"),
+        ({"GUNICORN_BIND": "[::]:9003"}, "http://127.0.0.1:9003"),
+        ({"GUNICORN_BIND": "[::1]:9004"}, "http://[::1]:9004"),
+        ({"GUNICORN_BIND": "directory.lan:9005"}, "http://directory.lan:9005"),
+        ({"PORT": "8081", "GUNICORN_BIND": "unix:/run/ngowg.sock"}, "http://127.0.0.1:8081"),
+        (
+            {"PORT": "8080", "BASE_URL": "https://directory.example.org/"},
+            "https://directory.example.org",
+        ),
+        (
+            {"PORT": "nonsense", "BASE_URL": "https://directory.example.org"},
+            "https://directory.example.org",
+        ),
+    ],
+)
+def test_base_url_follows_where_the_server_listens_unless_it_is_set(
+    monkeypatch, environment, expected
+):
+    for name in ("PORT", "GUNICORN_BIND", "BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert expected == Config().BASE_URL
+
+
+@pytest.mark.parametrize("port", ["nonsense", "0", "70000", "-1"])
+def test_a_port_that_is_no_port_is_refused_by_name(monkeypatch, port):
+    monkeypatch.delenv("BASE_URL", raising=False)
+    monkeypatch.delenv("GUNICORN_BIND", raising=False)
+    monkeypatch.setenv("PORT", port)
+    with pytest.raises(ConfigError, match="PORT must be a port number"):
+        Config()

@@ -77,10 +77,15 @@ TABLE: dict[str, dict[str, tuple[Any, ...]]] = {
     "main.safety": {"GET": row(200, 200)},
     "directory.index": {"GET": SIGNED_IN_200},
     "main.set_language": {"POST": row("302 /", "302 /")},
+    # Paths people type: /login and the like lead to the sign-in page (which sends a signed-in
+    # person home), /logout and the like to the sign-out page.
+    "main.sign_in_path": {"GET": row(LOGIN, LOGIN)},
+    "main.sign_out_path": {"GET": row(LOGIN, "302 /auth/logout")},
     # --- sign-in ---------------------------------------------------------------------------
     "auth.login": {"GET": row(200, "302 /"), "POST": row("302 /", "302 /")},
     "auth.two_factor": {"GET": row(LOGIN, LOGIN), "POST": row("302 /", LOGIN)},
-    "auth.logout": {"POST": row(LOGIN, LOGIN)},
+    # Typed in, the sign-out page asks first; signed out, it is the sign-in page.
+    "auth.logout": {"GET": row(LOGIN, 200), "POST": row(LOGIN, LOGIN)},
     "auth.reset_request": {"GET": row(200, 200), "POST": row(LOGIN, LOGIN)},
     "auth.reset_password": {"GET": row(200, 200), "POST": row(LOGIN, LOGIN)},
     # A new account lands on the consent step (nothing about her is listed before she agrees).

@@ -59,6 +59,7 @@ APP_VARIABLES = frozenset(
         "MAIL_PASSWORD",
         "MAIL_USE_TLS",
         "MAIL_DEFAULT_SENDER",
+        "SECRETARIAT_EMAIL",
         "RATELIMIT_STORAGE_URI",
         "RATELIMIT_LOGIN",
         "RATELIMIT_SEARCH",

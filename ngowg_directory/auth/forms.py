@@ -48,7 +48,12 @@ def _visible_name(form: FlaskForm, field: StringField) -> None:
 class AcceptInviteForm(NewPasswordMixin, FlaskForm):
     name = StringField(
         _l("Your name as others will see it"),
-        validators=[DataRequired(), Length(max=120), one_line_name, _visible_name],
+        validators=[
+            DataRequired(message=_l("Please give a name; a pseudonym is fine.")),
+            Length(max=120),
+            one_line_name,
+            _visible_name,
+        ],
         description=_l("Defenders may use a pseudonym."),
     )
     submit = SubmitField(_l("Create my account"))

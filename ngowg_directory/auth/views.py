@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from .. import audit, mail
+from .. import audit, i18n, mail
 from ..extensions import db, limiter
+from ..forms import ConfirmForm
 from ..models import User
 from ..models._types import utcnow
 from ..ratelimits import login_limit
@@ -38,9 +41,59 @@ SIGN_IN_FAILED = _l(
 )
 
 
-def safe_next(target: str | None) -> str:
-    """A path on this site to continue to after sign-in; anything else goes home."""
-    return safe_local_path(target) or url_for("directory.index")
+# Pages nobody means to land on once signed in: the sign-in steps, sign-out, and the short
+# paths people type for them (/login, /logout: main/views.py).
+NOT_AFTER_SIGN_IN = frozenset(
+    {"auth.login", "auth.two_factor", "auth.logout", "main.sign_in_path", "main.sign_out_path"}
+)
+SIGN_IN_PAGES = frozenset({"auth.login", "main.sign_in_path"})
+
+
+def safe_next(target: str | None, depth: int = 0) -> str:
+    """A path on this site to continue to after sign-in; anything else goes home, and so does
+    a sign-in or sign-out page (typing /login led, once signed in, to "Page not found"). A
+    sign-in page's own `next` (/login?next=/account) is where she meant to go."""
+    path = safe_local_path(target)
+    if path is None:
+        return url_for("directory.index")
+    endpoint = _endpoint_of(path)
+    if endpoint not in NOT_AFTER_SIGN_IN:
+        return path
+    inner = parse_qs(urlsplit(path).query).get("next")
+    if endpoint in SIGN_IN_PAGES and inner and depth < 3:
+        return safe_next(inner[0], depth + 1)
+    return url_for("directory.index")
+
+
+def _endpoint_of(path: str) -> str | None:
+    """The endpoint a GET of `path` reaches, or None (no page, or a redirect first)."""
+    adapter = current_app.create_url_adapter(request)
+    if adapter is None:
+        return None
+    try:
+        endpoint, _values = adapter.match(unquote(urlsplit(path).path), method="GET")
+    except HTTPException:  # not found, not for GET, or a redirect (a missing trailing slash)
+        return None
+    return str(endpoint)
+
+
+def _refusal(reason: str | None) -> str:
+    """What the sign-in page says when the password check failed. That the account is
+    suspended is said only to someone who gave its right password (check_credentials checks
+    the password first), so it tells nobody else anything; why is not said."""
+    if reason != "suspended":
+        return str(SIGN_IN_FAILED)
+    address = current_app.config.get("SECRETARIAT_EMAIL")
+    if address:
+        return _(
+            "Your account is suspended, so you cannot sign in. To find out why or to have it "
+            "restored, please write to the secretariat at %(email)s.",
+            email=address,
+        )
+    return _(
+        "Your account is suspended, so you cannot sign in. To find out why or to have it "
+        "restored, please contact the secretariat of the NGO Working Group."
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -58,7 +111,7 @@ def login() -> str | Response:
         db.session.commit()
         if result.just_locked and result.user is not None:
             accounts.notify_lockout(result.user)
-        flash(str(SIGN_IN_FAILED), "error")
+        flash(_refusal(result.reason), "error")
     return render_template("auth/login.html", form=form)
 
 
@@ -124,9 +177,14 @@ def two_factor() -> str | Response:
     return render_template("auth/two_factor.html", form=form)
 
 
-@bp.post("/logout")
-def logout() -> Response:
-    """End this session and every other session of the user."""
+@bp.route("/logout", methods=["GET", "POST"])
+def logout() -> str | Response:
+    """End this session and every other session of the user. Typed in (GET), the page asks
+    first: a link alone must not sign anyone out. Signed out already: the sign-in page."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if request.method == "GET":
+        return render_template("auth/logout.html", form=ConfirmForm())
     user_id = current_user.id
     end_session()
     audit.record("logout", actor=user_id, target_type="user", target_id=user_id)
@@ -151,7 +209,7 @@ def reset_request() -> str | Response:
                 user.email,
                 _l("Reset your directory password"),
                 "reset",
-                locale=user.locale,
+                locale=mail.language_for(user),
                 link=link,
             ):
                 logger.warning("reset link for user %s could not be sent", user.id)
@@ -191,7 +249,9 @@ def accept_invite(token: str) -> str | Response | tuple[str, int]:
     invitation = invitations.find_open(token)
     if invitation is None:
         return render_template("auth/link_invalid.html", kind="invite"), 400
-    form = AcceptInviteForm()
+    i18n.use_invitation_language(invitation.locale)
+    # The name the invitation holds (the inviter's or the import's), hers to change.
+    form = AcceptInviteForm(name=invitation.user.name or None)
     form._email = invitation.user.email
     if form.validate_on_submit():
         if current_user.is_authenticated:
@@ -199,6 +259,9 @@ def accept_invite(token: str) -> str | Response | tuple[str, int]:
         user = invitations.accept(invitation, form.name.data or "", form.password.data)
         if user is None:
             return render_template("auth/link_invalid.html", kind="invite"), 400
+        # She goes on in the language she accepted in (the invitation's, or the one she
+        # switched to): her saved choice, which the switch changes.
+        user.locale = i18n.current_language()
         start_session(user)
         db.session.commit()
         flash(_("Welcome. Your account is ready."), "success")

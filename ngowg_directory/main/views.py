@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, abort, current_app, redirect, render_template, request
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
@@ -66,3 +66,28 @@ def set_language() -> BaseResponse:
         secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
     )
     return response
+
+
+# Paths people type for the sign-in and sign-out pages (which live under /auth/): each leads
+# there. Registration paths lead to sign-in too, whose page says how to get an invitation.
+# They are not on the short list of public pages (sessions.PUBLIC_ENDPOINTS): someone signed
+# out is sent to sign in with the path as `next`, which after sign-in goes home instead
+# (auth.views.safe_next), so /login ends on the start page either way.
+SIGN_IN_PATHS = ("/login", "/log-in", "/signin", "/sign-in", "/register", "/signup", "/sign-up")
+SIGN_OUT_PATHS = ("/logout", "/log-out", "/signout", "/sign-out")
+
+
+def sign_in_path() -> BaseResponse:
+    """To the sign-in page, with the page to go on to when one was given."""
+    return redirect(url_for("auth.login", next=safe_local_path(request.args.get("next"))))
+
+
+def sign_out_path() -> BaseResponse:
+    """To the sign-out page (which asks first), or sign-in for someone signed out."""
+    return redirect(url_for("auth.logout"))
+
+
+for _path in SIGN_IN_PATHS:
+    bp.add_url_rule(_path, view_func=sign_in_path, methods=["GET"])
+for _path in SIGN_OUT_PATHS:
+    bp.add_url_rule(_path, view_func=sign_out_path, methods=["GET"])

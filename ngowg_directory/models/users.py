@@ -41,7 +41,11 @@ class User(UserMixin, Model):
     totp_secret: Mapped[str | None] = mapped_column(EncryptedText)
     totp_enabled: Mapped[bool] = mapped_column(default=False)
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # Her saved choice (the switch, or the language she accepted her invitation in)...
     locale: Mapped[str | None] = mapped_column(sa.String(10))
+    # ...and the language her signed-in pages were last shown in: her e-mails speak the first
+    # of the two that is set (mail.language_for).
+    last_locale: Mapped[str | None] = mapped_column(sa.String(10))
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -128,6 +132,8 @@ class Invitation(Model):
     organization_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organizations.id", ondelete="SET NULL")
     )
+    # The language of the invitation e-mail and of the page that accepts it (None: older rows).
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit, mail, validation
 from ..extensions import db
@@ -271,12 +272,35 @@ def reactivate(user: User, actor: User | None) -> None:
     audit.record("user_reactivated", actor=actor, target=user)
 
 
+def remember_language(user: User, language: str) -> None:
+    """Note the language her signed-in pages speak now, when it is another than last time
+    (mail.language_for: her e-mails speak it unless she saved a choice); committed at once,
+    alone (the request has written nothing yet). One UPDATE of a column the search index does
+    not read, so no entry is recomputed. A database too busy to take it costs the page nothing:
+    the next page tries again."""
+    if user.last_locale == language or language not in current_app.config["LANGUAGES"]:
+        return
+    try:
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == user.id)
+            .values(last_locale=language)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    except sa.exc.OperationalError as exc:
+        db.session.rollback()
+        logger.warning("language of user %s not noted: %s", user.id, type(exc).__name__)
+        return
+    set_committed_value(user, "last_locale", language)
+
+
 def notify_lockout(user: User) -> None:
     """Tell her that her account was just locked (sign-in, two-factor or token form)."""
     if not mail.try_send_template(
         user.email,
         _l("Your directory account was locked for 15 minutes"),
         "lockout",
-        locale=user.locale,
+        locale=mail.language_for(user),
     ):
         logger.warning("lockout notice for user %s could not be sent", user.id)

@@ -311,5 +311,6 @@ def notify(recipient: User, template: str, subject: object) -> None:
     In the recipient's language: pass the subject as a lazy string (`_l`)."""
     if recipient.profile is not None and not recipient.profile.notify_email:
         return
-    if not mail.try_send_template(recipient.email, subject, template, locale=recipient.locale):
+    locale = mail.language_for(recipient)
+    if not mail.try_send_template(recipient.email, subject, template, locale=locale):
         logger.warning("notice %s for user %s could not be sent", template, recipient.id)

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from .. import audit, mail
+from .. import audit, i18n, mail
 from ..extensions import db
 from ..models import ORG_KINDS, ROLES, Organization, User
 from ..search.text import normalise
@@ -368,6 +368,7 @@ def _check_person(
         }
     )
     directory.add_row(cleaned["name"], organization, line)
+    spoken = [code for code in cleaned["languages"] if i18n.is_supported(code)]
     return {
         **cleaned,
         "email": email,
@@ -375,6 +376,9 @@ def _check_person(
         "role": role,
         "organization": organization,
         "consent": consent == "yes",  # her agreement on file: recorded, it lists nobody
+        # Her invitation speaks the first of her languages the site speaks, else the
+        # inviter's (invitations.invite_many).
+        "locale": spoken[0] if spoken else None,
     }
 
 
@@ -432,6 +436,7 @@ def _create_people(
             themes=checked["themes"],
             languages=checked["languages"],
             consent_on_file=checked["consent"],
+            locale=checked["locale"],
         )
         for checked in batch
     ]

@@ -21,7 +21,11 @@ SUBJECT = _l("About an invitation to the NGO Working Group directory")
 
 
 def record(
-    holder: User, role: str, organization: Organization | None, inviter: User | None
+    holder: User,
+    role: str,
+    organization: Organization | None,
+    inviter: User | None,
+    locale: str | None = None,
 ) -> Invitation:
     """A notice for the account `holder`; its token is never sent to anyone."""
     invitation = Invitation(
@@ -32,28 +36,21 @@ def record(
         notice=True,
         role=role,
         organization=organization,
+        locale=locale,
     )
     db.session.add(invitation)
     return invitation
 
 
-def holder_locale(holder: User) -> str | None:
-    """Her saved language, else the first of her languages the site speaks."""
-    if holder.locale:
-        return holder.locale
-    languages = holder.profile.language_codes if holder.profile is not None else []
-    spoken = [code for code in languages if code in current_app.config["LANGUAGES"]]
-    return spoken[0] if spoken else None
-
-
 def send(invitation: Invitation) -> bool:
-    """E-mail the holder that someone tried to invite her address; False when it failed."""
+    """E-mail the holder that someone tried to invite her address, in her language (else in
+    the invitation's); False when it failed."""
     holder = invitation.user
     return mail.try_send_template(
         holder.email,
         SUBJECT,
         "invitation_existing_account",
-        locale=holder_locale(holder),
+        locale=mail.language_for(holder, fallback=invitation.locale),
         organization=invitation.organization.name if invitation.organization else None,
         sign_in=f"{current_app.config['BASE_URL']}/auth/login",
     )

@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import audit, mail, privacy
+from .. import audit, i18n, mail, privacy
 from ..extensions import db
 from ..models import (
     ROLES,
@@ -64,6 +64,21 @@ def check_inviter(inviter: User | None, role: str, organization: Organization | 
         raise AccountError(_l("You may invite staff and defenders only."))
 
 
+def inviter_language(inviter: User | None) -> str:
+    """The language of an invitation nobody chose one for: the inviter's (English from the
+    command line)."""
+    return mail.language_for(inviter) if inviter is not None else "en"
+
+
+def check_language(locale: str | None) -> str | None:
+    """A language the site speaks, or None for "not chosen"; AccountError for another."""
+    if locale is None or locale == "":
+        return None
+    if not i18n.is_supported(locale):
+        raise AccountError(_l("Choose one of the languages offered."))
+    return locale
+
+
 def invite(
     email: str,
     role: str,
@@ -71,20 +86,25 @@ def invite(
     organization: Organization | None = None,
     name: str = "",
     inviter: User | None = None,
+    locale: str | None = None,
 ) -> SentInvitation:
-    """Create the invited account and its invitation, and e-mail the link.
+    """Create the invited account and its invitation, and e-mail the link, in `locale` (else
+    in the inviter's language): the invitation e-mail and the page that accepts it speak it.
 
     To an address that already has an account, nothing is created or changed: its holder is
     told by e-mail, and the inviter gets the same answer as for a new address (a notice).
     The command line, run by whoever holds the database, says so instead (cli.py)."""
     check_inviter(inviter, role, organization)
+    locale = check_language(locale) or inviter_language(inviter)
     address, name = accounts.check_new_account(email, role, name=name, organization=organization)
     holder = accounts.find_by_email(address)
     if holder is not None:
-        notice = invitation_notices.record(holder, role, organization, inviter)
+        notice = invitation_notices.record(holder, role, organization, inviter, locale)
         return _issue(notice, inviter, "invitation_sent")
     user = accounts.create_user(address, role, name=name, organization=organization, actor=inviter)
-    invitation = Invitation(user=user, invited_by=inviter, token_hash="", expires_at=utcnow())
+    invitation = Invitation(
+        user=user, invited_by=inviter, token_hash="", expires_at=utcnow(), locale=locale
+    )
     db.session.add(invitation)
     return _issue(invitation, inviter, "invitation_sent")
 
@@ -103,6 +123,9 @@ class NewPerson:
     languages: list[str]
     # The secretariat holds her written agreement: recorded and shown, never listing her.
     consent_on_file: bool
+    # The language of her invitation (the first of her languages the site speaks); None:
+    # the inviter's.
+    locale: str | None = None
 
 
 @dataclass
@@ -135,6 +158,8 @@ def invite_many(people: list[NewPerson], inviter: User | None) -> list[Outgoing]
             raise AccountError(_l("A manager must belong to an organisation."))
     now = utcnow()
     expires = now + timedelta(hours=current_app.config["INVITATION_MAX_AGE_HOURS"])
+    fallback = inviter_language(inviter)
+    locales = [check_language(person.locale) or fallback for person in people]
     user_ids = insert_returning_ids(
         User,
         (
@@ -188,8 +213,9 @@ def invite_many(people: list[NewPerson], inviter: User | None) -> list[Outgoing]
                 "sent_at": now,
                 "send_count": 1,
                 "expires_at": expires,
+                "locale": locale,
             }
-            for user_id, token in zip(user_ids, tokens, strict=True)
+            for user_id, token, locale in zip(user_ids, tokens, locales, strict=True)
         ),
     )
     audit.record_many(
@@ -211,13 +237,13 @@ def invite_many(people: list[NewPerson], inviter: User | None) -> list[Outgoing]
         Outgoing(
             user_id,
             person.email,
-            None,  # a new account has no language setting: invitations go out in English
+            locale,
             person.organization.name if person.organization else None,
             invitation_id,
             token,
         )
-        for user_id, person, invitation_id, token in zip(
-            user_ids, people, invitation_ids, tokens, strict=True
+        for user_id, person, invitation_id, token, locale in zip(
+            user_ids, people, invitation_ids, tokens, locales, strict=True
         )
     ]
 
@@ -299,7 +325,7 @@ def _issue(invitation: Invitation, inviter: User | None, event: str) -> SentInvi
         user.email,
         _l("You are invited to the NGO Working Group directory"),
         "invitation",
-        locale=user.locale,
+        locale=invitation.locale or mail.language_for(user),
         link=link,
         hours=hours,
         organization=user.organization.name if user.organization else None,

@@ -77,7 +77,7 @@ def send_all(echo: Callable[[str], object] = logger.info) -> tuple[int, int]:
             user.email,
             _l("Is your directory profile still right?"),
             "reminder",
-            locale=user.locale,
+            locale=mail.language_for(user),
             link=link,
         ):
             failed += 1

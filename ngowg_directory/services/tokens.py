@@ -155,7 +155,10 @@ def revoke_all(user: User, reason: str, actor: User | None = None) -> int:
     if not names:
         return 0
     audit.record("tokens_revoked", actor=actor, target=user, reason=reason, count=len(names))
-    notice = Notice(user.email, user.locale, reason, names)
+    from .. import mail
+
+    with db.session.no_autoflush:  # her languages may be read in the middle of a flush
+        notice = Notice(user.email, mail.language_for(user), reason, names)
     db.session.info.setdefault(_NOTICES, []).append(notice)
     logger.info("%s API tokens of user %s revoked (%s)", len(names), user.id, reason)
     return len(names)
