@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -13,6 +14,7 @@ from flask_login import current_user
 
 from . import privacy
 from .models import Organization
+from .urls import safe_local_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,8 +31,30 @@ def admin_required(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
+def is_fresh() -> bool:
+    """Whether the signed-in person confirmed her password and code within the last
+    ADMIN_FRESH_SECONDS (ten minutes): the secretariat's changes and exports need it."""
+    age = time.time() - session.get("auth_at", 0)
+    return bool(age <= current_app.config["ADMIN_FRESH_SECONDS"])
+
+
+def _page_of_the_action() -> str:
+    """Where to come back after confirming: the page a GET asked for; for a POST (which
+    cannot be replayed), the page its form was on when the browser says so, else the path
+    above the action's."""
+    if request.method == "GET":
+        return request.full_path
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+        if safe_local_path(back):
+            return back
+    return request.path.rsplit("/", 1)[0] or "/"
+
+
 def fresh_admin_required(view: F) -> F:
-    """Admin actions: an admin with two-factor sign-in who signed in within ten minutes."""
+    """Admin changes and exports: an admin with two-factor sign-in who confirmed it is her
+    within ten minutes. Reading the secretariat's pages needs only `admin_required`."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -39,13 +63,10 @@ def fresh_admin_required(view: F) -> F:
         if not current_user.totp_enabled:
             flash(_("The secretariat's actions need two-factor sign-in. Please set it up."), "info")
             return redirect(url_for("account.two_factor_setup"))
-        age = time.time() - session.get("auth_at", 0)
-        if age > current_app.config["ADMIN_FRESH_SECONDS"]:
-            # A POST cannot be replayed: come back to the page the action was on.
-            target = (
-                request.full_path if request.method == "GET" else request.path.rsplit("/", 1)[0]
-            )
-            return redirect(url_for("auth.reauthenticate", next=target))
+        if not is_fresh():
+            if request.method == "POST":
+                flash(_("Nothing was changed yet: confirm it is you, then do it again."), "info")
+            return redirect(url_for("auth.reauthenticate", next=_page_of_the_action()))
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
