@@ -132,7 +132,7 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
 PROFILE_PART_LABELS: dict[str, LazyString] = {
     "title": _l("Title or position"),
     "country": _l("Country"),
-    "situations": _l("Security Council agenda items"),
+    "situations": _l("Security Council agenda"),
     "themes": _l("Themes"),
     "languages": _l("Languages"),
     "bio": _l("About her work"),

@@ -708,3 +708,28 @@ def test_other_members_do_not_see_it(client, make_user, login):
     login(client, make_user("staff", org="wilpf"))
     assert client.get("/orgs/wilpf/people").status_code == 403
     assert "parts filled in" not in text_of(client.get("/orgs/wilpf"))
+
+
+def test_withdrawing_tells_a_manager_nothing_of_whether_the_address_had_an_account(
+    client, make_user, make_org, login
+):
+    """An invitation to an address with an account is a notice (the holder is told, nothing
+    is created): withdrawing it must read exactly as withdrawing any other invitation."""
+    org = make_org("wilpf")
+    manager = make_user("manager", org="wilpf")
+    make_user("defender", email="holder@example.org", org="elsewhere")
+    for address in ("new.person@example.org", "holder@example.org"):
+        invite(address, organization=org, inviter=manager)
+    login(client, manager)
+    page = "/orgs/wilpf/people"
+    before = text_of(client.get(page))
+    answers = []
+    for address in ("new.person@example.org", "holder@example.org"):
+        row = re.search(rf"<tr>\s*<td><bdi>{re.escape(address)}</bdi>.*?</tr>", before, re.S)
+        action = re.search(r'action="(/orgs/wilpf/invitations/\d+/revoke)"', row.group(0))
+        answer = client.form(action.group(1), page=page, follow_redirects=True)
+        flashed = re.findall(r'<p class="flash[^"]*"[^>]*>(.*?)</p>', text_of(answer), re.S)
+        # (the rows of the table are compared in test_hardening.py's same-answer tests)
+        answers.append((answer.status_code, [f.replace(address, "ADDRESS") for f in flashed]))
+    assert answers[0] == answers[1]
+    assert "The invitation for ADDRESS was withdrawn" in answers[0][1][0]

@@ -37,6 +37,8 @@ DETAIL_LABELS = {
     "mailed": _l("E-mail sent"),
     "count": _l("Number"),
     "filters": _l("Filters"),
+    "invitation": _l("Invitation"),
+    "notice": _l("To an existing account"),
 }
 ROLE_DETAILS = ("old", "new", "role")
 
