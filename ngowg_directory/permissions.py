@@ -6,15 +6,14 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from . import privacy
 from .models import Organization
-from .urls import safe_local_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,16 +39,21 @@ def is_fresh() -> bool:
 
 def _page_of_the_action() -> str:
     """Where to come back after confirming: the page a GET asked for; for a POST (which
-    cannot be replayed), the page its form was on when the browser says so, else the path
-    above the action's."""
+    cannot be replayed, and whose page the browser does not say: pages send no referrer),
+    the nearest page at or above the action's path (`/admin/invitations` for its own form,
+    `/admin/people/5` for `/admin/people/5/suspend`)."""
     if request.method == "GET":
         return request.full_path
-    referrer = urlsplit(request.referrer or "")
-    if referrer.netloc == request.host and referrer.path.startswith("/"):
-        back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
-        if safe_local_path(back):
-            return back
-    return request.path.rsplit("/", 1)[0] or "/"
+    pages = current_app.url_map.bind_to_environ(request.environ)
+    path = request.path
+    while path.count("/") > 1:
+        try:
+            pages.match(path, method="GET")
+        except HTTPException:
+            path = path.rsplit("/", 1)[0]
+        else:
+            return path
+    return path or "/"
 
 
 def fresh_admin_required(view: F) -> F:

@@ -82,9 +82,6 @@ class Problems:
     def add(self, name: str, message: object) -> None:
         self.found.append(ValidationError(name, message))
 
-    def fields(self) -> set[str]:
-        return {problem.field for problem in self.found}
-
     def cleaned(
         self, clean: Callable[[dict[str, Any]], dict[str, Any]], data: dict[str, Any]
     ) -> dict[str, Any] | None:
