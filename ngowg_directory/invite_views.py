@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from .extensions import db
 from .forms import ConfirmForm, InviteForm
 from .models import Invitation, Organization
-from .services import invitations
+from .services import admin_invitations, invitations
 from .services.accounts import AccountError
 
 
@@ -52,6 +52,31 @@ def resend_and_redirect(
         else:
             db.session.commit()
             flash_sent(sent)
+    return redirect(back)
+
+
+def revoke_and_redirect(
+    invitation_id: int, organization: Organization | None, back: str
+) -> Response:
+    """Withdraw one waiting invitation (within `organization` when given) and go back: its
+    link then answers as an invalid link."""
+    invitation = db.get_or_404(Invitation, invitation_id)
+    invited_to = invitation.invited_organization
+    if organization is not None and (invited_to is None or invited_to.id != organization.id):
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    email = invitation.user.email
+    try:
+        admin_invitations.revoke(invitation, current_user)
+    except AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(
+            _("The invitation for %(email)s was withdrawn; its link no longer works.", email=email),
+            "success",
+        )
     return redirect(back)
 
 

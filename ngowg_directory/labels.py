@@ -1,5 +1,6 @@
 """Translatable names of roles, account statuses, kinds of organisation, the reference data
-(themes, agenda items) and audit actions: each name of a code is written here and nowhere else.
+(themes, agenda items), audit actions and the parts of a profile: each name of a code is
+written here and nowhere else.
 
 The CSV files in data/ hold the English names of the reference data; pybabel cannot read them,
 so each name is listed here once more inside `_l()`. tests/test_i18n.py checks the two lists
@@ -86,6 +87,7 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "invitation_accepted": _l("Invitation accepted"),
     "invitation_notice_sent": _l("Existing account told of an invitation"),
     "invitation_resent": _l("Invitation sent again"),
+    "invitation_revoked": _l("Invitation withdrawn"),
     "invitation_sent": _l("Invitation sent"),
     "lockout": _l("Account locked after failed sign-ins"),
     "login_failure": _l("Failed sign-in"),
@@ -123,6 +125,17 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "vcard_downloaded": _l("Contact card downloaded"),
     "unverified": _l("Verified mark removed"),
     "verified": _l("Marked as verified"),
+}
+
+
+# The parts of a profile an organisation's managers see filled or missing (privacy.upkeep).
+PROFILE_PART_LABELS: dict[str, LazyString] = {
+    "title": _l("Title or position"),
+    "country": _l("Country"),
+    "situations": _l("Security Council agenda"),
+    "themes": _l("Themes"),
+    "languages": _l("Languages"),
+    "bio": _l("About her work"),
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from . import privacy
 from .models import Organization
@@ -29,8 +30,35 @@ def admin_required(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
+def is_fresh() -> bool:
+    """Whether the signed-in person confirmed her password and code within the last
+    ADMIN_FRESH_SECONDS (ten minutes): the secretariat's changes and exports need it."""
+    age = time.time() - session.get("auth_at", 0)
+    return bool(age <= current_app.config["ADMIN_FRESH_SECONDS"])
+
+
+def _page_of_the_action() -> str:
+    """Where to come back after confirming: the page a GET asked for; for a POST (which
+    cannot be replayed, and whose page the browser does not say: pages send no referrer),
+    the nearest page at or above the action's path (`/admin/invitations` for its own form,
+    `/admin/people/5` for `/admin/people/5/suspend`)."""
+    if request.method == "GET":
+        return request.full_path
+    pages = current_app.url_map.bind_to_environ(request.environ)
+    path = request.path
+    while path.count("/") > 1:
+        try:
+            pages.match(path, method="GET")
+        except HTTPException:
+            path = path.rsplit("/", 1)[0]
+        else:
+            return path
+    return path or "/"
+
+
 def fresh_admin_required(view: F) -> F:
-    """Admin actions: an admin with two-factor sign-in who signed in within ten minutes."""
+    """Admin changes and exports: an admin with two-factor sign-in who confirmed it is her
+    within ten minutes. Reading the secretariat's pages needs only `admin_required`."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -39,13 +67,10 @@ def fresh_admin_required(view: F) -> F:
         if not current_user.totp_enabled:
             flash(_("The secretariat's actions need two-factor sign-in. Please set it up."), "info")
             return redirect(url_for("account.two_factor_setup"))
-        age = time.time() - session.get("auth_at", 0)
-        if age > current_app.config["ADMIN_FRESH_SECONDS"]:
-            # A POST cannot be replayed: come back to the page the action was on.
-            target = (
-                request.full_path if request.method == "GET" else request.path.rsplit("/", 1)[0]
-            )
-            return redirect(url_for("auth.reauthenticate", next=target))
+        if not is_fresh():
+            if request.method == "POST":
+                flash(_("Nothing was changed yet: confirm it is you, then do it again."), "info")
+            return redirect(url_for("auth.reauthenticate", next=_page_of_the_action()))
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]

@@ -139,8 +139,8 @@ def test_import_orgs_reports_bad_rows_and_writes_only_the_good_ones(
         4: "lower-case letters, digits and dashes",
         5: "unknown kind ngo",
         6: "Unknown country code XX",
-        7: "already exists",
-        8: "starting with https://",
+        7: "the slug good-org is also on line 2 of this file",
+        8: "Give a web address such as wilpf.org",
         9: "name is empty",
     }
     for line, words in expected.items():
@@ -362,7 +362,8 @@ BAD_PEOPLE = [
     (row(email="phone@example.org", phone="12345"), "phone number"),
     (row(email="letters@example.org", phone="call me maybe"), "phone number"),
     (row(email="existing@example.org"), "already exists"),
-    (row(email="Good@Example.org"), "already exists"),  # twice in the file
+    # Twice in the file: said so, with the other line (not "already exists").
+    (row(email="Good@Example.org"), "the e-mail good@example.org is also on line 2 of this file"),
     (row(email="city@example.org", city="12 Main Street"), "city or town"),
     (row(email="consent@example.org", consent="maybe"), "yes or no"),
     (row(email="situation@example.org", situations="FR"), "FR"),
@@ -806,13 +807,17 @@ def test_the_command_and_the_page_say_the_same_about_every_row(
     from .test_admin_import import upload
 
     html = upload(client, Path(path).read_bytes()).get_data(as_text=True)
-    page = {
-        int(line): f"line {line}: {result}: {details}"
-        for line, result, details in re.findall(
-            r'<tr><td>(\d+)</td><td><span class="badge[^"]*">(\w+)</span></td><td>([^<]*)</td>',
-            html,
-        )
-    }
+    page = {}
+    for line, result, details in re.findall(
+        r'<tr>\s*<td>(\d+)</td>\s*<td><span class="badge[^"]*">(\w+)</span></td>\s*'
+        r"<td>.*?</td>\s*<td>(.*?)</td>\s*</tr>",
+        html,
+        re.S,
+    ):
+        problems = re.findall(r'<li><code dir="ltr">([^<]*)</code>: ([^<]*)</li>', details)
+        if problems:  # every problem of the row, one item each
+            details = "; ".join(f"{name}: {message}" for name, message in problems)
+        page[int(line)] = f"line {line}: {result}: {details}"
     assert page == {line: text.replace("&#39;", "'") for line, text in command.items()}
 
 

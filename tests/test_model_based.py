@@ -717,7 +717,9 @@ class DirectoryMachine(RuleBasedStateMachine):
         who = self.person(person)
         if who.status != "active":
             return
-        done, text = self.outcome(self.post("admin", f"/admin/people/{who.user_id}/suspend"))
+        done, text = self.outcome(
+            self.post("admin", f"/admin/people/{who.user_id}/suspend", {"reason": "Reported"})
+        )
         assert done == "done", text
         who.status = "suspended"
         self.end_sessions(person)

@@ -248,8 +248,9 @@ def test_manager_can_clear_optional_fields(client, manager):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("website", "not a website", "Give the full address, starting with https://"),
-        ("website", "javascript:alert(1)", "Give the full address, starting with https://"),
+        ("website", "not a website", "Give a web address such as wilpf.org"),
+        ("website", "javascript:alert(1)", "Give a web address such as wilpf.org"),
+        ("website", "data:text/html,<b>x</b>", "Give a web address such as wilpf.org"),
         ("headquarters_country", "ZZ", "Unknown country code ZZ."),
         ("countries", ["SD", "XX"], "Unknown value: XX"),
         ("themes", ["not-a-theme"], "Unknown theme."),

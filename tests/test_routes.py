@@ -138,6 +138,7 @@ TABLE: dict[str, dict[str, tuple[Any, ...]]] = {
     "orgs.upload_logo": {"POST": manager_post("302 /orgs/own-org/edit")},
     "orgs.remove_logo": {"POST": manager_post("302 /orgs/own-org/edit")},
     "orgs.resend_invitation": {"POST": manager_post("302 /orgs/own-org/people")},
+    "orgs.revoke_invitation": {"POST": manager_post("302 /orgs/own-org/people")},
     "orgs.make_manager": {"POST": manager_post("302 /orgs/own-org/people")},
     "orgs.remove_member": {"POST": manager_post("302 /orgs/own-org/people")},
     # --- contact requests (the defender is asked by the policy-maker; a request to another
@@ -176,6 +177,7 @@ TABLE: dict[str, dict[str, tuple[Any, ...]]] = {
     "admin.import_cancel": {"POST": admin_post("302 /admin/import")},
     "admin.invitations_page": {"GET": ADMIN_ONLY, "POST": admin_post("302 /admin/invitations")},
     "admin.resend_invitation": {"POST": admin_post("302 /admin/invitations")},
+    "admin.revoke_invitation": {"POST": admin_post("302 /admin/invitations")},
     "admin.change_role": {"POST": admin_post("302 /admin/people/{subject}")},
     "admin.verify": {"POST": admin_post("302 /admin/people/{subject}")},
     "admin.suspend": {"POST": admin_post("302 /admin/people/{subject}")},
@@ -244,6 +246,28 @@ _own_targets = _by_viewer(
     {"admin": lambda w: w.subject2.id, "manager_own": lambda w: w.subject.id},
     lambda w: w.subject.id,
 )
+# Only staff may be made managers (services.orgs.MAY_BECOME_MANAGER): the own manager
+# promotes the second subject, the admin (acting after her) the staff viewer.
+_promoted = _by_viewer(
+    {"admin": lambda w: w.users["staff"].id, "manager_own": lambda w: w.subject2.id},
+    lambda w: w.subject2.id,
+)
+
+
+def _invitation_of(email: str) -> Callable[[World], int]:
+    def find(w: World) -> int:
+        return db.session.scalar(
+            sa.select(Invitation.id).join(Invitation.user).where(User.email == email)
+        )
+
+    return find
+
+
+# The own manager withdraws the invitee's invitation; the admin (acting after her) another
+# invitation to the own organisation.
+_withdrawn = _by_viewer(
+    {"admin": _invitation_of("invite-admin@example.org")}, _invitation_of("invitee@example.org")
+)
 _answerable = _by_viewer(
     {"manager_own": lambda w: w.requests["R2"].id}, lambda w: w.requests["R1"].id
 )
@@ -258,7 +282,9 @@ ARGS: dict[str, ArgFn] = {
         "slug": "own-org",
         "person_id": w.users["manager_own"].id,
     },
-    "orgs.make_manager": lambda w, v: {"slug": "own-org", "person_id": _own_targets(w, v)},
+    "orgs.make_manager": lambda w, v: {"slug": "own-org", "person_id": _promoted(w, v)},
+    "orgs.revoke_invitation": lambda w, v: {"slug": "own-org", "invitation_id": _withdrawn(w, v)},
+    "admin.revoke_invitation": lambda w, v: {"invitation_id": _withdrawn(w, v)},
     "orgs.remove_member": lambda w, v: {"slug": "own-org", "person_id": _own_targets(w, v)},
     "connections.accept": lambda w, v: {"request_id": _answerable(w, v)},
     "connections.decline": lambda w, v: {"request_id": _answerable(w, v)},
@@ -546,6 +572,7 @@ FORMS: dict[str, FormFn] = {
     "admin.assign_manager": lambda w, v, c: {"email": w.users["staff"].email},
     "admin.change_role": lambda w, v, c: {"role": "policy_maker"},
     "admin.verify": lambda w, v, c: {"verified": "1"},
+    "admin.suspend": lambda w, v, c: {"reason": "Reported by two members"},
     "admin.import_preview": lambda w, v, c: _import_file(),
     "admin.import_confirm": _import_confirm_form,
     "admin.import_cancel": _import_confirm_form,
@@ -615,11 +642,15 @@ def _allowed(endpoint: str, w: World, viewer: str) -> Allowed:
         return Allowed(changed={w.users["staff"].id: ("manager", own)})
     if endpoint == "admin.remove_manager":
         return Allowed(changed={w.users["manager_own"].id: ("staff", own)})
-    if endpoint in ("orgs.make_manager", "orgs.remove_member"):
+    if endpoint == "orgs.make_manager":
+        return Allowed(changed={_promoted(w, viewer): ("manager", own)})
+    if endpoint == "orgs.remove_member":
         target = db.session.get(User, _own_targets(w, viewer))
-        if endpoint == "orgs.make_manager":
-            return Allowed(changed={target.id: ("manager", own)})
         return Allowed(changed={target.id: (target.role, None)})
+    if endpoint in ("orgs.revoke_invitation", "admin.revoke_invitation"):
+        # The account made for the invitation, never used, goes with it.
+        invitation = db.session.get(Invitation, _withdrawn(w, viewer))
+        return Allowed(deleted={invitation.user_id})
     if endpoint in ("admin.invitations_page", "orgs.people"):
         return Allowed(new_users=("staff", own))
     if endpoint == "admin.create_organization":

@@ -225,7 +225,7 @@ def manager_makes_manager(o, make_user, login, new_client, **_):
 
 
 def admin_suspends(o, admin, **_):
-    admin_act(admin, o.user, "suspend")
+    admin_act(admin, o.user, "suspend", reason="Reported by two members")
 
 
 def admin_deletes(o, admin, **_):
@@ -269,9 +269,10 @@ PATHS: dict[str, tuple[Callable, str, bool, str]] = {
         False,
         "Your role in the directory",
     ),
+    # Staff only: a defender is not offered it, and refused (services.orgs.MAY_BECOME_MANAGER).
     "made a manager by her manager": (
         manager_makes_manager,
-        "defender",
+        "staff",
         False,
         "Your role in the directory",
     ),
@@ -321,7 +322,7 @@ def test_every_change_of_what_a_token_was_made_with_kills_it_and_tells_her(
 
 def test_reactivation_does_not_bring_tokens_back(owner, admin, new_client, mailbox):
     o = owner("defender")
-    admin_act(admin, o.user, "suspend")
+    admin_act(admin, o.user, "suspend", reason="Reported by two members")
     admin_act(admin, o.user, "reactivate")
     db.session.refresh(o.user)
     assert o.user.status == "active"

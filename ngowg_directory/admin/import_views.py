@@ -15,11 +15,15 @@ from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..permissions import fresh_admin_required
+from ..permissions import admin_required, fresh_admin_required, is_fresh
 from ..services import importer, staging
 from . import bp
 
 KINDS = {"people": importer.import_people, "orgs": importer.import_orgs}
+COLUMNS = {
+    "people": importer.PEOPLE_COLUMNS,
+    "orgs": (*importer.ORG_COLUMNS, *importer.ORG_OPTIONAL),
+}
 # Beyond this, writing the rows and sending the invitations can outlast a worker's 30 s.
 PAGE_ROWS = 5000
 
@@ -43,11 +47,14 @@ def _checked_post() -> tuple[str, str]:
 
 
 @bp.get("/import")
-@fresh_admin_required
+@admin_required
 def import_form() -> str:
-    """Choose what to import and the file."""
+    """Choose what to import and the file (checking it asks for the password again when the
+    last confirmation is over ten minutes old: the page says so first)."""
     _swept()
-    return render_template("admin/import.html", confirm=ConfirmForm(), report=None)
+    return render_template(
+        "admin/import.html", confirm=ConfirmForm(), report=None, fresh=is_fresh()
+    )
 
 
 @bp.post("/import")
@@ -77,6 +84,7 @@ def import_preview() -> str | Response:
         report=report,
         token=token,
         kind=kind,
+        columns=COLUMNS[kind],
         page_rows=PAGE_ROWS,
     )
 

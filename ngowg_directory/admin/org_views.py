@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -20,6 +21,25 @@ from ..services import accounts, export, orgs, tokens
 from . import bp
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# The directory export's columns (services.export.COLUMNS, in that order) as a spreadsheet
+# shows them, in the admin's language; `ngowg export-directory` keeps the machine names.
+EXPORT_COLUMNS = (
+    _l("Account number"),
+    _l("Name"),
+    _l("Role"),
+    _l("Organisation"),
+    _l("Title or position"),
+    _l("Mission or UN entity"),
+    _l("Country"),
+    _l("Security Council agenda"),
+    _l("Themes"),
+    _l("Languages"),
+    _l("E-mail"),
+    _l("Phone"),
+    _l("Messaging"),
+    _l("City"),
+    _l("Last confirmed"),
+)
 
 
 @bp.get("/organizations")
@@ -92,6 +112,18 @@ def assign_manager(slug: str) -> WerkzeugResponse:
     if person is None or person.role == "admin":
         flash(_("No account (other than an admin's) has that e-mail address."), "error")
         return redirect(url_for("orgs.people", slug=slug))
+    if person.role != "manager" and not orgs.may_become_manager(person.role):
+        # A defender or a policy-maker is not made a manager by the way: her role is changed
+        # on her own page, where the secretariat sees what it changes.
+        flash(
+            _(
+                "Only staff (or a manager of another organisation) can be made managers here. "
+                "To change the role of %(name)s, use the person's page.",
+                name=person.name or _("this person"),
+            ),
+            "error",
+        )
+        return redirect(url_for("orgs.people", slug=slug))
     person.organization_id = organization.id
     tokens.revoke_all(person, "role", actor=current_user)
     old, person.role = person.role, "manager"
@@ -134,7 +166,9 @@ def remove_manager(slug: str, person_id: int) -> WerkzeugResponse:
 def export_directory(fmt: str) -> Response:
     """The directory as CSV or vCard with what this admin may see; audited."""
     if fmt == "csv":
-        text, _count = export.to_csv(current_user)
+        text, _count = export.to_csv(
+            current_user, [str(label) for label in EXPORT_COLUMNS], bom=True
+        )
         mimetype, name = "text/csv", "directory.csv"
     elif fmt == "vcf":
         text, _count = export.to_vcards(current_user)

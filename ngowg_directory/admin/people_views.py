@@ -13,8 +13,9 @@ from ..forms import ConfirmForm, confirmed
 from ..invite_views import resend_and_redirect
 from ..labels import ROLE_LABELS
 from ..models import ROLES, STATUSES, Invitation, User
-from ..permissions import admin_required, fresh_admin_required
+from ..permissions import admin_required, fresh_admin_required, is_fresh
 from ..services import admin as admin_service
+from ..services import admin_audit
 from ..services.accounts import AccountError
 from . import bp
 
@@ -74,9 +75,13 @@ def _person_or_404(person_id: int) -> User:
 def person(person_id: int) -> str:
     """One account and the actions on it."""
     person = _person_or_404(person_id)
+    suspension = admin_audit.suspension_reason(person)
     return render_template(
         "admin/person.html",
         person=person,
+        suspension=suspension,
+        names=admin_audit.AuditNames([suspension] if suspension else []),
+        fresh=is_fresh(),
         invitation=_open_invitation(person.id),
         confirm=ConfirmForm(),
         roles=[(r, ROLE_LABELS[r]) for r in ROLES],
@@ -132,10 +137,12 @@ def verify(person_id: int) -> Response:
 @bp.post("/people/<int:person_id>/suspend")
 @fresh_admin_required
 def suspend(person_id: int) -> Response:
-    """Suspend the account: every session ends at once."""
+    """Suspend the account, with the reason (kept in the audit entry, shown to admins and
+    never to her): every session ends at once."""
+    reason = request.form.get("reason", "")
 
     def action(person: User) -> str:
-        admin_service.set_suspended(person, True, current_user)
+        admin_service.set_suspended(person, True, current_user, reason=reason)
         return _("Suspended. Every session of this account has ended.")
 
     return _act(person_id, action)

@@ -30,7 +30,10 @@ class OrganizationForm(FlaskForm):
         render_kw={"rows": 6, "maxlength": 2000},
     )
     website = StringField(
-        _l("Website"), validators=[Optional(), Length(max=300)], render_kw={"dir": "ltr"}
+        _l("Website"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("For example wilpf.org (https:// is added)."),
+        render_kw={"dir": "ltr"},
     )
     headquarters_country = SelectField(_l("Headquarters"), choices=[], validate_choice=False)
     countries = SelectMultipleField(

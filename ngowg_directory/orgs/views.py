@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -12,8 +22,10 @@ from werkzeug.wrappers import Response
 from .. import privacy, reference
 from ..extensions import db
 from ..forms import ConfirmForm, InviteForm, confirmed, field_labels, save_edit
-from ..invite_views import resend_and_redirect, submit_invite
+from ..invite_views import resend_and_redirect, revoke_and_redirect, submit_invite
+from ..labels import PROFILE_PART_LABELS
 from ..models import ROLES, Organization
+from ..models._types import utcnow
 from ..permissions import get_managed_org_or_404, may_manage
 from ..services import invitations, orgs
 from ..validation import ValidationError
@@ -132,13 +144,20 @@ def people(slug: str) -> str | Response:
         "orgs/people.html",
         organization=privacy.org_view(current_user, organization),
         members=people.members,
+        upkeep=privacy.org_upkeep(current_user, organization, people.members),
+        part_labels=PROFILE_PART_LABELS,
+        stale_before=utcnow() - timedelta(days=current_app.config["PROFILE_STALE_DAYS"]),
         unlisted=people.unlisted,
         form=form,
         pending=invitations.pending_for(organization),
         confirm=ConfirmForm(),
         secretariat=current_user.is_admin,
+        may_become_manager=orgs.may_become_manager,
         resend_url=lambda inv: url_for(
             "orgs.resend_invitation", slug=organization.slug, invitation_id=inv.id
+        ),
+        revoke_url=lambda inv: url_for(
+            "orgs.revoke_invitation", slug=organization.slug, invitation_id=inv.id
         ),
     )
 
@@ -148,6 +167,15 @@ def resend_invitation(slug: str, invitation_id: int) -> Response:
     """A fresh link for one of the organisation's invitations."""
     organization = get_managed_org_or_404(slug)
     return resend_and_redirect(
+        invitation_id, organization, url_for("orgs.people", slug=organization.slug)
+    )
+
+
+@bp.post("/<slug>/invitations/<int:invitation_id>/revoke")
+def revoke_invitation(slug: str, invitation_id: int) -> Response:
+    """Withdraw one of the organisation's waiting invitations: its link stops working."""
+    organization = get_managed_org_or_404(slug)
+    return revoke_and_redirect(
         invitation_id, organization, url_for("orgs.people", slug=organization.slug)
     )
 

@@ -257,12 +257,16 @@ def reset_password(user: User, password: str) -> bool:
     return True
 
 
-def suspend(user: User, actor: User | None) -> None:
-    """Suspend an account: it cannot sign in and every session ends at once."""
+def suspend(user: User, actor: User | None, reason: str | None = None) -> None:
+    """Suspend an account: it cannot sign in and every session ends at once. The
+    secretariat's reason is kept in the audit entry (for admins; never shown to her)."""
     tokens.revoke_all(user, "suspended", actor=actor)
     user.status = "suspended"
     user.end_all_sessions()
-    audit.record("user_suspended", actor=actor, target=user)
+    if reason:
+        audit.record("user_suspended", actor=actor, target=user, reason=reason)
+    else:
+        audit.record("user_suspended", actor=actor, target=user)
 
 
 def reactivate(user: User, actor: User | None) -> None:

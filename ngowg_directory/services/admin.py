@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..models import ROLES, User
 from ..models._types import utcnow
+from ..validation import ValidationError, clean_text
 from . import accounts, profiles, tokens, twofactor
 from .accounts import AccountError
+
+REASON_MIN = 3
+REASON_MAX = 500
+# Contact details have no place in a reason kept in the audit log: an e-mail address, or a
+# phone number (a "+" and digits, or nine digits or more, spaced or not).
+_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+_PHONE = re.compile(r"\+\s*\d(?:[\s().-]*\d){5,}|\d(?:[\s().-]?\d){8,}")
 
 
 def likely_genuine(user: User) -> bool:
@@ -46,12 +56,35 @@ def set_verified(user: User, verified: bool, actor: User) -> None:
     audit.record("verified" if verified else "unverified", actor=actor, target=user)
 
 
-def set_suspended(user: User, suspended: bool, actor: User) -> None:
-    """Suspend (every session ends at once) or reactivate an account."""
+def clean_reason(raw: str | None) -> str:
+    """The reason for a suspension: required, one short paragraph, and no contact detail
+    (it is kept in the audit log, which holds none)."""
+    try:
+        reason = clean_text(raw, REASON_MAX, "reason")
+    except ValidationError as exc:
+        raise AccountError(
+            _l("Give the reason in at most %(n)s characters.", n=REASON_MAX)
+        ) from exc
+    if len(reason) < REASON_MIN:
+        raise AccountError(_l("Give the reason for the suspension: the secretariat will see it."))
+    if _EMAIL.search(reason) or _PHONE.search(reason):
+        raise AccountError(
+            _l(
+                "Write the reason without an e-mail address or a phone number: "
+                "the audit log keeps no contact details."
+            )
+        )
+    return reason
+
+
+def set_suspended(user: User, suspended: bool, actor: User, reason: str | None = None) -> None:
+    """Suspend (every session ends at once; a reason is required) or reactivate an account."""
     if user.id == actor.id:
         raise AccountError(_l("You cannot suspend yourself."))
     if suspended:
-        accounts.suspend(user, actor)
+        if user.status == "suspended":
+            raise AccountError(_l("This account is already suspended."))
+        accounts.suspend(user, actor, reason=clean_reason(reason))
     else:
         accounts.reactivate(user, actor)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import sqlalchemy as sa
 import vobject
@@ -31,6 +31,9 @@ COLUMNS = (
     "city",
     "last_confirmed",
 )
+# A UTF-8 byte order mark opening a CSV file meant for a spreadsheet: without it Excel reads
+# the file in the computer's legacy code page (accents and Arabic come out garbled).
+BOM = "\ufeff"
 # Reveal rows are written this many at a time (one multi-row INSERT each).
 REVEAL_BATCH = 1000
 
@@ -78,11 +81,19 @@ def views(actor: User | None) -> Iterator[privacy.PersonView]:
     audit.record_many("contact_revealed", revealed, actor=actor)
 
 
-def to_csv(actor: User | None) -> tuple[str, int]:
-    """The directory as CSV text, and how many people it holds."""
+def to_csv(
+    actor: User | None, header: Sequence[str] = COLUMNS, *, bom: bool = False
+) -> tuple[str, int]:
+    """The directory as CSV text, and how many people it holds. The header is COLUMNS, the
+    machine names (the command line's file), unless readable names are given for each (the
+    secretariat's page); `bom` opens the text with a byte order mark for Excel."""
+    if len(header) != len(COLUMNS):
+        raise ValueError("one header name for each column")
     out = io.StringIO()
+    if bom:
+        out.write(BOM)
     writer = csv.writer(out)
-    writer.writerow(COLUMNS)
+    writer.writerow([str(name) for name in header])
     count = 0
     for view in views(actor):
         row = [

@@ -26,6 +26,8 @@ from .closenames import NameIndex
 logger = logging.getLogger(__name__)
 
 ORG_COLUMNS = ("name", "slug", "kind", "website", "headquarters_country", "focus")
+# Columns a file may leave out (CONTRACT.md: "and optionally acronym").
+ORG_OPTIONAL = ("acronym",)
 PEOPLE_COLUMNS = (
     "email",
     "name",
@@ -53,9 +55,60 @@ class ImportFileError(ValueError):
 
 @dataclass
 class RowResult:
+    """One row of the file: its first line, whether it can be imported, what the report says
+    of it, every problem found in it (field, message), and the values read from it."""
+
     line: int
     ok: bool
     message: str
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    values: dict[str, str] = field(default_factory=dict)
+
+
+class RowProblems(ValueError):
+    """Everything wrong with one row, each problem a ValidationError naming its field."""
+
+    def __init__(self, problems: list[ValidationError]) -> None:
+        super().__init__("; ".join(f"{p.field}: {p}" for p in problems))
+        self.problems = problems
+
+
+class Problems:
+    """The problems of a row, collected check after check so that all of them are shown."""
+
+    def __init__(self) -> None:
+        self.found: list[ValidationError] = []
+
+    def add(self, name: str, message: object) -> None:
+        self.found.append(ValidationError(name, message))
+
+    def cleaned(
+        self, clean: Callable[[dict[str, Any]], dict[str, Any]], data: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """`clean(data)`, collecting each of its errors: a service's clean() stops at the first
+        bad field, so that field is emptied (a stand-in for a required name) and it runs again,
+        until it passes. None when anything was wrong."""
+        data = dict(data)
+        failed: set[str] = set()
+        while True:
+            try:
+                result = clean(data)
+            except ValidationError as exc:
+                self.found.append(exc)
+                if exc.field in failed or exc.field not in data:
+                    return None
+                failed.add(exc.field)
+                data[exc.field] = [] if isinstance(data[exc.field], list) else ""
+                if exc.field == "name":
+                    data["name"] = "-"
+                continue
+            return None if failed else result
+
+    def passed(self, cleaned: dict[str, Any] | None) -> dict[str, Any]:
+        """The row's cleaned values when nothing was found wrong; else RowProblems."""
+        if self.found or cleaned is None:
+            raise RowProblems(self.found)
+        return cleaned
 
 
 @dataclass
@@ -89,15 +142,20 @@ class Report:
         return sum(1 for row in self.rows if not row.ok)
 
 
-def read_csv(data: bytes, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """(first line number, row) pairs of a UTF-8 CSV file with the expected header.
+def read_csv(
+    data: bytes, columns: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> list[tuple[int, dict[str, str]]]:
+    """(first line number, row) pairs of a UTF-8 CSV file with the expected header; the
+    `optional` columns are read too where the header names them.
 
     The whole file is read before anything is written, so a file that turns out to be
     unreadable half-way imports nothing."""
-    return list(_rows(data, columns))
+    return list(_rows(data, columns, optional))
 
 
-def _rows(data: bytes, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(
+    data: bytes, columns: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> Iterator[tuple[int, dict[str, str]]]:
     if len(data) > MAX_BYTES:
         raise ImportFileError(_("The file is larger than 20 MB. Split it into smaller files."))
     try:
@@ -120,6 +178,7 @@ def _rows(data: bytes, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str
             )
         )
     reader.fieldnames = header
+    columns = (*columns, *(name for name in optional if name in header))
     try:
         while True:
             start = reader.line_num + 1
@@ -140,13 +199,19 @@ def _delimiter(text: str) -> str:
     return ";" if first.count(";") > first.count(",") else ","
 
 
-def refuse_formulas(values: dict[str, str], fields: tuple[str, ...]) -> None:
-    """A cell a spreadsheet would run (=, +, -, @) has no place in a name or a text."""
+def refuse_formulas(
+    values: dict[str, str], fields: tuple[str, ...], problems: Problems | None = None
+) -> None:
+    """A cell a spreadsheet would run (=, +, -, @) has no place in a name or a text: each such
+    cell is added to `problems`, or (without it) the first raises ValidationError."""
     for name in fields:
         # Judged as it would be stored: "\x01=cmd|..." loses its control character.
         raw = values.get(name, "")
         if starts_like_formula(clean_text(raw, len(raw), name)):
-            raise ValidationError(name, _("starts like a spreadsheet formula (=, +, - or @)"))
+            message = _("starts like a spreadsheet formula (=, +, - or @)")
+            if problems is None:
+                raise ValidationError(name, message)
+            problems.add(name, message)
 
 
 def _split(value: str) -> list[str]:
@@ -157,28 +222,46 @@ def _clean_focus(value: str) -> str | None:
     return clean_text(value, len(value), "focus")[:500] or None
 
 
-def _check_org(values: dict[str, str], seen: set[str], line: int) -> dict[str, Any]:
-    refuse_formulas(values, ("name", "focus"))
+def _also_on(seen: dict[str, int], key: str, line: int) -> int | None:
+    """The earlier line of this file with the same key (e-mail, slug), else None; the first
+    line of each key is kept, whether or not its row could be imported."""
+    first = seen.setdefault(key, line)
+    return first if first != line else None
+
+
+def _check_org(values: dict[str, str], seen: dict[str, int], line: int) -> dict[str, Any]:
+    problems = Problems()
+    refuse_formulas(values, ("name", "acronym", "focus"), problems)
     slug = values["slug"].lower()
     if not values["name"]:
-        raise ValidationError("name", _("the name is empty"))
+        problems.add("name", _("the name is empty"))
     if not _SLUG.match(slug) or len(slug) > 100:
-        raise ValidationError("slug", _("the slug must be lower-case letters, digits and dashes"))
-    if slug in seen or orgs.find(slug) is not None:
-        raise ValidationError(
-            "slug", _("an organisation with the slug %(slug)s already exists", slug=slug)
+        problems.add("slug", _("the slug must be lower-case letters, digits and dashes"))
+    elif (earlier := _also_on(seen, slug, line)) is not None:
+        problems.add(
+            "slug",
+            _("the slug %(slug)s is also on line %(line)s of this file", slug=slug, line=earlier),
         )
+    elif orgs.find(slug) is not None:
+        problems.add("slug", _("an organisation with the slug %(slug)s already exists", slug=slug))
     kind = values["kind"] or "member"
     if kind not in ORG_KINDS:
-        raise ValidationError("kind", _("unknown kind %(kind)s", kind=kind))
-    cleaned = orgs.clean(
+        problems.add("kind", _("unknown kind %(kind)s", kind=kind))
+    cleaned = problems.cleaned(
+        orgs.clean,
         {
-            "name": values["name"],
+            "name": values["name"] or "-",  # an empty name is reported above
+            "acronym": values.get("acronym", ""),
             "website": values["website"],
             "headquarters_country": values["headquarters_country"],
-        }
+        },
     )
-    return {**cleaned, "slug": slug, "kind": kind, "focus": _clean_focus(values["focus"])}
+    try:
+        focus = _clean_focus(values["focus"])
+    except ValidationError as exc:
+        problems.add(exc.field, str(exc))
+    cleaned = problems.passed(cleaned)
+    return {**cleaned, "slug": slug, "kind": kind, "focus": focus}
 
 
 BATCH = 200
@@ -187,13 +270,13 @@ BATCH = 200
 def _run(
     data: bytes,
     columns: tuple[str, ...],
-    check: Callable[[dict[str, str], set[str], int], dict[str, Any]],
-    key: str,
+    check: Callable[[dict[str, str], dict[str, int], int], dict[str, Any]],
     create: Callable[[list[dict[str, Any]]], dict[int, str] | None],
     describe: Callable[[dict[str, Any]], str],
     dry_run: bool,
     echo: Callable[[str], object] | None,
     report: Report | None = None,
+    optional: tuple[str, ...] = (),
 ) -> Report:
     """Check every row; create the good ones (unless a dry run); report each in plain words.
 
@@ -201,8 +284,9 @@ def _run(
     are printed once it is committed, in the file's order. `create` may return words to add
     to some rows' lines, by their place in the batch (an e-mail that could not be sent)."""
     report = report if report is not None else Report()
-    seen: set[str] = set()
-    waiting: list[tuple[int, bool, str, int | None]] = []
+    # The first line of each e-mail address or slug in the file (the checks fill it in).
+    seen: dict[str, int] = {}
+    waiting: list[tuple[int, dict[str, str], list[tuple[str, str]], str, int | None]] = []
     batch: list[dict[str, Any]] = []
 
     def commit_batch() -> None:
@@ -210,23 +294,25 @@ def _run(
         notes = create(batch) if batch and not dry_run else None
         report.seconds["writing"] += time.perf_counter() - start
         report.unsent += len(notes or ())
-        for line, ok, message, place in waiting:
+        for line, values, problems, message, place in waiting:
             note = notes.get(place) if notes and place is not None else None
-            _note(report, echo, line, ok, f"{message}; {note}" if note else message)
+            message = f"{message}; {note}" if note else message
+            _note(report, echo, RowResult(line, not problems, message, problems, values))
         batch.clear()
         waiting.clear()
 
-    for line, values in read_csv(data, columns):
+    for line, values in read_csv(data, columns, optional):
         try:
             start = time.perf_counter()
             checked = check(values, seen, line)
-        except ValidationError as exc:
-            waiting.append((line, False, f"{exc.field}: {exc}", None))
+        except (ValidationError, RowProblems) as exc:
+            found = exc.problems if isinstance(exc, RowProblems) else [exc]
+            problems = [(problem.field, str(problem)) for problem in found]
+            waiting.append((line, values, problems, str(RowProblems(found)), None))
             continue
         finally:
             report.seconds["checking"] += time.perf_counter() - start
-        seen.add(checked[key])
-        waiting.append((line, True, describe(checked), len(batch)))
+        waiting.append((line, values, [], describe(checked), len(batch)))
         batch.append(checked)
         if len(batch) >= BATCH:
             commit_batch()
@@ -249,7 +335,15 @@ def import_orgs(
             organization = Organization(
                 **{
                     k: checked[k]
-                    for k in ("name", "slug", "kind", "website", "headquarters_country", "focus")
+                    for k in (
+                        "name",
+                        "slug",
+                        "kind",
+                        "acronym",
+                        "website",
+                        "headquarters_country",
+                        "focus",
+                    )
                 }
             )
             db.session.add(organization)
@@ -262,7 +356,9 @@ def import_orgs(
     def describe(checked: dict[str, Any]) -> str:
         return _("organisation %(slug)s", slug=checked["slug"])
 
-    return _run(data, ORG_COLUMNS, _check_org, "slug", create, describe, dry_run, echo)
+    return _run(
+        data, ORG_COLUMNS, _check_org, create, describe, dry_run, echo, optional=ORG_OPTIONAL
+    )
 
 
 class Directory:
@@ -307,33 +403,46 @@ class Directory:
 
 
 def _check_person(
-    values: dict[str, str], seen: set[str], directory: Directory, line: int
+    values: dict[str, str], seen: dict[str, int], directory: Directory, line: int
 ) -> dict[str, Any]:
-    refuse_formulas(values, ("name", "title", "bio"))
+    problems = Problems()
+    refuse_formulas(values, ("name", "title", "bio"), problems)
+    email = ""
     try:
         email = accounts.normalise_email(values["email"])
     except AccountError as exc:
-        raise ValidationError("email", str(exc)) from exc
-    if email in seen or email in directory.emails:
-        raise ValidationError(
-            "email", _("a person with the e-mail %(email)s already exists", email=email)
-        )
+        problems.add("email", str(exc))
+    if email:
+        earlier = _also_on(seen, email, line)
+        if earlier is not None:
+            problems.add(
+                "email",
+                _(
+                    "the e-mail %(email)s is also on line %(line)s of this file",
+                    email=email,
+                    line=earlier,
+                ),
+            )
+        elif email in directory.emails:
+            problems.add(
+                "email", _("a person with the e-mail %(email)s already exists", email=email)
+            )
     role = values["role"]
     if role not in ROLES:
-        raise ValidationError("role", _("unknown role %(role)s", role=role))
+        problems.add("role", _("unknown role %(role)s", role=role))
     organization = None
     if values["organization"]:
         organization = directory.orgs.get(values["organization"])
         if organization is None:
-            raise ValidationError(
+            problems.add(
                 "organization", _("unknown organisation %(slug)s", slug=values["organization"])
             )
-    if role == "manager" and organization is None:
-        raise ValidationError("organization", _("a manager must belong to an organisation"))
-    if organization is not None:
+    elif role == "manager":
+        problems.add("organization", _("a manager must belong to an organisation"))
+    if organization is not None and values["name"]:
         twin = directory.close_name(values["name"], organization)
         if twin is not None and twin[1] < 0:
-            raise ValidationError(
+            problems.add(
                 "name",
                 _(
                     "looks like %(name)s on line %(line)s of this file, also in %(org)s",
@@ -342,8 +451,8 @@ def _check_person(
                     org=organization.name,
                 ),
             )
-        if twin is not None:
-            raise ValidationError(
+        elif twin is not None:
+            problems.add(
                 "name",
                 _(
                     "looks like %(name)s (account %(id)s), already in %(org)s",
@@ -354,8 +463,9 @@ def _check_person(
             )
     consent = values["consent"].lower()
     if consent not in ("", "yes", "no"):
-        raise ValidationError("consent", _("write yes or no"))
-    cleaned = profiles.clean(
+        problems.add("consent", _("write yes or no"))
+    cleaned = problems.cleaned(
+        profiles.clean,
         {
             **{
                 key: values[key]
@@ -365,8 +475,9 @@ def _check_person(
             "situations": _split(values["situations"]),
             "themes": _split(values["themes"]),
             "languages": _split(values["languages"]),
-        }
+        },
     )
+    cleaned = problems.passed(cleaned)
     directory.add_row(cleaned["name"], organization, line)
     spoken = [code for code in cleaned["languages"] if i18n.is_supported(code)]
     return {
@@ -402,7 +513,6 @@ def import_people(
             data,
             PEOPLE_COLUMNS,
             lambda values, seen, line: _check_person(values, seen, directory, line),
-            "account_email",
             lambda batch: _create_people(batch, actor, connection, report),
             describe,
             dry_run,
@@ -455,9 +565,7 @@ def _create_people(
     }
 
 
-def _note(
-    report: Report, echo: Callable[[str], object] | None, line: int, ok: bool, message: str
-) -> None:
-    report.rows.append(RowResult(line, ok, message))
+def _note(report: Report, echo: Callable[[str], object] | None, row: RowResult) -> None:
+    report.rows.append(row)
     if echo is not None:
-        echo(f"line {line}: {'ok' if ok else 'error'}: {message}")
+        echo(f"line {row.line}: {'ok' if row.ok else 'error'}: {row.message}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -24,6 +25,8 @@ from .locking import check_opened, flush_or_conflict, sign_opened
 
 logger = logging.getLogger(__name__)
 
+WEBSITE_MESSAGE = _l("Give a web address such as wilpf.org or https://www.wilpf.org.")
+
 LOGO_FORMATS = {"PNG", "JPEG", "WEBP"}
 LOGO_MAX_SIDE = 512
 LOGO_MAX_PIXELS = 4096 * 4096
@@ -38,7 +41,20 @@ EDITABLE = (
     "contact_email",
     "member_since",
 )
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+# A web address: http(s), a host name with a dot (letters of any script; punycode too), an
+# optional port, and no space or control character anywhere.
+_WEB = re.compile(r"^(https?)://([^/?#@\s]+)([/?#]\S*)?$", re.IGNORECASE)
+_HOST = re.compile(
+    r"^(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})\.?(?::\d{1,5})?$",
+    re.IGNORECASE,
+)
+# "javascript:", "data:", "mailto:"... (but not "wilpf.org:8080", a host and a port)
+_OTHER_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:(?!\d+(?:[/?#]|$))", re.IGNORECASE)
+WEBSITE_MAX = 300
+# Roles a member of an organisation may be promoted from to manage it: its staff. A defender
+# keeps her role (and the protective defaults that come with it); the secretariat changes a
+# role on the person's page when it really must.
+MAY_BECOME_MANAGER = ("staff",)
 
 
 def find(slug: str) -> Organization | None:
@@ -51,11 +67,7 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
     name = clean_name(data.get("name"), 200)
     if not name:
         raise ValidationError("name", _l("The organisation needs a name."))
-    website = (data.get("website") or "").strip() or None
-    if website and len(website) > 300:
-        raise ValidationError("website", _l("Use at most %(n)s characters.", n=300))
-    if website and not _URL.match(website):
-        raise ValidationError("website", _l("Give the full address, starting with https://"))
+    website = clean_website(data.get("website"))
     hq = (data.get("headquarters_country") or "").strip().upper() or None
     if hq and hq not in reference.country_codes():
         raise ValidationError("headquarters_country", _l("Unknown country code %(c)s.", c=hq))
@@ -83,6 +95,35 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
         "contact_email": email,
         "member_since": member_since,
     }
+
+
+def clean_website(raw: str | None) -> str | None:
+    """A web address as people type it: `wilpf.org` is stored as `https://wilpf.org`; an
+    address with http:// or https:// is kept; anything else (another scheme such as
+    javascript: or data:, spaces, no host name) is refused."""
+    website = (raw or "").strip()
+    if not website:
+        return None
+    if len(website) > WEBSITE_MAX:
+        raise ValidationError("website", _l("Use at most %(n)s characters.", n=WEBSITE_MAX))
+    if any(unicodedata.category(char).startswith("C") for char in website):
+        raise ValidationError("website", WEBSITE_MESSAGE)
+    if not re.match(r"^https?://", website, re.IGNORECASE):
+        if "://" in website or website.startswith("/") or _OTHER_SCHEME.match(website):
+            raise ValidationError("website", WEBSITE_MESSAGE)
+        website = "https://" + website
+    match = _WEB.match(website)
+    if match is None or not _HOST.match(match.group(2)):
+        raise ValidationError("website", WEBSITE_MESSAGE)
+    website = match.group(1).lower() + website[len(match.group(1)) :]
+    if len(website) > WEBSITE_MAX:
+        raise ValidationError("website", _l("Use at most %(n)s characters.", n=WEBSITE_MAX))
+    return website
+
+
+def may_become_manager(role: str) -> bool:
+    """Whether a member with this role may be made a manager of her organisation."""
+    return role in MAY_BECOME_MANAGER
 
 
 def snapshot(org: Organization) -> dict[str, Any]:
@@ -199,8 +240,8 @@ def remove_member(org: Organization, person: User, actor: User) -> None:
 
 def make_manager(org: Organization, person: User, actor: User) -> None:
     """Make a member of the organisation one of its managers."""
-    if person.role not in ("staff", "defender"):
-        raise ValidationError("person", _l("Only staff and defenders can be made managers."))
+    if not may_become_manager(person.role):
+        raise ValidationError("person", _l("Only staff of the organisation can be made managers."))
     tokens.revoke_all(person, "role", actor=actor)
     person.role = "manager"
     audit.record("manager_assigned", actor=actor, target=person, organization=org.id)
