@@ -141,7 +141,8 @@ class Config:
         self.RATELIMIT_FALLBACK_PROCESSES = _env_int_from(
             "RATELIMIT_FALLBACK_PROCESSES", _env_int("WEB_CONCURRENCY", 2), 1
         )
-        # Rendered search result sections, per process, by what they show (directory/section_cache.py).
+        # Rendered search result sections, per process, by what they show
+        # (directory/section_cache.py).
         self.SEARCH_CACHE_SECONDS = _env_int("SEARCH_CACHE_SECONDS", 600)
         self.WEB_CONCURRENCY = _env_int("WEB_CONCURRENCY", 2)
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -2,8 +2,9 @@
 
 A listing is a search hit, an API list item, an organisation page's people and a manager's
 people page: one `ListingView`, built here and nowhere else, holding only what every member
-may see. Search results are rendered once per process for every member (directory/section_cache.py), so
-what a listing shows may depend on the viewer only through `listing_is_shared`.
+may see. Search results are rendered once per process for every member
+(directory/section_cache.py), so what a listing shows may depend on the viewer only through
+`listing_is_shared`.
 """
 
 from __future__ import annotations
