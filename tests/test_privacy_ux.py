@@ -165,6 +165,8 @@ def test_a_refused_message_comes_back_in_the_form(app, pair, message):
     assert 'aria-invalid="true"' in body and 'class="error"' in body
     messages = flashes(html)
     assert [kind for kind, _text in messages] == ["error"], messages
+    next_field = re.search(r'name="next" value="([^"]*)"', html)
+    assert next_field and next_field.group(1) == f"/people/{pair['ids']['recipient']}"
     assert snapshot() == before
     # Sent again, corrected, it goes through.
     fixed = ask(rq, pair["ids"]["recipient"], MESSAGE)

@@ -55,7 +55,12 @@ def ask(person_id: int) -> WerkzeugResponse | str:
         form.message.errors = [str(exc)]
         flash(str(exc), "error")
         return render_template(
-            "connections/ask.html", person_id=person.id, name=person.name, form=form
+            "connections/ask.html",
+            person_id=person.id,
+            name=person.name,
+            form=form,
+            # This address answers POST only: the language switch leads back to the profile.
+            language_next=url_for("people.show", person_id=person.id),
         )
     except RequestError as exc:
         flash(str(exc), "error")
