@@ -110,8 +110,8 @@ class RequestForm(FlaskForm):
     message = TextAreaField(
         _l("Why do you ask for contact?"),
         description=_l(
-            "20 to 1,000 characters, plain text. Only she (and, if she allowed it, her "
-            "organisation's managers) will read it."
+            "20 to 1,000 characters, plain text. Only the person you are writing to (and, "
+            "if they allowed it, their organisation's managers) will read it."
         ),
         render_kw={"rows": 5, "maxlength": 1000, "minlength": 20},
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, has_request_context
+from flask import Flask, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from . import privacy, reference
 from .labels import ORG_KIND_LABELS, ROLE_LABELS, STATUS_LABELS, audit_action_label, role_label
 from .models._types import utcnow
+from .services.connections import MenuState, menu_state
 
 FLASH_LABELS = {"error": _l("Error:"), "success": _l("Done:"), "info": _l("Note:")}
 
@@ -37,6 +38,17 @@ def navigation() -> list[tuple[str, Any, dict[str, str]]]:
     return items
 
 
+def menu() -> MenuState:
+    """The menu's count of waiting requests and her listed or hidden state: one statement,
+    run once per request and only by a page that shows the menu (base.html), never by mail."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return MenuState()
+    if "menu_state" not in g:
+        g.menu_state = menu_state(current_user)
+    state: MenuState = g.menu_state
+    return state
+
+
 def tag_label(field: str, value: str) -> str:
     """The readable name of one item of a tag list (for messages that list them)."""
     if field == "themes":
@@ -53,6 +65,7 @@ def tag_label(field: str, value: str) -> str:
 def template_globals() -> dict[str, Any]:
     return {
         "nav_items": navigation(),
+        "menu": menu,
         "flash_labels": FLASH_LABELS,
         "role_labels": ROLE_LABELS,
         "status_labels": STATUS_LABELS,

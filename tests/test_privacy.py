@@ -225,7 +225,9 @@ def test_profile_page_query_count_does_not_grow_with_lists(app, new_client, logi
 
     few, many = count(small.id), count(large.id)
     assert few == many, f"{few} queries for 3 tags, {many} for {len(reference.themes())}+"
-    assert many <= 6, f"{many} queries for one profile page"
+    # 7: the menu's one statement (her waiting requests and her listed or hidden state, on
+    # every page: services/connections.py:menu_state) came on top of the page's own 6.
+    assert many <= 7, f"{many} queries for one profile page"
 
 
 def test_privacy_matrix_through_the_api(app, new_client, cast):

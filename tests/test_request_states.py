@@ -76,7 +76,10 @@ from .test_connections import (
     snapshot,
 )
 
-SENT = "Your request has been sent. You will see her contact details if she accepts."
+SENT = (
+    "Your request has been sent. If it is accepted, you will see the contact details "
+    "this person shares with connections."
+)
 NO_LONGER = "This request can no longer be answered."
 NOT_ACTIVE = "This is not an active connection."
 WAITING_LINE = "A request between you is waiting for an answer."

@@ -107,6 +107,7 @@ class ProfileForm(FlaskForm):
     messaging = StringField(
         _l("Messaging (for example a Signal number or username)"),
         validators=[Optional(), Length(max=100)],
+        description=_l("Say which app, for example Signal: +249 912 345 678."),
         render_kw={"dir": "ltr"},
     )
     city = StringField(
@@ -119,11 +120,38 @@ class ProfileForm(FlaskForm):
 
 
 class PrivacyForm(FlaskForm):
+    """Each contact detail beside its audience, on one page.
+
+    The audiences keep the names of the contact fields (email, phone, messaging, city); the
+    values are `<field>_value`, saved when the form carries `opened` (the details as the page
+    showed them, for the optimistic lock). A post of the audiences alone changes no value."""
+
     email = RadioField(FIELD_LABELS["email"], choices=AUDIENCE_CHOICES)
     phone = RadioField(FIELD_LABELS["phone"], choices=AUDIENCE_CHOICES)
     messaging = RadioField(FIELD_LABELS["messaging"], choices=AUDIENCE_CHOICES)
     city = RadioField(FIELD_LABELS["city"], choices=AUDIENCE_CHOICES)
-    submit = SubmitField(_l("Save who sees what"))
+    email_value = EmailField(
+        FIELD_LABELS["email"], validators=[Optional(), Length(max=254)], render_kw={"dir": "ltr"}
+    )
+    phone_value = StringField(
+        FIELD_LABELS["phone"],
+        validators=[Optional(), Length(max=40)],
+        description=_l("With the country code, for example +249 912 345 678."),
+        render_kw={"inputmode": "tel", "autocomplete": "tel", "dir": "ltr"},
+    )
+    messaging_value = StringField(
+        _l("Messaging (for example a Signal number or username)"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Say which app, for example Signal: +249 912 345 678."),
+        render_kw={"dir": "ltr"},
+    )
+    city_value = StringField(
+        _l("City or town"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Only the city: never a street address."),
+    )
+    opened = HiddenField()
+    submit = SubmitField(_l("Save my contact details and who sees them"))
 
 
 class ConsentForm(FlaskForm):

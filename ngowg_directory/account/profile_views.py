@@ -14,15 +14,18 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from .. import privacy as policy
 from .. import reference
 from ..extensions import db
 from ..forms import ConfirmForm, field_labels, save_edit
 from ..models import CONTACT_FIELDS
 from ..services import consent as consent_step
 from ..services import profiles, reminders
+from ..services.locking import Conflict
 from ..sessions import end_session
 from ..validation import ValidationError
 from . import bp
@@ -37,6 +40,13 @@ from .forms import (
 from .views import check_current
 
 LIST_FIELDS = ("situations", "themes", "languages")
+# How a viewer was shown her details (the reveal audit's `channel`).
+CHANNEL_LABELS = {
+    "profile": _l("on your profile page"),
+    "vcard": _l("in a downloaded contact card (vCard)"),
+    "api": _l("through the API"),
+    "export": _l("in an export of the directory"),
+}
 
 
 def _profile_form() -> ProfileForm:
@@ -74,14 +84,26 @@ def profile() -> str | Response:
 
 @bp.route("/privacy", methods=["GET", "POST"])
 def privacy() -> str | Response:
-    """Choose the audience of each contact detail; hide or show the profile; consent."""
+    """Her contact details beside who sees each; each audience's view of her; hide or show
+    the profile; consent; contact request settings."""
     profile = current_user.profile
-    form = PrivacyForm(data={name: profile.audience(name) for name in CONTACT_FIELDS})
-    if form.validate_on_submit():
+    form = PrivacyForm(
+        data={
+            **{name: profile.audience(name) for name in CONTACT_FIELDS},
+            **{f"{name}_value": getattr(profile, name) for name in CONTACT_FIELDS},
+        }
+    )
+    conflict = None
+    if not form.is_submitted():
+        form.opened.data = profiles.sign_contact(current_user)
+    elif form.validate_on_submit():
         try:
-            profiles.set_audiences(current_user, {n: form[n].data for n in CONTACT_FIELDS})
+            _save_privacy(form)
         except ValidationError as exc:
-            form[exc.field].errors = [*form[exc.field].errors, str(exc)]
+            _show_error(form, exc)
+        except Conflict as exc:
+            conflict = exc.changes
+            form.opened.data = profiles.sign_contact(current_user)
         else:
             db.session.commit()
             flash(_("Your privacy settings have been saved."), "success")
@@ -89,6 +111,7 @@ def privacy() -> str | Response:
     return render_template(
         "account/privacy.html",
         form=form,
+        conflict=conflict,
         settings_form=ConnectionSettingsForm(
             prefix="cs",
             data={
@@ -98,8 +121,28 @@ def privacy() -> str | Response:
         ),
         confirm=ConfirmForm(),
         profile=profile,
+        previews=consent_step.preview(current_user),
+        listed=policy.is_listed(current_user),
         field_labels=FIELD_LABELS,
     )
+
+
+def _save_privacy(form: PrivacyForm) -> None:
+    audiences = {name: form[name].data for name in CONTACT_FIELDS}
+    if not form.opened.data:  # the audiences alone (an older form, a script): no value changes
+        profiles.set_audiences(current_user, audiences)
+        return
+    values = {name: form[f"{name}_value"].data for name in CONTACT_FIELDS}
+    profiles.update_contact(current_user, values, audiences, form.opened.data, current_user)
+
+
+def _show_error(form: PrivacyForm, exc: ValidationError) -> None:
+    """A refused value at its field (the audiences were checked by the form already)."""
+    name = f"{exc.field}_value"
+    if name not in form:
+        flash(str(exc), "error")  # the lock's "reload the page": no field of its own
+        return
+    form[name].errors = [*form[name].errors, str(exc)]
 
 
 def _toggle(action: str) -> Response:
@@ -208,10 +251,11 @@ def consent_notice() -> dict[str, object]:
 @bp.get("/reveals")
 def reveals() -> str:
     """Who was shown my contact details, and when."""
-    events = profiles.reveal_log(current_user)
-    viewers = profiles.people_by_id([e.actor_id for e in events if e.actor_id])
     return render_template(
-        "account/reveals.html", events=events, viewers=viewers, field_labels=FIELD_LABELS
+        "account/reveals.html",
+        days=profiles.reveal_days(current_user),
+        field_labels=FIELD_LABELS,
+        channel_labels=CHANNEL_LABELS,
     )
 
 

@@ -15,23 +15,34 @@ from ..extensions import db
 from ..forms import ConfirmForm, RequestForm, confirmed
 from ..models import ContactRequest
 from ..privacy import request_states
-from ..services import connections, export
-from ..services.connections import RequestError
+from ..services import connections, vcards
+from ..services.connections import DraftError, RequestError
 from . import bp
+
+# The names of her contact details where a request says which of them accepting shows.
+CONTACT_LABELS = {
+    "email": _l("E-mail"),
+    "phone": _l("Phone"),
+    "messaging": _l("Messaging"),
+    "city": _l("City"),
+}
 
 
 @bp.get("/connections")
 def index() -> str:
     """Requests waiting for her (and for those she answers for), sent, and connections."""
+    overview = connections.overview(current_user)
     return render_template(
         "connections/index.html",
-        overview=connections.overview(current_user),
+        overview=overview,
         confirm=ConfirmForm(),
+        contact_labels=CONTACT_LABELS,
+        hidden=bool(overview.received) and current_user.profile.hidden,
     )
 
 
 @bp.post("/connections/request/<int:person_id>")
-def ask(person_id: int) -> WerkzeugResponse:
+def ask(person_id: int) -> WerkzeugResponse | str:
     """Ask a person for contact; a hidden or unknown person is a 404 alike."""
     person = privacy.person_or_404(current_user, person_id, tags=False)
     form = RequestForm()
@@ -39,6 +50,18 @@ def ask(person_id: int) -> WerkzeugResponse:
         abort(400)
     try:
         request = connections.ask(current_user, person, form.message.data)
+    except DraftError as exc:
+        # Her text comes back in the form, with the reason at the field: nothing is lost.
+        form.message.errors = [str(exc)]
+        flash(str(exc), "error")
+        return render_template(
+            "connections/ask.html",
+            person_id=person.id,
+            name=person.name,
+            form=form,
+            # This address answers POST only: the language switch leads back to the profile.
+            language_next=url_for("people.show", person_id=person.id),
+        )
     except RequestError as exc:
         flash(str(exc), "error")
         return redirect(url_for("people.show", person_id=person.id))
@@ -47,7 +70,11 @@ def ask(person_id: int) -> WerkzeugResponse:
     if connections.delivered(request):
         connections.notify(person, "request_received", _l("A contact request is waiting for you"))
     flash(
-        _("Your request has been sent. You will see her contact details if she accepts."), "success"
+        _(
+            "Your request has been sent. If it is accepted, you will see the contact details "
+            "this person shares with connections."
+        ),
+        "success",
     )
     return redirect(url_for("people.show", person_id=person.id))
 
@@ -135,6 +162,6 @@ def vcard(request_id: int) -> Response:
     audit.record("vcard_downloaded", actor=current_user, target=other, request=request.id)
     privacy.record_reveal(current_user, view, channel="vcard")
     db.session.commit()
-    response = Response(export.vcard_for(view), mimetype="text/vcard")
-    response.headers["Content-Disposition"] = f'attachment; filename="contact-{other.id}.vcf"'
+    response = Response(vcards.vcard_for(view), mimetype="text/vcard")
+    response.headers["Content-Disposition"] = vcards.attachment(view.name)
     return response

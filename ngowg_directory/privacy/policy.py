@@ -185,6 +185,36 @@ def view_of(viewer: User, person: User, *, connected: bool | None = None) -> Per
     )
 
 
+@dataclass(frozen=True)
+class Disclosure:
+    """Of the contact details a person gave, what one viewer sees of them, what being
+    connected would show him as well, and what it would not (field names, in order)."""
+
+    shown: list[str]
+    on_connecting: list[str]
+    withheld: list[str]
+
+
+def disclosure(person: User, viewer: User) -> Disclosure:
+    """What accepting this viewer's request would reveal of the person to him: the answer she
+    reads before she decides, by the same audience rule as every page (`audience_includes`).
+
+    As while she is listed: while she is hidden or unlisted he sees nothing of her at all."""
+    profile = person.profile
+    parts: dict[str, list[str]] = {"shown": [], "on_connecting": [], "withheld": []}
+    for name in CONTACT_FIELDS:
+        if profile is None or not getattr(profile, name):
+            continue
+        audience = profile.audience(name)
+        if audience_includes(audience, viewer, person, False):
+            parts["shown"].append(name)
+        elif audience_includes(audience, viewer, person, True):
+            parts["on_connecting"].append(name)
+        else:
+            parts["withheld"].append(name)
+    return Disclosure(**parts)
+
+
 def record_reveal(viewer: User, view: PersonView, channel: str = "profile") -> bool:
     """Audit that contact details above `members` were shown (names of fields, never values).
 

@@ -20,6 +20,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from .. import audit, mail, privacy
 from ..extensions import db
@@ -37,6 +38,11 @@ NO_LONGER = _l("This request can no longer be answered.")
 
 class RequestError(ValueError):
     """A request that cannot be made or answered; str() is for the person."""
+
+
+class DraftError(RequestError):
+    """A message refused as too short or too long: the form comes back holding her text,
+    with the reason at the field, for her to put right."""
 
 
 def between(viewer: User, other: User) -> ContactRequest | None:
@@ -66,11 +72,11 @@ def clean_message(message: str | None) -> str:
     """The purpose, as plain text of 20 to 1,000 characters."""
     text = unicodedata.normalize("NFC", _CONTROL.sub("", message or "")).strip()
     if len(text) < MESSAGE_MIN:
-        raise RequestError(
+        raise DraftError(
             _("Say in at least %(n)s characters why you ask for contact.", n=MESSAGE_MIN)
         )
     if len(text) > MESSAGE_MAX:
-        raise RequestError(_("Use at most %(n)s characters.", n=MESSAGE_MAX))
+        raise DraftError(_("Use at most %(n)s characters.", n=MESSAGE_MAX))
     return text
 
 
@@ -207,6 +213,8 @@ class RequestView:
     other: privacy.PersonView | None = None  # the other side as she may see her; None: unlisted
     for_name: str | None = None  # whom a delegated manager answers for
     message: str | None = None  # only for those who may answer it
+    # For her alone, while it waits for her answer: what accepting would show the sender.
+    disclosure: privacy.Disclosure | None = None
 
     @property
     def answerable(self) -> bool:
@@ -225,6 +233,9 @@ def view_for(viewer: User, request: ContactRequest, *, people: bool = True) -> R
     if people:
         person = request.other(viewer.id) if is_side else request.requester
         other = privacy.view_of(viewer, person, connected=connected)
+    answerable = any(a in states.ANSWERS for a in actions)
+    # Her audiences are hers: a manager answering for her is not told them.
+    mine = answerable and viewer.id == request.recipient_id
     return RequestView(
         id=request.id,
         state=state,
@@ -233,7 +244,8 @@ def view_for(viewer: User, request: ContactRequest, *, people: bool = True) -> R
         connected=connected,
         other=other,
         for_name=None if is_side else request.recipient.name,
-        message=request.message if any(a in states.ANSWERS for a in actions) else None,
+        message=request.message if answerable else None,
+        disclosure=privacy.disclosure(viewer, request.requester) if mine else None,
     )
 
 
@@ -283,7 +295,13 @@ def overview(user: User) -> Overview:
             )
         )
         .order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc())
-    )
+    ).all()
+    # Everyone on the page with profile and tags in four statements, however many requests:
+    # each side's view is built from them, and the requests find them in the session.
+    ids = {user.id} | {r.requester_id for r in rows} | {r.recipient_id for r in rows}
+    query = sa.select(User).where(User.id.in_(ids)).options(*User.with_tags())
+    # Held while the views are built: the session keeps only what someone refers to.
+    people = db.session.scalars(query).unique().all() if rows else []
     result = Overview()
     groups: dict[int, Delegated] = {}
     for request in rows:
@@ -302,7 +320,64 @@ def overview(user: User) -> Overview:
         elif request.requester_id == user.id:
             result.sent.append(view)
     result.delegated = sorted(groups.values(), key=lambda group: (group.name, group.person_id))
+    del people
     return result
+
+
+@dataclass(frozen=True)
+class MenuState:
+    """What the menu of every page says of her: requests waiting for her answer (and, for a
+    manager, for those she answers for), and whether she is listed or hidden."""
+
+    waiting: int = 0
+    listed: bool = False
+    hidden: bool = False
+
+
+def menu_state(user: User) -> MenuState:
+    """The menu's state in one statement: her profile's two flags and the count of requests
+    that /connections offers her to answer (the machine's rule, as a WHERE clause)."""
+    answerable = ContactRequest.recipient_id == user.id
+    if user.role == "manager" and user.organization_id is not None:
+        delegators = (
+            sa.select(User.id)
+            .join(Profile, Profile.user_id == User.id)
+            .where(
+                User.organization_id == user.organization_id,
+                Profile.managers_may_answer,
+                privacy.listed_clause(),
+            )
+            .correlate(None)
+        )
+        answerable = sa.or_(
+            answerable,
+            sa.and_(
+                ContactRequest.recipient_id.in_(delegators),
+                ContactRequest.requester_id != user.id,
+            ),
+        )
+    waiting = (
+        sa.select(sa.func.count(ContactRequest.id))
+        .where(
+            ContactRequest.status == states.PENDING,
+            ContactRequest.created_at >= states.expiry_cutoff(),
+            answerable,
+        )
+        .correlate(None)
+        .scalar_subquery()
+    )
+    mine = aliased(Profile, name="mine")
+    row = db.session.execute(
+        sa.select(mine.hidden, mine.consent_at, waiting).where(mine.user_id == user.id)
+    ).first()
+    if row is None:
+        return MenuState()
+    hidden, consent_at, count = row
+    return MenuState(
+        waiting=count or 0,
+        listed=user.status == "active" and consent_at is not None and not hidden,
+        hidden=bool(hidden),
+    )
 
 
 def notify(recipient: User, template: str, subject: object) -> None:

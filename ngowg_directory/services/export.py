@@ -7,12 +7,12 @@ import io
 from collections.abc import Iterator, Sequence
 
 import sqlalchemy as sa
-import vobject
 
-from .. import audit, privacy, reference
+from .. import audit, privacy
 from ..extensions import db
 from ..models import Profile, User
 from ..validation import starts_like_formula
+from .vcards import vcard_for
 
 COLUMNS = (
     "id",
@@ -117,26 +117,6 @@ def to_csv(
         count += 1
     audit.record("directory_exported", actor=actor, format="csv", people=count)
     return out.getvalue(), count
-
-
-def vcard_for(view: privacy.PersonView, *, with_country: bool = False) -> str:
-    """One vCard 4.0 (RFC 6350) holding only what the view holds."""
-    card = vobject.vCard()
-    card.add("version").value = "4.0"
-    card.add("fn").value = view.name
-    card.add("n").value = vobject.vcard.Name(given=view.name)
-    if view.organization is not None:
-        card.add("org").value = [view.organization.name]
-    if view.title:
-        card.add("title").value = view.title
-    if with_country and view.country:
-        card.add("note").value = reference.country_name(view.country, reference.ENGLISH)
-    for field, prop in (("email", "email"), ("phone", "tel"), ("messaging", "impp")):
-        if field in view.contact:
-            card.add(prop).value = view.contact[field]
-    if "city" in view.contact:
-        card.add("adr").value = vobject.vcard.Address(city=view.contact["city"])
-    return card.serialize()
 
 
 def to_vcards(actor: User | None) -> tuple[str, int]:

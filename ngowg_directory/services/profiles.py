@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,9 +48,7 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
     country = (data.get("country") or "").strip().upper() or None
     if country and country not in reference.country_codes():
         raise ValidationError("country", _l("Unknown country code %(c)s.", c=country))
-    email = (data.get("email") or "").strip() or None
-    if email:
-        email = normalise_email(email)
+    contact = clean_contact(data, country)
     name = clean_name(data.get("name"), 120)
     if not name:
         raise ValidationError("name", _l("Please give a name; a pseudonym is fine."))
@@ -63,7 +63,16 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
         "themes": clean_codes(data.get("themes"), reference.themes(), "themes"),
         "languages": clean_codes(data.get("languages"), reference.language_codes(), "languages"),
         "bio": clean_text(data.get("bio"), BIO_MAX, "bio"),
-        "email": email,
+        **contact,
+    }
+
+
+def clean_contact(data: dict[str, Any], country: str | None) -> dict[str, Any]:
+    """Check and normalise the four contact details (a phone number read with the dialling
+    rules of her country); ValidationError names the bad one."""
+    email = (data.get("email") or "").strip() or None
+    return {
+        "email": normalise_email(email) if email else None,
         "phone": normalise_phone(data.get("phone"), country),
         "messaging": clean_text(data.get("messaging"), 100, "messaging") or None,
         "city": clean_city(data.get("city")),
@@ -113,6 +122,47 @@ def update(user: User, data: dict[str, Any], opened: str, actor: User) -> None:
     profile.last_confirmed_at = utcnow()
     flush_or_conflict()
     audit.record("profile_updated", actor=actor, target=user)
+
+
+def contact_snapshot(user: User) -> dict[str, Any]:
+    """Her four contact details as they are now."""
+    return {name: getattr(user.profile, name) for name in CONTACT_FIELDS}
+
+
+def sign_contact(user: User) -> str:
+    """The profile's version and contact details, for the privacy page's form."""
+    return sign_opened("contact-snapshot", user.id, user.profile.version_id, contact_snapshot(user))
+
+
+def update_contact(
+    user: User, data: dict[str, Any], audiences: dict[str, str], opened: str, actor: User
+) -> None:
+    """Save her contact details and the audience of each, from one form: Conflict when one of
+    the details was saved elsewhere (the profile page, another device) since it was opened."""
+    profile = user.profile
+    check_opened(
+        "contact-snapshot",
+        opened,
+        user.id,
+        profile.version_id,
+        contact_snapshot(user),
+        CONTACT_FIELDS,
+    )
+    values = clean_contact(data, profile.country)
+    seen_before = privacy.seen_by_members(snapshot(user), profile)
+    changed = values != contact_snapshot(user)
+    for name in CONTACT_FIELDS:
+        setattr(profile, name, values[name])
+    # As for any edit: "last updated" moves only with a value every member sees, compared
+    # under the audiences she had (a new audience alone never moves it: see set_audiences).
+    if privacy.seen_by_members(snapshot(user), profile) != seen_before:
+        profile.updated_at = utcnow()
+    set_audiences(user, audiences)
+    if changed:
+        profile.last_confirmed_at = utcnow()
+    flush_or_conflict()
+    if changed:
+        audit.record("profile_updated", actor=actor, target=user)
 
 
 def set_audiences(user: User, audiences: dict[str, str]) -> None:
@@ -206,6 +256,63 @@ def reveal_log(user: User, limit: int = 200) -> list[AuditEvent]:
             .limit(limit)
         )
     )
+
+
+@dataclass(frozen=True)
+class RevealViewer:
+    """Who was shown her details, as her reveal log names them: a link to the profile only
+    when she may open it (privacy.may_view)."""
+
+    id: int
+    name: str
+    role: str
+    linked: bool
+
+
+@dataclass
+class RevealDay:
+    """Everything one viewer was shown of her on one day (UTC), from the reveal audits."""
+
+    day: date
+    viewer: RevealViewer | None  # None: an account deleted since, or the command line
+    from_command_line: bool
+    fields: list[str]
+    channels: list[str]
+    times: int
+    last_at: datetime
+
+
+def reveal_days(user: User, limit: int = 1000) -> list[RevealDay]:
+    """Her reveal log grouped by viewer and day, newest first (of her `limit` newest rows):
+    which details each viewer was shown that day, through which channels, how many times."""
+    events = reveal_log(user, limit)
+    people = people_by_id([e.actor_id for e in events if e.actor_id])
+    viewers = {
+        person.id: RevealViewer(person.id, person.name, person.role, privacy.may_view(user, person))
+        for person in people.values()
+    }
+    groups: dict[tuple[date, int | None], RevealDay] = {}
+    for event in events:  # newest first: the first row of a group is its latest
+        details = event.details or {}
+        channel = str(details.get("channel") or "profile")
+        key = (event.created_at.date(), event.actor_id)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = RevealDay(
+                day=key[0],
+                viewer=viewers.get(event.actor_id) if event.actor_id else None,
+                from_command_line=event.actor_id is None and channel == "export",
+                fields=[],
+                channels=[],
+                times=0,
+                last_at=event.created_at,
+            )
+        group.times += 1
+        shown = set(group.fields) | set(details.get("fields") or [])
+        group.fields = [name for name in CONTACT_FIELDS if name in shown]
+        if channel not in group.channels:
+            group.channels.append(channel)
+    return list(groups.values())
 
 
 def people_by_id(ids: list[int]) -> dict[int, User]:
