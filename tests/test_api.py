@@ -116,6 +116,10 @@ def test_people_list_filters_paging_and_no_contact_details(client, pm, amina):
     past = client.get("/api/v1/people?per_page=1&page=99", headers=bearer(token)).get_json()
     assert past["data"] == [] and past["links"]["next"] is None
     assert "page=2" in past["links"]["prev"] and "page=98" not in past["links"]["prev"]
+    # A value that nobody has: no facet counts zero (the schema's counts start at 1).
+    nobody = client.get("/api/v1/people?language=AA", headers=bearer(token)).get_json()
+    assert nobody["meta"]["total"] == 0
+    assert all(n >= 1 for counts in nobody["meta"]["facets"].values() for n in counts.values())
     # A filter given twice: the first is used, and the answer says so.
     twice = client.get("/api/v1/people?theme=crsv&theme=xx", headers=bearer(token)).get_json()
     assert twice["meta"]["total"] == 1

@@ -500,8 +500,11 @@ def search(kind_name: str, query: Query) -> Result:
     total = _count(searcher.search(match, 1, count=True)) if words or tokens else searcher.num_docs
     ranked = combined(schema, kind, words, tokens) if words and query.sort == "relevance" else match
     ids = _page(searcher, ranked, query, bool(words), total)
-    for tok in tokens:  # a value picked counts the matches themselves
-        counter[tok] = total
+    for tok in tokens:  # a value picked counts the matches themselves (none: not a count)
+        if total:
+            counter[tok] = total
+        else:
+            counter.pop(tok, None)
     keep = frozenset(tok[2:] for tok in tokens if tok[1] == ORG.letter)
     facets = trim_orgs(facets_from(counter), keep)
     suggestion = suggest(searcher, schema, kind, words, tokens) if not total and words else None
