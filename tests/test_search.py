@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts, profiles
 from testsupport.worlds import fill_profile
 
+ROOT = Path(__file__).resolve().parents[1]
 CANARY_PHONE = "+249912345678"
 CANARY_EMAIL = "canary-search-5b1d@example.org"
 PEOPLE = {
@@ -307,6 +309,31 @@ def test_organisation_search(searcher, corpus, make_org):
         "Women's International League for Peace and Freedom",
     ]
     assert searcher("/directory/organizations", kind="un_entity") == []
+
+
+def filters_of(client, path: str, **params) -> tuple[str, str]:
+    """The filters disclosure's opening tag and its summary, and what follows the form."""
+    html = client.get(path, query_string=params).get_data(as_text=True)
+    match = re.search(r'(<details class="filters"[^>]*>)\s*<summary>([^<]*)</summary>', html)
+    assert match, "the filters are in a disclosure"
+    disclosure = html[match.start() : html.index("</details>", match.start())]
+    assert '<select name="country"' in disclosure and '<select name="sort"' in disclosure
+    assert '<input type="search" name="q"' not in disclosure, "the search box stays outside"
+    return match.group(1), match.group(2).strip()
+
+
+@pytest.mark.parametrize("path", ["/directory", "/directory/organizations"])
+def test_filters_are_behind_a_disclosure_open_only_when_one_is_used(searcher, path):
+    client = searcher.client
+    assert filters_of(client, path) == ('<details class="filters">', "Filters")
+    assert filters_of(client, path, q="peace") == ('<details class="filters">', "Filters")
+    opened = '<details class="filters" open>'
+    assert filters_of(client, path, country="SD") == (opened, "Filters (1)")
+    assert filters_of(client, path, sort="name") == (opened, "Filters")
+    # Without JavaScript: a closed disclosure's selects are sent with the form all the same,
+    # and the wide screen shows them without a click.
+    css = (ROOT / "static" / "css" / "site.css").read_text(encoding="utf-8")
+    assert ".filters::details-content{content-visibility:visible" in css
 
 
 class TestHarvestingGuard:

@@ -46,6 +46,23 @@ def mirrored(page: Page, locale: str) -> None:
         assert box["x"] < width / 4, box
 
 
+def results_first(page: Page, size: str) -> None:
+    """On a phone the filters wait behind their disclosure and the first result is on the
+    first screen; on a wide screen the filters are shown without a click."""
+    first = page.locator("ol.results > li").first.bounding_box()
+    height = page.viewport_size["height"] if page.viewport_size else 0
+    assert first is not None
+    if size == "phone":
+        expect(page.locator("#f-country")).to_be_hidden()
+        assert first["y"] + 40 < height, f"the first result starts at {first['y']} px"
+        page.locator("details.filters > summary").click()
+        expect(page.locator("#f-country")).to_be_visible()
+        page.locator("details.filters > summary").click()
+    else:
+        expect(page.locator("#f-country")).to_be_visible()
+        expect(page.locator("details.filters > summary")).to_be_hidden()
+
+
 @pytest.mark.parametrize("locale", ["en", "ar"])
 def test_search_page_and_profile_on_phone_and_desktop(
     browser: Browser, make_user, make_org, locale: str
@@ -60,6 +77,7 @@ def test_search_page_and_profile_on_phone_and_desktop(
         expect(page.locator("ol.results > li")).to_have_count(20)
         fits(page)
         mirrored(page, locale)
+        results_first(page, size)
         browser.shot(page, f"directory-{locale}-{size}")
         if update_screenshots() and (locale, size) in DOCS:
             DOCS_IMG.mkdir(parents=True, exist_ok=True)
