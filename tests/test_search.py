@@ -336,6 +336,46 @@ def test_filters_are_behind_a_disclosure_open_only_when_one_is_used(searcher, pa
     assert ".filters::details-content{content-visibility:visible" in css
 
 
+RESULT_LINE = re.compile(
+    r'<li class="result">\s*<h3>.*?</h3>\s*<p class="muted[^"]*">(.*?)</p>', re.S
+)
+ISOLATED = re.compile(r'<bdi>[^<]*</bdi>|<span class="badge" dir="auto">[^<]*</span>')
+
+
+def test_arabic_results_isolate_each_field_of_a_result_line(searcher, corpus, make_org):
+    client = searcher.client
+    client.form("/language", {"locale": "ar", "next": "/directory"})
+    org = make_org("latin-focus", "Women Mediators Network")
+    org.focus, org.headquarters_country = "Mediation, ceasefires and peace talks.", "SD"
+    db.session.commit()
+    for path, fields in (("/directory", 2), ("/directory/organizations", 1)):
+        html = client.get(path).get_data(as_text=True)
+        assert 'dir="rtl"' in html.split(">", 2)[1], "an Arabic page"
+        lines = RESULT_LINE.findall(html)
+        assert lines, f"{path}: result lines"
+        for line in lines:
+            # What is left outside the isolated fields: the separators between them, no text.
+            assert ISOLATED.sub("", line).replace("·", "").strip() == "", line
+        assert max(len(ISOLATED.findall(line)) for line in lines) > fields, path
+    people = client.get("/directory").get_data(as_text=True)
+    line = next(
+        line
+        for line in RESULT_LINE.findall(people)
+        if "Global Network of Women Peacebuilders" in line
+    )
+    # badge, then the fields separated by " · ", each in its own <bdi>
+    assert re.fullmatch(
+        r'<span class="badge" dir="auto">[^<]+</span>( <bdi>[^<]+</bdi>)'
+        r"( · <bdi>[^<]+</bdi>)+",
+        line,
+    ), line
+    assert "<bdi>Global Network of Women Peacebuilders</bdi>" in line
+    orgs = client.get("/directory/organizations", query_string={"q": "mediators"})
+    assert '<p dir="auto">Mediation, ceasefires and peace talks.</p>' in orgs.get_data(as_text=True)
+    css = (ROOT / "static" / "css" / "site.css").read_text(encoding="utf-8")
+    assert ".result h3 a{unicode-bidi:plaintext}" in css, "the name link is isolated too"
+
+
 class TestHarvestingGuard:
     @pytest.fixture
     def app_overrides(self):

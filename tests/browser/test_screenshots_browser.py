@@ -88,3 +88,36 @@ def test_search_page_and_profile_on_phone_and_desktop(
         fits(page)
         mirrored(page, locale)
         browser.shot(page, f"profile-{locale}-{size}")
+
+
+def test_arabic_result_lines_keep_latin_fields_whole_and_separators_between(
+    browser: Browser, make_user, make_org
+) -> None:
+    """On an Arabic phone, each field of a result line reads right to left in its order
+    (badge, title, organisation, country), a Latin title or organisation name in one piece
+    and each "·" between the two fields it separates."""
+    people = seed_directory(make_user, make_org)
+    page = browser.new_page()
+    page.set_viewport_size(SIZES["phone"])
+    sign_in(page, people[2])
+    switch_language(page, "ar")
+    page.goto("/directory")
+    expect(page.locator("ol.results > li")).to_have_count(20)
+    misplaced = page.evaluate(
+        """() => [...document.querySelectorAll('ol.results p.meta')].flatMap((line) => {
+          const parts = [...line.children];
+          const faults = [];
+          for (let i = 1; i < parts.length; i++) {
+            const before = parts[i - 1].getClientRects(), after = parts[i].getClientRects();
+            const end = before[before.length - 1], start = after[0];
+            // On one visual line, a field starts to the left of the one before it (RTL).
+            if (Math.abs(end.top - start.top) < 4 && start.right > end.left + 1) {
+              faults.push(line.textContent.trim());
+            }
+          }
+          return faults;
+        })"""
+    )
+    assert misplaced == [], misplaced
+    first_screen = browser.artifact("directory-ar-phone-first-screen.png")
+    page.screenshot(path=first_screen)  # the first screen only, as a phone shows it
