@@ -145,6 +145,15 @@ def language_choices() -> list[tuple[str, str]]:
     return sorted_by_label(language_codes(), lambda code: language_name(code, locale))
 
 
+# The languages most members work in, offered first on the profile form: the UN's six, then
+# those spoken where the Security Council's agenda situations are (ISO 639-1 has one code for
+# Persian, Dari included). Every other language stays one tick away, under "Other languages".
+COMMON_LANGUAGES = frozenset(
+    {"ar", "en", "fr", "es", "ru", "zh", "pt", "sw", "fa", "ps", "uk", "so", "ti", "am", "ku"}
+    | {"my", "ht", "ha", "ln"}
+)
+
+
 def theme_choices() -> list[tuple[str, str]]:
     """(slug, localised name) for every theme, pillars first."""
     return [(slug, theme_name(slug)) for slug in themes()]

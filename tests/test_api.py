@@ -213,6 +213,14 @@ class TestTokenLimit:
         assert not [name for name, _value in page.headers.items() if name.startswith("X-Rate")]
 
 
+def test_the_token_page_is_linked_from_the_account_pages(client, pm):
+    for page in ("/account/security", "/account/privacy"):
+        html = client.get(page).get_data(as_text=True)
+        assert 'href="/account/tokens"' in html, f"{page} leads to the token page"
+    security = client.get("/account/security").get_data(as_text=True)
+    assert "Access to the API" in security
+
+
 def test_token_form_refuses_bad_input(client, pm):
     for data in (
         {"name": "", "days": "90", "password": PASSWORD},
@@ -227,18 +235,26 @@ def test_token_form_refuses_bad_input(client, pm):
 def test_a_bad_token_gets_a_json_401_that_says_what_is_wrong(client, pm, amina):
     token = create_token(client)
     client.form(f"/account/tokens/{db.session.scalar(sa.select(ApiToken.id))}/revoke", {})
-    for headers, says in (
-        ({}, "This request has no personal access token"),
-        ({"Authorization": "Basic abc"}, "This request has no personal access token"),
-        (bearer("ngowg_mistyped"), "This token does not work"),
-        (bearer(token), "This token does not work"),  # revoked
+    for headers, says, error in (
+        ({}, "This request has no personal access token", None),
+        ({"Authorization": "Basic abc"}, "This request has no personal access token", None),
+        (bearer("ngowg_mistyped"), "This token is not valid", "invalid_token"),
+        (bearer(token), "This token is not valid", "invalid_token"),  # revoked
     ):
         answer = client.get("/api/v1/people", headers=headers)
         assert answer.status_code == 401 and answer.is_json
+        assert answer.get_json()["error"]["code"] == "unauthorized"
         message = answer.get_json()["error"]["message"]
         assert says in message and "/account/tokens" in message
         assert "Please sign in" not in message
-        assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+        challenge = answer.headers["WWW-Authenticate"]
+        assert challenge.startswith("Bearer")
+        if error:
+            assert 'error="invalid_token"' in challenge
+            assert "it may have been revoked or have expired" in message
+            assert "Make a new one at http://localhost/account/tokens." in message
+        else:
+            assert "error=" not in challenge, "RFC 6750: no error code without a token"
 
 
 class TestLimitsPerOwner:

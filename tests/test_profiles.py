@@ -78,6 +78,53 @@ def test_editing_the_profile_saves_every_field(app, client, make_user, login):
     assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "profile_updated"))
 
 
+def test_languages_are_checkboxes_the_most_used_first_the_rest_in_a_disclosure(
+    app, client, make_user, login
+):
+    user = make_user("defender", name="Hawa Nyakuong")
+    user.profile.set_tags([], [], ["ar", "qu"])  # Arabic (common) and Quechua (other)
+    db.session.commit()
+    login(client, user)
+    html = client.get("/account/profile").get_data(as_text=True)
+    assert '<select multiple id="languages"' not in html and "Hold Ctrl" not in html
+    start = html.index('<fieldset class="field choices" id="languages"')
+    field = html[start : html.index("</fieldset>", start)]
+    common, others = field.split('<details class="more"', 1)
+    boxes = re.findall(r'<input type="checkbox" name="languages" id="[^"]+" value="(\w+)"', common)
+    assert {"ar", "en", "fr", "es", "ru", "zh", "sw", "fa", "uk", "so"} <= set(boxes)
+    assert len(boxes) < 25, "a short list first"
+    more = re.findall(r'name="languages" id="[^"]+" value="(\w+)"', others)
+    assert len(more) > 150 and not set(more) & set(boxes), "every other language, once"
+    assert "<summary>Other languages</summary>" in others
+    checked = re.findall(r'value="(\w+)" checked', field)
+    assert sorted(checked) == ["ar", "qu"], "everything she had chosen stays chosen"
+    assert others.startswith(" open>"), "opened, since one of them is chosen"
+
+    # Saved as before: the same field name, the same codes.
+    data = profile_form(client)
+    data["languages"] = ["qu", "en", "ar"]
+    assert save(client, data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Profile, user.id).language_codes == ["ar", "en", "qu"]
+
+    # Only common ones chosen: the disclosure stays closed.
+    data = profile_form(client)
+    data["languages"] = ["en"]
+    assert save(client, data).status_code == 302
+    html = client.get("/account/profile").get_data(as_text=True)
+    assert '<details class="more">' in html
+
+    # A bad value: a message at the field, nothing changed.
+    data = profile_form(client)
+    data["languages"] = ["en", "klingon"]
+    response = save(client, data)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Unknown value: klingon" in page and 'id="languages-error"' in page
+    db.session.expire_all()
+    assert db.session.get(Profile, user.id).language_codes == ["en"]
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

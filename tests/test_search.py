@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts, profiles
 from testsupport.worlds import fill_profile
 
+ROOT = Path(__file__).resolve().parents[1]
 CANARY_PHONE = "+249912345678"
 CANARY_EMAIL = "canary-search-5b1d@example.org"
 PEOPLE = {
@@ -307,6 +309,71 @@ def test_organisation_search(searcher, corpus, make_org):
         "Women's International League for Peace and Freedom",
     ]
     assert searcher("/directory/organizations", kind="un_entity") == []
+
+
+def filters_of(client, path: str, **params) -> tuple[str, str]:
+    """The filters disclosure's opening tag and its summary, and what follows the form."""
+    html = client.get(path, query_string=params).get_data(as_text=True)
+    match = re.search(r'(<details class="filters"[^>]*>)\s*<summary>([^<]*)</summary>', html)
+    assert match, "the filters are in a disclosure"
+    disclosure = html[match.start() : html.index("</details>", match.start())]
+    assert '<select name="country"' in disclosure and '<select name="sort"' in disclosure
+    assert '<input type="search" name="q"' not in disclosure, "the search box stays outside"
+    return match.group(1), match.group(2).strip()
+
+
+@pytest.mark.parametrize("path", ["/directory", "/directory/organizations"])
+def test_filters_are_behind_a_disclosure_open_only_when_one_is_used(searcher, path):
+    client = searcher.client
+    assert filters_of(client, path) == ('<details class="filters">', "Filters")
+    assert filters_of(client, path, q="peace") == ('<details class="filters">', "Filters")
+    opened = '<details class="filters" open>'
+    assert filters_of(client, path, country="SD") == (opened, "Filters (1)")
+    assert filters_of(client, path, sort="name") == (opened, "Filters")
+    # Without JavaScript: a closed disclosure's selects are sent with the form all the same,
+    # and the wide screen shows them without a click.
+    css = (ROOT / "static" / "css" / "site.css").read_text(encoding="utf-8")
+    assert ".filters::details-content{content-visibility:visible" in css
+
+
+RESULT_LINE = re.compile(
+    r'<li class="result">\s*<h3>.*?</h3>\s*<p class="muted[^"]*">(.*?)</p>', re.S
+)
+ISOLATED = re.compile(r'<bdi>[^<]*</bdi>|<span class="badge" dir="auto">[^<]*</span>')
+
+
+def test_arabic_results_isolate_each_field_of_a_result_line(searcher, corpus, make_org):
+    client = searcher.client
+    client.form("/language", {"locale": "ar", "next": "/directory"})
+    org = make_org("latin-focus", "Women Mediators Network")
+    org.focus, org.headquarters_country = "Mediation, ceasefires and peace talks.", "SD"
+    db.session.commit()
+    for path, fields in (("/directory", 2), ("/directory/organizations", 1)):
+        html = client.get(path).get_data(as_text=True)
+        assert 'dir="rtl"' in html.split(">", 2)[1], "an Arabic page"
+        lines = RESULT_LINE.findall(html)
+        assert lines, f"{path}: result lines"
+        for line in lines:
+            # What is left outside the isolated fields: the separators between them, no text.
+            assert ISOLATED.sub("", line).replace("·", "").strip() == "", line
+        assert max(len(ISOLATED.findall(line)) for line in lines) > fields, path
+    people = client.get("/directory").get_data(as_text=True)
+    line = next(
+        line
+        for line in RESULT_LINE.findall(people)
+        if "Global Network of Women Peacebuilders" in line
+    )
+    # badge, then the fields separated by " · ", each in its own <bdi>
+    assert re.fullmatch(
+        r'<span class="badge" dir="auto">[^<]+</span>( <bdi>[^<]+</bdi>)'
+        r"( · <bdi>[^<]+</bdi>)+",
+        line,
+    ), line
+    assert "<bdi>Global Network of Women Peacebuilders</bdi>" in line
+    orgs = client.get("/directory/organizations", query_string={"q": "mediators"})
+    assert '<p dir="auto">Mediation, ceasefires and peace talks.</p>' in orgs.get_data(as_text=True)
+    css = (ROOT / "static" / "css" / "site.css").read_text(encoding="utf-8")
+    assert ".result h3 a{unicode-bidi:plaintext}" in css, "the name link is isolated too"
 
 
 class TestHarvestingGuard:

@@ -129,6 +129,23 @@ def test_enrolment_shows_qr_svg_and_secret_then_ten_recovery_codes(app, client, 
     assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "2fa_enabled"))
 
 
+def test_enrolment_offers_a_link_to_tap_on_the_phone(app, client, make_user, login):
+    user = make_user("defender")
+    login(client, user)
+    page = client.get("/account/security/two-factor").get_data(as_text=True)
+    with client.session_transaction() as session:
+        secret = crypto.decrypt(session["totp_setup"])
+    links = re.findall(r'<a [^>]*href="(otpauth://[^"]+)"[^>]*>', page)
+    assert len(links) == 1, "one otpauth:// link beside the QR code"
+    tag = re.search(r'<a [^>]*href="otpauth://[^>]*>', page).group(0)
+    assert 'rel="noopener noreferrer"' in tag
+    uri = links[0].replace("&amp;", "&")
+    assert uri == twofactor.provisioning_uri(user, secret), "the same URI the QR code encodes"
+    assert f"secret={secret}" in uri
+    assert "Open in your authenticator app" in page
+    assert secret in page, "the key is still shown as text"
+
+
 def test_a_wrong_code_does_not_enrol(app, client, make_user, login):
     user = make_user("defender")
     login(client, user)

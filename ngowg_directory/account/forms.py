@@ -12,7 +12,6 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -82,12 +81,13 @@ class ProfileForm(FlaskForm):
         _l("Security Council agenda situations you work on"), choices=[], validate_choice=False
     )
     themes = MultiCheckboxField(_l("Themes"), choices=[], validate_choice=False)
-    languages = SelectMultipleField(
+    # Checkboxes, the most used first and the rest under "Other languages"
+    # (templates/account/profile.html); codes are checked against the full list on save.
+    languages = MultiCheckboxField(
         _l("Languages you work in"),
         choices=[],
         validate_choice=False,
-        description=_l("Hold Ctrl (or Cmd) to choose several on a computer."),
-        render_kw={"size": 8},
+        description=_l("Tick each one. Any other language is under “Other languages”."),
     )
     bio = TextAreaField(
         _l("About your work"),

@@ -79,6 +79,7 @@ def profile() -> str | Response:
         form=form,
         conflict=conflict,
         field_labels=field_labels(form, profiles.EDITABLE),
+        common_languages=reference.COMMON_LANGUAGES,
     )
 
 

@@ -76,6 +76,7 @@ def two_factor_setup() -> str | Response:
         "account/two_factor_setup.html",
         form=form,
         secret=secret,
+        otpauth_uri=uri,
         qr_svg=twofactor.qr_svg(uri),
         must=requires_two_factor(current_user),
     )

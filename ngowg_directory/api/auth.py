@@ -6,7 +6,7 @@ failed authentication apart; the 401 and 403 answers come after the limits."""
 
 from __future__ import annotations
 
-from flask import abort, g, request
+from flask import abort, g, request, url_for
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
@@ -22,14 +22,27 @@ MISSING = (
     "'Authorization: Bearer TOKEN'; make one at /account/tokens."
 )
 INVALID = (
-    "This token does not work: it is mistyped, expired or revoked (a password change, a "
+    "This token is not valid: it may have been revoked or have expired (a password change, a "
     "two-factor change, a change of role or a suspension revokes every token of the account). "
-    "Make a new one at /account/tokens."
+    "Make a new one at {url}."
 )
 ENROL = (
     "Your role needs two-factor sign-in, and it is not on for your account: the API answers "
     "nothing until you turn it on at /account/security/two-factor."
 )
+
+
+class QuotedChallenge(WWWAuthenticate):
+    """A Bearer challenge with every parameter quoted, as RFC 6750 writes them
+    (`Bearer realm="ngowg-directory", error="invalid_token"`): Werkzeug leaves bare tokens
+    unquoted, which some clients do not read. The values are ours, never the request's."""
+
+    def to_header(self) -> str:
+        params = ", ".join(f'{key}="{value}"' for key, value in self.parameters.items())
+        return f"{self.type.title()} {params}"
+
+    def __str__(self) -> str:
+        return self.to_header()
 
 
 def identify(endpoint: str | None, values: dict | None) -> None:
@@ -66,9 +79,16 @@ def require_token() -> None:
         return
     user = g.get("api_user")
     if user is None:
+        # RFC 6750, section 3: a request without a token gets the bare challenge; one with a
+        # token that does not work is told so (error="invalid_token").
+        challenge: dict[str, str | None] = {"realm": "ngowg-directory"}
+        description = MISSING
+        if g.get("api_auth") == "invalid":
+            challenge["error"] = "invalid_token"
+            description = INVALID.format(url=url_for("account.api_tokens", _external=True))
         raise Unauthorized(
-            description=MISSING if g.get("api_auth") == "missing" else INVALID,
-            www_authenticate=WWWAuthenticate("bearer", {"realm": "ngowg-directory"}),
+            description=description,
+            www_authenticate=QuotedChallenge("bearer", challenge),
         )
     if requires_two_factor(user):
         raise Forbidden(description=ENROL)

@@ -76,7 +76,7 @@ def _ok(schema: str) -> dict[str, Any]:
             "content": {"application/json": {"schema": _ref(schema)}},
         },
         "304": {"description": "Not modified (If-None-Match matched the ETag)"},
-        "401": {"$ref": "#/components/responses/Error"},
+        "401": {"$ref": "#/components/responses/Unauthorized"},
         # The token's owner has a role that needs two-factor sign-in and has not enrolled.
         "403": {"$ref": "#/components/responses/Error"},
         "404": {"$ref": "#/components/responses/Error"},
@@ -129,7 +129,20 @@ def document() -> dict[str, Any]:
                 "Error": {
                     "description": "An error",
                     "content": {"application/json": {"schema": _ref("Error")}},
-                }
+                },
+                "Unauthorized": {
+                    "description": "No token, or a token that does not work (mistyped, "
+                    "revoked or expired): the message says which, and where to make a new one",
+                    "headers": {
+                        "WWW-Authenticate": {
+                            "description": 'Bearer realm="ngowg-directory"; with '
+                            'error="invalid_token" when a token was sent and does not work '
+                            "(RFC 6750)",
+                            "schema": {"type": "string"},
+                        }
+                    },
+                    "content": {"application/json": {"schema": _ref("Error")}},
+                },
             },
             "schemas": {
                 "Error": _object(

@@ -46,6 +46,23 @@ def mirrored(page: Page, locale: str) -> None:
         assert box["x"] < width / 4, box
 
 
+def results_first(page: Page, size: str) -> None:
+    """On a phone the filters wait behind their disclosure and the first result is on the
+    first screen; on a wide screen the filters are shown without a click."""
+    first = page.locator("ol.results > li").first.bounding_box()
+    height = page.viewport_size["height"] if page.viewport_size else 0
+    assert first is not None
+    if size == "phone":
+        expect(page.locator("#f-country")).to_be_hidden()
+        assert first["y"] + 40 < height, f"the first result starts at {first['y']} px"
+        page.locator("details.filters > summary").click()
+        expect(page.locator("#f-country")).to_be_visible()
+        page.locator("details.filters > summary").click()
+    else:
+        expect(page.locator("#f-country")).to_be_visible()
+        expect(page.locator("details.filters > summary")).to_be_hidden()
+
+
 @pytest.mark.parametrize("locale", ["en", "ar"])
 def test_search_page_and_profile_on_phone_and_desktop(
     browser: Browser, make_user, make_org, locale: str
@@ -60,6 +77,7 @@ def test_search_page_and_profile_on_phone_and_desktop(
         expect(page.locator("ol.results > li")).to_have_count(20)
         fits(page)
         mirrored(page, locale)
+        results_first(page, size)
         browser.shot(page, f"directory-{locale}-{size}")
         if update_screenshots() and (locale, size) in DOCS:
             DOCS_IMG.mkdir(parents=True, exist_ok=True)
@@ -70,3 +88,36 @@ def test_search_page_and_profile_on_phone_and_desktop(
         fits(page)
         mirrored(page, locale)
         browser.shot(page, f"profile-{locale}-{size}")
+
+
+def test_arabic_result_lines_keep_latin_fields_whole_and_separators_between(
+    browser: Browser, make_user, make_org
+) -> None:
+    """On an Arabic phone, each field of a result line reads right to left in its order
+    (badge, title, organisation, country), a Latin title or organisation name in one piece
+    and each "·" between the two fields it separates."""
+    people = seed_directory(make_user, make_org)
+    page = browser.new_page()
+    page.set_viewport_size(SIZES["phone"])
+    sign_in(page, people[2])
+    switch_language(page, "ar")
+    page.goto("/directory")
+    expect(page.locator("ol.results > li")).to_have_count(20)
+    misplaced = page.evaluate(
+        """() => [...document.querySelectorAll('ol.results p.meta')].flatMap((line) => {
+          const parts = [...line.children];
+          const faults = [];
+          for (let i = 1; i < parts.length; i++) {
+            const before = parts[i - 1].getClientRects(), after = parts[i].getClientRects();
+            const end = before[before.length - 1], start = after[0];
+            // On one visual line, a field starts to the left of the one before it (RTL).
+            if (Math.abs(end.top - start.top) < 4 && start.right > end.left + 1) {
+              faults.push(line.textContent.trim());
+            }
+          }
+          return faults;
+        })"""
+    )
+    assert misplaced == [], misplaced
+    first_screen = browser.artifact("directory-ar-phone-first-screen.png")
+    page.screenshot(path=first_screen)  # the first screen only, as a phone shows it
