@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -110,27 +109,15 @@ def peer_paths(app) -> list[str]:
             for index, flt in enumerate(view._filters)
             if flt.column.key == "country" and flt.operation() == "equals"
         )
-    paths = []
-    for text, country in SEARCHES:
-        params = []
-        if text:
-            params.append(f"search={quote(text)}")
-        if country:
-            params.append(f"{arg}={country}")
-        paths.append("/admin/people/" + ("?" + "&".join(params) if params else ""))
-    return paths
+    from bench.throughput import search_paths
+
+    return search_paths(SEARCHES, "/admin/people/", "search", arg)
 
 
 def directory_paths() -> list[str]:
-    paths = []
-    for text, country in SEARCHES:
-        params = []
-        if text:
-            params.append(f"q={quote(text)}")
-        if country:
-            params.append(f"country={country}")
-        paths.append("/directory" + ("?" + "&".join(params) if params else ""))
-    return paths
+    from bench.throughput import search_paths
+
+    return search_paths(SEARCHES)
 
 
 def serve_peer(database_url: str, workers: int, port: int, log: Path) -> subprocess.Popen:

@@ -81,15 +81,21 @@ end
 """
 
 
-def search_paths() -> list[str]:
+def search_paths(
+    searches: list[tuple[str, str]] = SEARCHES,
+    page: str = "/directory",
+    text_arg: str = "q",
+    country_arg: str = "country",
+) -> list[str]:
+    """The page's address for each (text, country) search, with its arguments' names."""
     paths = []
-    for text, country in SEARCHES:
+    for text, country in searches:
         params = []
         if text:
-            params.append(f"q={quote(text)}")
+            params.append(f"{text_arg}={quote(text)}")
         if country:
-            params.append(f"country={country}")
-        paths.append("/directory" + ("?" + "&".join(params) if params else ""))
+            params.append(f"{country_arg}={country}")
+        paths.append(page + ("?" + "&".join(params) if params else ""))
     return paths
 
 
