@@ -39,6 +39,7 @@ from .test_connections import (
     set_audiences,
     snapshot,
 )
+from .test_privacy_views import statements_of
 
 LABELS = {"email": "E-mail", "phone": "Phone", "messaging": "Messaging", "city": "City"}
 PRIVACY_LABELS = {
@@ -109,20 +110,6 @@ def disclosure_of(html: str) -> dict[str, set[str]]:
             shown = text_of(match.group(1))
             lines[kind] = {field for field, label in LABELS.items() if label in shown}
     return lines
-
-
-def statements_of(send) -> list[str]:
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        send()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
-    return seen
 
 
 def menu_of(html: str) -> str:
