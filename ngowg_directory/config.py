@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
@@ -68,9 +69,17 @@ def default_base_url() -> str:
         if bound.isascii() and bound.isdigit():
             port = bound
             address = address.strip("[]")
-            if address and address not in ("0.0.0.0", "::"):  # noqa: S104 (read, not bound)
+            if address and not _is_wildcard(address):
                 host = f"[{address}]" if ":" in address else address
     return f"http://{host}:{int(port)}"
+
+
+def _is_wildcard(address: str) -> bool:
+    """Whether a bind address means every interface (0.0.0.0, ::): reached as 127.0.0.1."""
+    try:
+        return ipaddress.ip_address(address).is_unspecified
+    except ValueError:  # a host name
+        return False
 
 
 def instance_file_secret(instance_path: str | Path, name: str, factory: Any) -> str:
