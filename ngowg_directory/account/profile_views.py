@@ -22,6 +22,7 @@ from .. import privacy as policy
 from .. import reference
 from ..extensions import db
 from ..forms import ConfirmForm, field_labels, save_edit
+from ..labels import PROFILE_PART_LABELS
 from ..models import CONTACT_FIELDS
 from ..services import consent as consent_step
 from ..services import profiles, reminders
@@ -39,7 +40,13 @@ from .forms import (
 )
 from .views import check_current
 
+# The parts of her profile, as she reads them on her own first-run steps.
+OWN_PART_LABELS = {**PROFILE_PART_LABELS, "bio": _l("About your work")}
+
 LIST_FIELDS = ("situations", "themes", "languages")
+# The first-run steps (profile, then audiences, then the agreement) carry ?first_run=1 from
+# one to the next; each page is also reached on its own, without it.
+FIRST_RUN = "first_run"
 # How a viewer was shown her details (the reveal audit's `channel`).
 CHANNEL_LABELS = {
     "profile": _l("on your profile page"),
@@ -47,6 +54,13 @@ CHANNEL_LABELS = {
     "api": _l("through the API"),
     "export": _l("in an export of the directory"),
 }
+
+
+def _first_run() -> bool:
+    """Led through the first-run steps: asked for, and she has not agreed yet."""
+    if request.args.get(FIRST_RUN) != "1":
+        return False
+    return bool(consent_step.state(current_user) != consent_step.AGREED)
 
 
 def _profile_form() -> ProfileForm:
@@ -70,13 +84,18 @@ def profile() -> str | Response:
         lambda data, opened: profiles.update(current_user, data, opened, actor=current_user),
         lambda: profiles.sign_snapshot(current_user),
     )
+    first_run = _first_run()
     if saved:
         db.session.commit()
+        if first_run:
+            flash(_("Your profile has been saved. Next: choose who sees each contact detail."), "success")
+            return redirect(url_for("account.privacy", first_run=1))
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("people.show", person_id=current_user.id))
     return render_template(
         "account/profile.html",
         form=form,
+        first_run=first_run,
         conflict=conflict,
         field_labels=field_labels(form, profiles.EDITABLE),
         common_languages=reference.COMMON_LANGUAGES,
@@ -95,6 +114,7 @@ def privacy() -> str | Response:
         }
     )
     conflict = None
+    first_run = _first_run()
     if not form.is_submitted():
         form.opened.data = profiles.sign_contact(current_user)
     elif form.validate_on_submit():
@@ -107,11 +127,21 @@ def privacy() -> str | Response:
             form.opened.data = profiles.sign_contact(current_user)
         else:
             db.session.commit()
+            if first_run:
+                flash(
+                    _(
+                        "Your privacy settings have been saved. Last step: check what each "
+                        "audience will see, and agree."
+                    ),
+                    "success",
+                )
+                return redirect(url_for("account.consent"))
             flash(_("Your privacy settings have been saved."), "success")
             return redirect(url_for("account.privacy"))
     return render_template(
         "account/privacy.html",
         form=form,
+        first_run=first_run,
         conflict=conflict,
         settings_form=ConnectionSettingsForm(
             prefix="cs",
@@ -207,11 +237,15 @@ def consent() -> str | Response:
     if form.is_submitted():
         abort(400)
     session["consent_led"] = True  # seen at this sign-in: the start page no longer leads here
+    upkeep = policy.own_upkeep(current_user)
     return render_template(
         "account/consent.html",
         form=form,
         later=ConfirmForm(),
         profile=current_user.profile,
+        upkeep=upkeep,
+        missing_parts=[OWN_PART_LABELS[part] for part in upkeep.missing],
+        contact_given=[name for name in CONTACT_FIELDS if getattr(current_user.profile, name)],
         previews=consent_step.preview(current_user),
         field_labels=FIELD_LABELS,
     )

@@ -37,4 +37,4 @@ from .orgs import (  # noqa: F401
 )
 from .policy import *  # noqa: F403  (every public name of the policy, new ones included)
 from .request_states import request_state_for  # noqa: F401
-from .upkeep import PROFILE_PARTS, Upkeep, org_upkeep  # noqa: F401
+from .upkeep import PROFILE_PARTS, Upkeep, org_upkeep, own_upkeep  # noqa: F401

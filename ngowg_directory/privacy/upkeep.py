@@ -63,18 +63,27 @@ def org_upkeep(
         .join(User, User.id == Profile.user_id)
         .where(Profile.user_id.in_(views), User.organization_id == org.id)
     )
-    upkeep = {}
-    for user_id, confirmed_at, bio in rows:
-        view = views[user_id]
-        values = {
-            "title": view.title,
-            "country": view.country,
-            "situations": view.situations,
-            "themes": view.themes,
-            "languages": view.languages,
-            "bio": (bio or "").strip(),
-        }
-        filled = tuple(part for part in PROFILE_PARTS if values[part])
-        missing = tuple(part for part in PROFILE_PARTS if not values[part])
-        upkeep[user_id] = Upkeep(filled, missing, confirmed_at)
-    return upkeep
+    return {
+        user_id: _upkeep(views[user_id], bio, confirmed_at) for user_id, confirmed_at, bio in rows
+    }
+
+
+def own_upkeep(user: User) -> Upkeep:
+    """Her own profile's parts filled and missing, for her first-run steps (she sees all of
+    it; the bio is read from her profile, which listings do not load)."""
+    profile = user.profile
+    return _upkeep(profile, profile.bio, profile.last_confirmed_at)
+
+
+def _upkeep(view: ListingView | Profile, bio: str | None, confirmed_at: datetime | None) -> Upkeep:
+    values = {
+        "title": view.title,
+        "country": view.country,
+        "situations": view.situations,
+        "themes": view.themes,
+        "languages": view.languages,
+        "bio": (bio or "").strip(),
+    }
+    filled = tuple(part for part in PROFILE_PARTS if values[part])
+    missing = tuple(part for part in PROFILE_PARTS if not values[part])
+    return Upkeep(filled, missing, confirmed_at)
