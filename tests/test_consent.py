@@ -238,7 +238,8 @@ def test_the_step_shows_what_each_audience_will_see(app, make_user, new_client, 
     assert "Khartoum" not in members and "Khartoum" not in connection
     assert "Not shown to them:" in members and "Phone" in members.split("Not shown to them:")[1]
     assert 'action="/account/consent"' in html and "I agree to be listed in the directory" in html
-    assert 'href="/account/profile"' in html and 'href="/account/privacy"' in html
+    assert 'href="/account/profile?first_run=1"' in html
+    assert 'href="/account/privacy?first_run=1"' in html
     # Nothing of the preview reached anyone: she is still unlisted.
     assert not privacy.is_listed(db.session.get(User, person.id))
 

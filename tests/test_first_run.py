@@ -11,11 +11,11 @@ import re
 
 from ngowg_directory import privacy
 from ngowg_directory.extensions import db
-from ngowg_directory.models import Profile
+from ngowg_directory.models import Profile, User
 from ngowg_directory.services import accounts, invitations
 
-from .test_consent import accept, agree
 from .test_connections import flashes
+from .test_consent import accept, agree
 from .test_privacy_ux import form_fields
 from .test_profiles import profile_form
 
@@ -28,12 +28,10 @@ def checklist(html: str) -> list[str]:
     found = re.search(r'<ol class="checklist">(.*?)</ol>', html, re.S)
     assert found, "no checklist on the consent step"
     items = re.findall(r"<li>(.*?)</li>", found.group(1), re.S)
-    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in items]
+    return [" ".join(re.sub(r"<[^>]+>", "", item).split()) for item in items]
 
 
-def test_the_first_run_leads_from_her_profile_to_her_audiences_to_the_agreement(
-    app, new_client
-):
+def test_the_first_run_leads_from_her_profile_to_her_audiences_to_the_agreement(app, new_client):
     sent = invitations.invite("first@example.org", "defender")
     db.session.commit()
     client = new_client()
@@ -41,9 +39,10 @@ def test_the_first_run_leads_from_her_profile_to_her_audiences_to_the_agreement(
     steps = checklist(client.get("/account/consent").get_data(as_text=True))
     assert steps[0].startswith("Complete your profile: 0 of 6 parts filled in. Missing: Title")
     assert "About your work" in steps[0]
+    # Her account's address is her contact e-mail at first, for connections only.
     assert steps[1] == (
-        "Choose who sees each contact detail: you gave none yet, so nobody will see any, "
-        "not even a connection."
+        "Choose who sees each contact detail: you gave 1 contact detail: Contact e-mail "
+        "(seen by: Only people whose contact request I accepted)."
     )
     html = client.get("/account/consent").get_data(as_text=True)
     assert f'href="{FIRST_PROFILE}"' in html and f'href="{FIRST_PRIVACY}"' in html
@@ -62,27 +61,34 @@ def test_the_first_run_leads_from_her_profile_to_her_audiences_to_the_agreement(
     page = client.get(FIRST_PRIVACY).get_data(as_text=True)
     assert "Step 2 of 3" in page and 'aria-current="step">Choose who sees' in page
     assert "Your profile right now" not in page and 'id="as-others"' in page
-    assert ("success", "Your profile has been saved. Next: choose who sees each contact "
-            "detail.") in flashes(page)
+    assert (
+        "success",
+        "Done: Your profile has been saved. Next: choose who sees each contact detail.",
+    ) in flashes(page)
     fields = form_fields(page, FIRST_PRIVACY)
-    fields.update(email_value="hawa@example.org", email="connections")
+    fields.update(email_value="", phone_value="+249 912 345 678", phone="policy_makers")
     response = client.post(FIRST_PRIVACY, data=fields)
     assert response.status_code == 302 and response.headers["Location"] == "/account/consent"
 
     html = client.get("/account/consent").get_data(as_text=True)
     steps = checklist(html)
     assert steps[0] == "Complete your profile: complete"
-    assert steps[1] == "Choose who sees each contact detail: you gave 1 contact detail."
+    assert steps[1] == (
+        "Choose who sees each contact detail: you gave 1 contact detail: Phone (seen by: "
+        "Policy-makers, the secretariat and my organisation's managers)."
+    )
     assert any("Last step: check what each audience will see" in text for _k, text in flashes(html))
     db.session.expire_all()
     profile = db.session.get(Profile, accounts.find_by_email("first@example.org").id)
-    assert (profile.email, profile.email_audience) == ("hawa@example.org", "connections")
+    assert (profile.phone, profile.phone_audience) == ("+249912345678", "policy_makers")
+    assert not profile.email
     assert profile.title == "Community organiser" and profile.language_codes == ["ar", "en"]
     assert profile.consent_at is None, "nothing of the first run agreed for her"
 
     # She agrees; from now on ?first_run=1 is ignored: saving the profile shows it, as always.
     agree(client)
-    assert privacy.is_listed(profile.user)
+    db.session.expire_all()
+    assert privacy.is_listed(db.session.get(User, profile.user_id))
     page = client.get(FIRST_PROFILE).get_data(as_text=True)
     assert "Step 1 of 3" not in page and "Skip this step" not in page
     response = client.form(FIRST_PROFILE, profile_form(client), page=FIRST_PROFILE)

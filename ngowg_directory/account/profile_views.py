@@ -31,6 +31,7 @@ from ..sessions import end_session
 from ..validation import ValidationError
 from . import bp
 from .forms import (
+    AUDIENCE_LABELS,
     FIELD_LABELS,
     ConnectionSettingsForm,
     ConsentForm,
@@ -88,7 +89,10 @@ def profile() -> str | Response:
     if saved:
         db.session.commit()
         if first_run:
-            flash(_("Your profile has been saved. Next: choose who sees each contact detail."), "success")
+            flash(
+                _("Your profile has been saved. Next: choose who sees each contact detail."),
+                "success",
+            )
             return redirect(url_for("account.privacy", first_run=1))
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("people.show", person_id=current_user.id))
@@ -245,7 +249,11 @@ def consent() -> str | Response:
         profile=current_user.profile,
         upkeep=upkeep,
         missing_parts=[OWN_PART_LABELS[part] for part in upkeep.missing],
-        contact_given=[name for name in CONTACT_FIELDS if getattr(current_user.profile, name)],
+        contact_given=[
+            (FIELD_LABELS[name], AUDIENCE_LABELS[current_user.profile.audience(name)])
+            for name in CONTACT_FIELDS
+            if getattr(current_user.profile, name)
+        ],
         previews=consent_step.preview(current_user),
         field_labels=FIELD_LABELS,
     )
@@ -277,6 +285,8 @@ def consent_notice() -> dict[str, object]:
         if not has_request_context() or not current_user.is_authenticated:
             return False
         if request.endpoint in ("account.consent", "account.two_factor_setup"):
+            return False
+        if request.args.get(FIRST_RUN) == "1":  # her first-run steps say it already
             return False
         return consent_step.remembered_state(current_user) != consent_step.AGREED
 

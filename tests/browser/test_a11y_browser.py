@@ -90,6 +90,7 @@ def test_main_pages_have_no_axe_violations(
         "/account/consent",
         "/account/security",
         "/account/tokens",
+        "/account/reveals",
         "/safety",
         "/no-such-page",
     ]:
@@ -98,7 +99,16 @@ def test_main_pages_have_no_axe_violations(
     secretariat = browser.new_page(bypass_csp=True)
     sign_in(secretariat, admin)
     switch_language(secretariat, locale)
-    for path in ["/admin/", "/admin/people"]:
+    for path in [
+        "/admin/",
+        "/admin/people",
+        f"/admin/people/{person.id}",
+        "/admin/organizations",
+        "/admin/invitations",
+        "/admin/import",
+        "/admin/audit",
+        "/orgs/wilpf/people",
+    ]:
         check(secretariat, path, found, browser, locale)
 
     assert found == {}, "axe-core found violations:\n" + describe_violations(found)
