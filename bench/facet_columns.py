@@ -77,7 +77,7 @@ def main() -> None:
         for label, query in queries.items():
             for field in ("themes", "theme_set", "languages", "language_set"):
                 aggregation = {field: {"terms": {"field": field, "size": 100_000}}}
-                ms, answer = best_of(5, lambda a=aggregation: searcher.aggregate(query, a))
+                ms, answer = best_of(5, lambda a=aggregation, q=query: searcher.aggregate(q, a))
                 buckets = answer[field]["buckets"]  # type: ignore[index]
 
                 def split(found=buckets) -> Counter:
