@@ -388,3 +388,39 @@ def test_a_restored_database_is_read_afresh(app, corpus):  # noqa: F811
     changes.new_epoch(db.session.connection())
     db.session.commit()
     assert search_people(Query(text="amina")).total == 0
+
+
+@pytest.mark.parametrize("buckets", ["enough", "too few"])
+def test_situations_and_themes_counted_through_their_combinations_are_exact(
+    app, runner, monkeypatch, buckets
+):
+    """Situations and themes are counted through one value per combination of a person's
+    values (and value by value where the matches hold more combinations than the buckets):
+    each count is the database's, over everyone and within a filter."""
+    from collections import Counter
+
+    from ngowg_directory.models import Profile, ProfileSituation, ProfileTheme
+    from ngowg_directory.search import engine
+
+    if buckets == "too few":
+        monkeypatch.setattr(engine, "COMBINATION_BUCKETS", 2)
+    result = runner.invoke(args=["generate-data", "--people", "600", "--orgs", "30"])
+    assert result.exit_code == 0, result.output
+
+    def truth(model, column, country=None) -> dict[str, int]:
+        statement = sa.select(column)
+        if country is not None:
+            statement = statement.join(Profile, Profile.user_id == model.user_id).where(
+                Profile.country == country
+            )
+        return dict(Counter(db.session.scalars(statement)))
+
+    per_person = Counter(db.session.scalars(sa.select(ProfileTheme.user_id)))
+    assert max(per_person.values()) > 1, "nobody with several themes: nothing to combine"
+    everyone = search_people(Query()).facets
+    assert everyone["theme"] == truth(ProfileTheme, ProfileTheme.slug)
+    assert everyone["situation"] == truth(ProfileSituation, ProfileSituation.code)
+    country = Counter(db.session.scalars(sa.select(Profile.country))).most_common(1)[0][0]
+    within = search_people(Query(filters={"country": country})).facets
+    assert within["theme"] == truth(ProfileTheme, ProfileTheme.slug, country)
+    assert within["situation"] == truth(ProfileSituation, ProfileSituation.code, country)
