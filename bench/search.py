@@ -117,14 +117,25 @@ def after_edits(edits: int) -> tuple[float, float]:
     return percentiles(samples)
 
 
+def at_least_one(text: str) -> int:
+    """A count of one or more (the percentiles of nothing are not a figure)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--orgs", type=int, default=2_000)
-    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--repeat", type=at_least_one, default=30)
     parser.add_argument("--like-repeat", type=int, default=5, help="0: no LIKE baseline")
-    parser.add_argument("--edits", type=int, default=20)
+    parser.add_argument("--edits", type=at_least_one, default=20)
     parser.add_argument("--target-ms", type=float, help="every query's p95 at most this")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()

@@ -49,8 +49,7 @@ from .index import entry_fields
 logger = logging.getLogger(__name__)
 
 # Bumped when the schema below or the meaning of an entry changes: every index is rebuilt.
-# 2: name keys, names in every language, short forms; 3: all, recency; 4: combinations
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 3  # 2: name keys, names in every language, short forms; 3: all, recency
 WRITER_HEAP = 50_000_000
 # A few changes at a time: tantivy's smallest heap (allocated at each writer), not the build's.
 CHANGES_HEAP = 15_000_000
@@ -122,21 +121,6 @@ def facet_field(letter: str) -> str:
     return "f" + letter
 
 
-# Multi-valued facets are also written as one value per document, the combination of its
-# tokens (sorted, joined by "|"), and counted through it: tantivy's terms aggregation costs
-# about 35 ns for each value of a multi-valued column, a few for each document of a
-# single-valued one, and the few combinations' buckets split quickly (bench/facet_columns.py:
-# 34.6 ms against 1.6 + 0.8 ms over a million documents for the themes). Where the matches
-# hold more combinations than COMBINATION_BUCKETS, that facet is counted value by value.
-COMBINED = frozenset("st")
-COMBINATION_BUCKETS = 20_000
-COMBINATION_SEPARATOR = "|"
-
-
-def combination_field(letter: str) -> str:
-    return "g" + letter
-
-
 # Recency folded into the relevance score (`weight_by_field`: score × log2(2 + recency)), so
 # that equal scores come out most recently confirmed first without reading every tie: at most
 # RECENCY_SPAN relative (0.2%), from the start of RECENCY_FROM to RECENCY_TO; a score's
@@ -165,10 +149,6 @@ def build_schema(kind: Kind) -> tantivy.Schema:
     builder.add_float_field("recency", stored=False, indexed=False, fast=True)
     for letter in kind.letters:
         builder.add_text_field(facet_field(letter), stored=False, fast=True, tokenizer_name="raw")
-        if letter in COMBINED:
-            builder.add_text_field(
-                combination_field(letter), stored=False, fast=True, tokenizer_name="raw"
-            )
     builder.add_text_field("sort_name", stored=False, fast=True, tokenizer_name="raw")
     builder.add_unsigned_field("updated", stored=False, fast=True)
     builder.add_unsigned_field("confirmed", stored=False, fast=True)
@@ -362,16 +342,10 @@ class Engine:
                 document.add_text(field_name, value)
                 if field_name != "keys":
                     document.add_text("all", value)
-        combinations: dict[str, list[str]] = {}
         for tok in (filters or "").split():
             letter = tok[1:2]
             if letter in self.kind.letters:
                 document.add_text(facet_field(letter), tok)
-                if letter in COMBINED:
-                    combinations.setdefault(letter, []).append(tok)
-        for letter, toks in combinations.items():
-            value = COMBINATION_SEPARATOR.join(sorted(set(toks)))
-            document.add_text(combination_field(letter), value)
         document.add_text("sort_name", name or "")
         document.add_unsigned("updated", _micros(updated))
         document.add_unsigned("confirmed", _micros(confirmed))
@@ -480,40 +454,27 @@ def combined(
 
 
 def count_facets(
-    searcher: tantivy.Searcher,
-    kind: Kind,
-    query: tantivy.Query,
-    letters: Iterable[str],
-    *,
-    by_combination: bool = True,
+    searcher: tantivy.Searcher, kind: Kind, query: tantivy.Query, letters: Iterable[str]
 ) -> Counter:
     """Matches per filter token of the given facets (the organisation facet's top ones)."""
     from .base import ORG_FACET_SIZE
 
-    aggregations: dict[str, dict[str, Any]] = {}
-    for letter in letters:
-        if by_combination and letter in COMBINED:
-            field, size = combination_field(letter), COMBINATION_BUCKETS
-        else:
-            field, size = facet_field(letter), ORG_FACET_SIZE if letter == ORG.letter else 1000
-        aggregations[field] = {"terms": {"field": field, "size": size}}
+    aggregations = {
+        letter: {
+            "terms": {
+                "field": facet_field(letter),
+                "size": ORG_FACET_SIZE if letter == ORG.letter else 1000,
+            }
+        }
+        for letter in letters
+    }
     if not aggregations:
         return Counter()
     answer = searcher.aggregate(query, aggregations)
     counter: Counter = Counter()
-    too_many = []
-    for field in aggregations:
-        found = answer.get(field, {})
-        combined = field.startswith("g")
-        if combined and found.get("sum_other_doc_count"):
-            too_many.append(field[1])  # more combinations than buckets: value by value
-            continue
-        for bucket in found.get("buckets", []):
-            count = int(bucket["doc_count"])
-            for tok in bucket["key"].split(COMBINATION_SEPARATOR) if combined else [bucket["key"]]:
-                counter[tok] += count
-    if too_many:
-        counter.update(count_facets(searcher, kind, query, too_many, by_combination=False))
+    for letter in aggregations:
+        for bucket in answer.get(letter, {}).get("buckets", []):
+            counter[bucket["key"]] = int(bucket["doc_count"])
     return counter
 
 
