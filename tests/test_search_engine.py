@@ -418,3 +418,25 @@ def test_situations_and_themes_are_counted_once_per_person_and_value(app, runner
     within = search_people(Query(filters={"country": country})).facets
     assert within["theme"] == truth(ProfileTheme, ProfileTheme.slug, country)
     assert within["situation"] == truth(ProfileSituation, ProfileSituation.code, country)
+
+
+def _count_in_child(results) -> None:
+    from ngowg_directory.search import engine
+
+    results.put(engine._counting_pool().submit(sum, [20, 22]).result(timeout=10))
+
+
+def test_the_counting_threads_work_in_a_forked_worker():
+    """gunicorn's preloading master may have counted facets before it forks its workers: each
+    worker counts on threads of its own (the master's do not exist in it)."""
+    import multiprocessing
+
+    from ngowg_directory.search import engine
+
+    assert engine._counting_pool().submit(sum, [1, 2]).result(timeout=10) == 3  # started here
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=_count_in_child, args=(results,))
+    child.start()
+    child.join(timeout=20)
+    assert child.exitcode == 0 and results.get(timeout=1) == 42
