@@ -49,6 +49,18 @@ def clean_name(value: str | None, limit: int, field: str = "name") -> str:
     return clean_text(value, limit, field)
 
 
+ONE_LINE = _l("Write this on one line, without tabs or invisible control characters.")
+
+
+def clean_line(value: str | None, limit: int, field: str) -> str:
+    """A one-line text (a title, a city, a messaging handle) as clean_text, but a line break,
+    tab or other control character within it is refused, not kept: lists, CSV and vCards
+    show it on one line, and a bidirectional control can make it read as something else."""
+    if names.control_characters(value or ""):
+        raise ValidationError(field, ONE_LINE)
+    return clean_text(value, limit, field)
+
+
 def starts_like_formula(text: str) -> bool:
     """Whether a spreadsheet would run this cell as a formula."""
     return text.startswith(FORMULA_START)
@@ -88,7 +100,7 @@ def normalise_phone(raw: str | None, country: str | None) -> str | None:
 
 def clean_city(raw: str | None) -> str | None:
     """A city or town name only: digits suggest a street address or coordinates."""
-    city = clean_text(raw, 100, "city")
+    city = clean_line(raw, 100, "city")
     if any(ch.isdigit() for ch in city):
         raise ValidationError(
             "city", _l("Only the name of a city or town, please: no street address or coordinates.")

@@ -181,9 +181,11 @@ class World:
         return {request.state}
 
     def ask_outcome(self, sender: Person, recipient: Person) -> set[str]:
-        """What the sender is told: sent, open, connected, unlisted, not_found."""
+        """What the sender is told: sent, open, connected, unlisted, asker_unlisted, not_found."""
         if not self.may_open(sender, recipient):
             return {"not_found"}
+        if not self.listed(sender):
+            return {"asker_unlisted"}  # she could not see who asks
         if not self.listed(recipient):
             return {"unlisted"}  # an admin asking someone unlisted
         newest = self.newest_between(sender.key, recipient.key)
@@ -206,14 +208,16 @@ class World:
         sender, recipient = self.p(request.sender), self.p(request.recipient)
         if actor.key == request.sender:
             return NO
+        if not self.listed(sender):
+            return NO  # held until the sender is listed again: nobody answers it
         if actor.key == recipient.key:
-            return YES if self.listed(sender) else EITHER
+            return YES
         if self.manager_of(actor, recipient) and recipient.delegates:
             if not self.listed(recipient):
                 return NO  # hidden or withdrawn: nobody answers for her
             if recipient.org in self.archived:
                 return EITHER
-            return YES if self.listed(sender) else EITHER
+            return YES
         return NO
 
     def received(self, viewer: Person) -> tuple[set[int], set[int]]:

@@ -733,3 +733,38 @@ def test_withdrawing_tells_a_manager_nothing_of_whether_the_address_had_an_accou
         answers.append((answer.status_code, [f.replace(address, "ADDRESS") for f in flashed]))
     assert answers[0] == answers[1]
     assert "The invitation for ADDRESS was withdrawn" in answers[0][1][0]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/people?page=9223372036854775807",
+        "/admin/people?page=18446744073709551616",
+        "/admin/people?page=00000000000000000000000000000000000000000000002",
+        "/admin/audit?page=9223372036854775808",
+        "/admin/audit?person=9223372036854775808",
+        "/admin/audit?person=00000000000000000000000000000099999999999999999999",
+        "/admin/audit?until=9999-12-31",
+        "/admin/audit?since=0001-01-01&until=9999-12-31",
+    ],
+)
+def test_page_numbers_account_numbers_and_dates_past_their_range_are_not_an_error(
+    admin_client, admin, path
+):
+    """Found by the red team: each was a 500 (an integer past 64 bits for the database, a day
+    after 9999-12-31). Now the lists answer: a page past the last one is empty, an account
+    number no account can have is a filter left out with a message, the last day is no bound."""
+    response = admin_client.get(path)
+    assert response.status_code == 200, path
+    html = visible(response.get_data(as_text=True))
+    if "person=" in path:
+        assert "“person” is an account number; that filter was left out." in html
+    if "until=9999" in path:
+        assert admin.name in html, "every event is until the last day there is"
+
+
+def test_the_audit_export_takes_the_same_values(admin_client, admin):
+    for query in ("person=99999999999999999999", "until=9999-12-31"):
+        response = admin_client.get(f"/admin/audit.csv?{query}")
+        assert response.status_code == 200, query
+        assert response.mimetype == "text/csv"

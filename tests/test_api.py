@@ -240,6 +240,9 @@ def test_a_bad_token_gets_a_json_401_that_says_what_is_wrong(client, pm, amina):
         ({"Authorization": "Basic abc"}, "This request has no personal access token", None),
         (bearer("ngowg_mistyped"), "This token is not valid", "invalid_token"),
         (bearer(token), "This token is not valid", "invalid_token"),  # revoked
+        # "Bearer" with nothing after it, or blanks (found by the red team: no error code).
+        ({"Authorization": "Bearer"}, "This token is not valid", "invalid_token"),
+        ({"Authorization": "Bearer    "}, "This token is not valid", "invalid_token"),
     ):
         answer = client.get("/api/v1/people", headers=headers)
         assert answer.status_code == 401 and answer.is_json

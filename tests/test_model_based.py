@@ -145,6 +145,7 @@ ASK_ANSWERS = {
     "You are already connected": "connected",
     "There is already an open request between you": "open",
     "This person cannot receive contact requests from you": "unlisted",
+    "Nobody can see your profile while it is hidden or you are not listed": "asker_unlisted",
 }
 # The contact-request section of a profile, as the viewer sees the newest request between them.
 SECTION = {

@@ -388,3 +388,27 @@ def test_invited_accounts_get_a_profile_with_defaults(app):
     assert user.profile.email == "new.defender@example.org"
     assert user.profile.audience("email") == "connections"
     assert user.profile.consent_at is None
+
+
+@pytest.mark.parametrize("field", ["title", "affiliation", "messaging", "city"])
+@pytest.mark.parametrize(
+    "value", ["Signal: +4179\r\nPhone: +1 666", "Field\nCoordinator", "Goma\u202eamoG", "a\tb"]
+)
+def test_one_line_fields_refuse_line_breaks_tabs_and_direction_controls(
+    app, client, make_user, login, field, value
+):
+    """Found by the red team: a title, a city or a messaging handle kept line breaks and
+    the right-to-left override (names refused them). Each is refused at its field now, with a
+    message, and nothing is saved."""
+    if field == "city" and any(ch.isdigit() for ch in value):
+        value = value.replace("+4179", "").replace("+1 666", "")
+    user = make_user("defender")
+    login(client, user)
+    before = db.session.get(Profile, user.id).version_id
+    response = save(client, profile_form(client, **{field: value}))
+    assert response.status_code == 200
+    assert "Write this on one line, without tabs or invisible control characters." in (
+        response.get_data(as_text=True)
+    )
+    db.session.expire_all()
+    assert db.session.get(Profile, user.id).version_id == before

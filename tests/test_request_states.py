@@ -708,3 +708,79 @@ def test_asks_at_once_keep_the_daily_limit(app, make_user, new_client, login):
     db.session.expire_all()
     sent = db.session.scalar(sa.select(sa.func.count()).select_from(ContactRequest))
     assert sent == 2
+
+
+def waiting_in_menu(html: str) -> int:
+    """The count of requests waiting for her answer that the menu shows (0: none shown)."""
+    found = re.search(r'href="/connections"[^>]*>[^<]*<span class="count"[^>]*>(\d+)<', html)
+    return int(found.group(1)) if found else 0
+
+
+@pytest.mark.parametrize("away", ["hide", "withdraw", "suspend"])
+def test_a_request_whose_sender_is_away_is_held_until_she_is_back(
+    app,
+    pair,  # noqa: F811
+    make_user,
+    new_client,
+    login,
+    away,
+):
+    """Her request waits for an answer; she hides, withdraws her agreement or is suspended.
+    The recipient would see "a member who is no longer listed" and give her details to someone
+    she cannot see: the request is held instead, neither shown, counted nor answerable, and
+    back as it was once the sender is listed again."""
+    from ngowg_directory.services import accounts
+
+    rq, rc = pair["clients"]["requester"], pair["clients"]["recipient"]
+    ask(rq, pair["ids"]["recipient"])
+    request_id = only_request().id
+    page = rc.get("/connections").get_data(as_text=True)
+    assert f"/connections/{request_id}/accept" in page and waiting_in_menu(page) == 1
+    if away == "hide":
+        rq.form("/account/hide", {}, page="/account/privacy")
+    elif away == "withdraw":
+        rq.form("/account/consent/withdraw", {}, page="/account/privacy")
+    else:
+        accounts.suspend(db.session.get(User, pair["ids"]["requester"]), actor=None)
+        db.session.commit()
+    page = rc.get("/connections").get_data(as_text=True)
+    assert f"/connections/{request_id}/" not in page and MESSAGE not in page
+    assert waiting_in_menu(page) == 0
+    before = snapshot()
+    for action in ("accept", "decline", "block"):
+        assert told(act(rc, request_id, action).get_data(as_text=True)) == [("error", NO_LONGER)]
+    assert snapshot() == before and only_request().status == "pending"
+    # Back: the request waits for her answer again, and she may accept it.
+    if away == "hide":
+        rq.form("/account/show", {}, page="/account/privacy")
+    elif away == "withdraw":
+        rq.form("/account/consent", {}, page="/account/consent")
+    else:
+        accounts.reactivate(db.session.get(User, pair["ids"]["requester"]), actor=None)
+        db.session.commit()
+    page = rc.get("/connections").get_data(as_text=True)
+    assert f"/connections/{request_id}/accept" in page and waiting_in_menu(page) == 1
+    act(rc, request_id, "accept")
+    assert only_request().status == "accepted"
+
+
+def test_someone_hidden_or_not_listed_cannot_ask_for_contact(
+    app,
+    pair,  # noqa: F811
+):
+    """Asking needs the asker to be seen: hidden (or not listed), she is told why and how to
+    come back, the profile offers no form, and nothing is stored or sent."""
+    rq, rc_id = pair["clients"]["requester"], pair["ids"]["recipient"]
+    rq.form("/account/hide", {}, page="/account/privacy")
+    panel = request_panel(rq.get(f"/people/{rc_id}").get_data(as_text=True))
+    assert "you cannot ask for contact" in panel and "Who sees what" in panel
+    assert "<textarea" not in rq.get(f"/people/{rc_id}").get_data(as_text=True)
+    before = snapshot()
+    page = ask(rq, rc_id).get_data(as_text=True)
+    ((kind, text),) = told(page)
+    assert kind == "error" and text.startswith("Nobody can see your profile while it is hidden")
+    assert (
+        snapshot() == before and db.session.scalar(sa.select(sa.func.count(ContactRequest.id))) == 0
+    )
+    rq.form("/account/show", {}, page="/account/privacy")
+    assert told(ask(rq, rc_id).get_data(as_text=True)) == [("success", SENT)]

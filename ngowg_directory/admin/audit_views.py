@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Response, render_template, request
@@ -21,6 +21,7 @@ from ..permissions import admin_required, fresh_admin_required
 from ..services.admin_audit import AuditNames
 from ..services.export import BOM, neutralise
 from . import bp
+from .paging import page_number
 
 PER_PAGE = 100
 
@@ -47,8 +48,9 @@ def _filtered() -> tuple[sa.Select, dict[str, str], list[str]]:
     applied: dict[str, str] = {}
     person = request.args.get("person", "").strip()
     if person:
-        if person.isascii() and person.isdigit():
-            who = int(person)
+        digits = person.lstrip("0") or "0"
+        if person.isascii() and person.isdigit() and len(digits) <= 19 and int(digits) < 2**63:
+            who = int(digits)
             query = query.where(sa.or_(AuditEvent.actor_id == who, AuditEvent.target_id == who))
             applied["person"] = person
         else:
@@ -62,7 +64,8 @@ def _filtered() -> tuple[sa.Select, dict[str, str], list[str]]:
         query = query.where(AuditEvent.created_at >= since)
         applied["since"] = request.args["since"]
     if until:
-        query = query.where(AuditEvent.created_at < until + timedelta(days=1))
+        if until.date() < date.max:  # until the last day there is: no upper bound at all
+            query = query.where(AuditEvent.created_at < until + timedelta(days=1))
         applied["until"] = request.args["until"]
     return query, applied, messages
 
@@ -72,7 +75,9 @@ def _filtered() -> tuple[sa.Select, dict[str, str], list[str]]:
 def audit_log() -> str:
     """The newest events first, 100 a page."""
     query, applied, messages = _filtered()
-    page = db.paginate(query, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        query, page=page_number(), per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False
+    )
     actions = db.session.scalars(
         sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)
     )

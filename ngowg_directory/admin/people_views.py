@@ -18,6 +18,7 @@ from ..services import admin as admin_service
 from ..services import admin_audit
 from ..services.accounts import AccountError
 from . import bp
+from .paging import page_number
 
 PER_PAGE = 50
 
@@ -39,7 +40,9 @@ def people() -> str:
     status = request.args.get("status", "")
     if status in STATUSES:
         query = query.where(User.status == status)
-    page = db.paginate(query, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        query, page=page_number(), per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False
+    )
     return render_template(
         "admin/people.html",
         page=page,

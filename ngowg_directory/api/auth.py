@@ -51,9 +51,12 @@ def identify(endpoint: str | None, values: dict | None) -> None:
     if endpoint in OPEN_ENDPOINTS:
         g.api_auth = "open"
         return
-    scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
+    scheme, _sep, secret = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer":
         g.api_auth = "missing"
+        return
+    if not secret.strip():  # "Bearer" and no token: a token that does not work
+        g.api_auth = "invalid"
         return
     user, touched = tokens.authenticate(secret.strip())
     if touched:

@@ -31,4 +31,7 @@ def show(person_id: int) -> str:
         view=view,
         request=seen,
         form=RequestForm(),
+        # Asking needs the asker to be seen (services/connections.ask): the menu's state says
+        # whether she is listed, in the statement the menu runs anyway.
+        asker_unlisted=connections.ASKER_UNLISTED,
     )

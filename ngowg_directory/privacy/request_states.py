@@ -14,7 +14,10 @@ The table (also in docs/SECURITY.md and tests/test_request_states.py):
 
 A delegated manager is a manager of the recipient's organisation while the recipient lets
 managers answer for her (`profile.managers_may_answer`) and is listed (not hidden, her own
-agreement given), and never for a request she sent.
+agreement given), and never for a request she sent. A request is asked only by someone listed,
+and answered only while its sender is listed: from a sender who hid, withdrew her agreement or
+was suspended since, it is held (nobody sees it waiting or answers it) until she is back, so
+that nobody connects with someone she cannot see.
 Expiry is computed from `created_at`, never written: the stored status stays, so every move
 out of an expiring state also requires the request to be inside its window. Each move is one
 atomic UPDATE ... WHERE status IN (its sources): of several at once, exactly one wins.
@@ -124,8 +127,15 @@ def may_try(user: User, action: str, request: ContactRequest) -> bool:
     return bool(sides_of(user, request) & MOVES[action].actors)
 
 
+def is_held(request: ContactRequest) -> bool:
+    """Whether its sender is not listed now: nobody answers it while she is away."""
+    return not is_listed(request.requester)
+
+
 def allowed(user: User, action: str, request: ContactRequest) -> bool:
     """Whether the user may make this move now."""
+    if action in ANSWERS and is_held(request):
+        return False
     return may_try(user, action, request) and state_of(request) in MOVES[action].sources
 
 

@@ -34,6 +34,10 @@ MESSAGE_MIN, MESSAGE_MAX = 20, 1000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CANNOT_RECEIVE = _l("This person cannot receive contact requests from you.")
 NO_LONGER = _l("This request can no longer be answered.")
+ASKER_UNLISTED = _l(
+    "Nobody can see your profile while it is hidden or you are not listed, so you cannot ask "
+    "for contact: she could not see who asks. Show your profile, or agree to be listed, first."
+)
 
 
 class RequestError(ValueError):
@@ -88,6 +92,8 @@ def ask(requester: User, recipient: User, message: str | None) -> ContactRequest
     sees it, and no notice goes out (the caller asks `delivered`)."""
     if requester.id == recipient.id:
         raise RequestError(_("You cannot ask yourself for contact."))
+    if not privacy.is_listed(requester):
+        raise RequestError(str(ASKER_UNLISTED))
     if not privacy.is_listed(recipient):
         raise RequestError(str(CANNOT_RECEIVE))
     text = clean_message(message)
@@ -175,7 +181,7 @@ def answer(request: ContactRequest, actor: User, decision: str) -> None:
     actor's to answer, RequestError when it was answered (or expired) already."""
     if decision not in states.ANSWERS or not states.may_try(actor, decision, request):
         raise LookupError("not yours to answer")
-    if not states.move(request, actor, decision):
+    if states.is_held(request) or not states.move(request, actor, decision):
         raise RequestError(str(NO_LONGER))
     if decision == "block":
         _add_block(request.recipient_id, request.requester_id)
@@ -356,11 +362,19 @@ def menu_state(user: User) -> MenuState:
                 ContactRequest.requester_id != user.id,
             ),
         )
+    # Held while its sender is not listed (privacy/request_states.py).
+    senders = (
+        sa.select(User.id)
+        .join(Profile, Profile.user_id == User.id)
+        .where(privacy.listed_clause())
+        .correlate(None)
+    )
     waiting = (
         sa.select(sa.func.count(ContactRequest.id))
         .where(
             ContactRequest.status == states.PENDING,
             ContactRequest.created_at >= states.expiry_cutoff(),
+            ContactRequest.requester_id.in_(senders),
             answerable,
         )
         .correlate(None)

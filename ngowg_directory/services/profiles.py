@@ -18,6 +18,7 @@ from ..validation import (
     ValidationError,
     clean_city,
     clean_codes,
+    clean_line,
     clean_name,
     clean_text,
     normalise_email,
@@ -54,8 +55,8 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError("name", _l("Please give a name; a pseudonym is fine."))
     return {
         "name": name,
-        "title": clean_text(data.get("title"), 150, "title"),
-        "affiliation": clean_text(data.get("affiliation"), 200, "affiliation"),
+        "title": clean_line(data.get("title"), 150, "title"),
+        "affiliation": clean_line(data.get("affiliation"), 200, "affiliation"),
         "country": country,
         "situations": clean_codes(
             data.get("situations"), reference.situations(), "situations", upper=True
@@ -74,7 +75,7 @@ def clean_contact(data: dict[str, Any], country: str | None) -> dict[str, Any]:
     return {
         "email": normalise_email(email) if email else None,
         "phone": normalise_phone(data.get("phone"), country),
-        "messaging": clean_text(data.get("messaging"), 100, "messaging") or None,
+        "messaging": clean_line(data.get("messaging"), 100, "messaging") or None,
         "city": clean_city(data.get("city")),
     }
 
