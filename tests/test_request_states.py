@@ -716,33 +716,44 @@ def waiting_in_menu(html: str) -> int:
     return int(found.group(1)) if found else 0
 
 
+# How the sender leaves the directory and comes back: her own buttons, or the secretariat.
+AWAY_AND_BACK = {
+    "hide": (("/account/hide", "/account/privacy"), ("/account/show", "/account/privacy")),
+    "withdraw": (
+        ("/account/consent/withdraw", "/account/privacy"),
+        ("/account/consent", "/account/consent"),
+    ),
+}
+
+
+def sender_moves(client, user_id: int, away: str, *, back: bool) -> None:
+    from ngowg_directory.services import accounts
+
+    if away in AWAY_AND_BACK:
+        path, page = AWAY_AND_BACK[away][back]
+        client.form(path, {}, page=page)
+        return
+    user = db.session.get(User, user_id)
+    (accounts.reactivate if back else accounts.suspend)(user, actor=None)
+    db.session.commit()
+
+
 @pytest.mark.parametrize("away", ["hide", "withdraw", "suspend"])
 def test_a_request_whose_sender_is_away_is_held_until_she_is_back(
     app,
     pair,  # noqa: F811
-    make_user,
-    new_client,
-    login,
     away,
 ):
     """Her request waits for an answer; she hides, withdraws her agreement or is suspended.
     The recipient would see "a member who is no longer listed" and give her details to someone
     she cannot see: the request is held instead, neither shown, counted nor answerable, and
     back as it was once the sender is listed again."""
-    from ngowg_directory.services import accounts
-
     rq, rc = pair["clients"]["requester"], pair["clients"]["recipient"]
     ask(rq, pair["ids"]["recipient"])
     request_id = only_request().id
     page = rc.get("/connections").get_data(as_text=True)
     assert f"/connections/{request_id}/accept" in page and waiting_in_menu(page) == 1
-    if away == "hide":
-        rq.form("/account/hide", {}, page="/account/privacy")
-    elif away == "withdraw":
-        rq.form("/account/consent/withdraw", {}, page="/account/privacy")
-    else:
-        accounts.suspend(db.session.get(User, pair["ids"]["requester"]), actor=None)
-        db.session.commit()
+    sender_moves(rq, pair["ids"]["requester"], away, back=False)
     page = rc.get("/connections").get_data(as_text=True)
     assert f"/connections/{request_id}/" not in page and MESSAGE not in page
     assert waiting_in_menu(page) == 0
@@ -751,13 +762,7 @@ def test_a_request_whose_sender_is_away_is_held_until_she_is_back(
         assert told(act(rc, request_id, action).get_data(as_text=True)) == [("error", NO_LONGER)]
     assert snapshot() == before and only_request().status == "pending"
     # Back: the request waits for her answer again, and she may accept it.
-    if away == "hide":
-        rq.form("/account/show", {}, page="/account/privacy")
-    elif away == "withdraw":
-        rq.form("/account/consent", {}, page="/account/consent")
-    else:
-        accounts.reactivate(db.session.get(User, pair["ids"]["requester"]), actor=None)
-        db.session.commit()
+    sender_moves(rq, pair["ids"]["requester"], away, back=True)
     page = rc.get("/connections").get_data(as_text=True)
     assert f"/connections/{request_id}/accept" in page and waiting_in_menu(page) == 1
     act(rc, request_id, "accept")
