@@ -440,3 +440,25 @@ def test_the_counting_threads_work_in_a_forked_worker():
     child.start()
     child.join(timeout=20)
     assert child.exitcode == 0 and results.get(timeout=1) == 42
+
+
+def test_the_counting_threads_give_the_answer_counted_on_one_thread(app, runner, monkeypatch):
+    """From PARALLEL_FROM entries the facets are counted on threads, below it on the request's
+    own: the same page, total and counts either way, filters picked or not."""
+    from ngowg_directory.search import engine
+
+    result = runner.invoke(args=["generate-data", "--people", "400", "--orgs", "20"])
+    assert result.exit_code == 0, result.output
+    queries = [
+        Query(),
+        Query(text="peace"),
+        Query(text="women", filters={"country": "SD"}),
+        Query(filters={"role": "defender", "theme": "crsv"}),
+        Query(text="nobodyatallzzz"),
+    ]
+    inline = [search_people(query) for query in queries]
+    monkeypatch.setattr(engine, "PARALLEL_FROM", 0)
+    threaded = [search_people(query) for query in queries]
+    for query, one, other in zip(queries, inline, threaded, strict=True):
+        assert (one.ids, one.total, one.facets) == (other.ids, other.total, other.facets), query
+    assert any(answer.total > 0 for answer in threaded)

@@ -31,7 +31,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -488,10 +488,26 @@ def count_facets(
     return counter
 
 
-# Two threads per process count the facets of a search (a search waits for its own counts).
+# Two threads per process count the facets of a search (a search waits for its own counts),
+# from PARALLEL_FROM entries: below it counting takes a few milliseconds, and handing it to
+# threads costs a busy server more than it saves one search.
 COUNTING_THREADS = 2
+PARALLEL_FROM = 200_000
 _pools: dict[int, ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
+
+
+class _Inline:
+    """Runs each task at once on this thread, as a pool's `submit` would answer it."""
+
+    @staticmethod
+    def submit(function: Any, *args: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(function(*args))
+        except Exception as exc:  # handed to whoever reads the result, as a pool does
+            future.set_exception(exc)
+        return future
 
 
 def _counting_pool() -> ThreadPoolExecutor:
@@ -530,7 +546,7 @@ def search(kind_name: str, query: Query) -> Result:
         [letter for letter in unpicked if letter not in kind.counted_apart],
         [letter for letter in unpicked if letter in kind.counted_apart],
     ]
-    pool = _counting_pool()
+    pool = _counting_pool() if searcher.num_docs >= PARALLEL_FROM else _Inline()
     counting = [pool.submit(count_facets, searcher, kind, match, g) for g in groups if g]
     for letter in sorted(picked & set(kind.letters)):
         others = [tok for tok in tokens if tok[1] != letter]
