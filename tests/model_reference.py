@@ -185,7 +185,7 @@ class World:
         if not self.may_open(sender, recipient):
             return {"not_found"}
         if not self.listed(sender):
-            return {"asker_unlisted"}  # she could not see who asks
+            return {"asker_unlisted"}  # the person asked could not see who asks
         if not self.listed(recipient):
             return {"unlisted"}  # an admin asking someone unlisted
         newest = self.newest_between(sender.key, recipient.key)

@@ -36,7 +36,8 @@ CANNOT_RECEIVE = _l("This person cannot receive contact requests from you.")
 NO_LONGER = _l("This request can no longer be answered.")
 ASKER_UNLISTED = _l(
     "Nobody can see your profile while it is hidden or you are not listed, so you cannot ask "
-    "for contact: she could not see who asks. Show your profile, or agree to be listed, first."
+    "for contact: the person you ask could not see who is asking. Show your profile, or agree "
+    "to be listed, first."
 )
 
 
