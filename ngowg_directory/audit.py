@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from flask import has_request_context, request
 
 from .extensions import db
@@ -76,3 +77,16 @@ def record_many(
     if logger.isEnabledFor(logging.INFO):
         for target_type, target_id, _details in targets:
             logger.info("audit %s actor=%s target=%s:%s", action, actor_id, target_type, target_id)
+
+
+def about_user(action: str, user_id: int) -> sa.Select[AuditEvent]:
+    """The events of one action done to one account, newest first."""
+    return (
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.action == action,
+            AuditEvent.target_type == "user",
+            AuditEvent.target_id == user_id,
+        )
+        .order_by(AuditEvent.id.desc())
+    )

@@ -64,6 +64,39 @@ FIELD_LABELS = {
 }
 
 
+# The four contact details' inputs, the same on the profile form and the privacy page.
+def email_field() -> EmailField:
+    return EmailField(
+        FIELD_LABELS["email"], validators=[Optional(), Length(max=254)], render_kw={"dir": "ltr"}
+    )
+
+
+def phone_field() -> StringField:
+    return StringField(
+        FIELD_LABELS["phone"],
+        validators=[Optional(), Length(max=40)],
+        description=_l("With the country code, for example +249 912 345 678."),
+        render_kw={"inputmode": "tel", "autocomplete": "tel", "dir": "ltr"},
+    )
+
+
+def messaging_field() -> StringField:
+    return StringField(
+        _l("Messaging (for example a Signal number or username)"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Say which app, for example Signal: +249 912 345 678."),
+        render_kw={"dir": "ltr"},
+    )
+
+
+def city_field() -> StringField:
+    return StringField(
+        _l("City or town"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Only the city: never a street address."),
+    )
+
+
 class ProfileForm(FlaskForm):
     name = StringField(
         _l("Name shown to others"),
@@ -95,26 +128,10 @@ class ProfileForm(FlaskForm):
         description=_l("Plain text, at most 1,000 characters. Never write an address here."),
         render_kw={"rows": 6, "maxlength": 1000},
     )
-    email = EmailField(
-        _l("Contact e-mail"), validators=[Optional(), Length(max=254)], render_kw={"dir": "ltr"}
-    )
-    phone = StringField(
-        _l("Phone"),
-        validators=[Optional(), Length(max=40)],
-        description=_l("With the country code, for example +249 912 345 678."),
-        render_kw={"inputmode": "tel", "autocomplete": "tel", "dir": "ltr"},
-    )
-    messaging = StringField(
-        _l("Messaging (for example a Signal number or username)"),
-        validators=[Optional(), Length(max=100)],
-        description=_l("Say which app, for example Signal: +249 912 345 678."),
-        render_kw={"dir": "ltr"},
-    )
-    city = StringField(
-        _l("City or town"),
-        validators=[Optional(), Length(max=100)],
-        description=_l("Only the city: never a street address."),
-    )
+    email = email_field()
+    phone = phone_field()
+    messaging = messaging_field()
+    city = city_field()
     opened = HiddenField()
     submit = SubmitField(_l("Save my profile"))
 
@@ -130,26 +147,10 @@ class PrivacyForm(FlaskForm):
     phone = RadioField(FIELD_LABELS["phone"], choices=AUDIENCE_CHOICES)
     messaging = RadioField(FIELD_LABELS["messaging"], choices=AUDIENCE_CHOICES)
     city = RadioField(FIELD_LABELS["city"], choices=AUDIENCE_CHOICES)
-    email_value = EmailField(
-        FIELD_LABELS["email"], validators=[Optional(), Length(max=254)], render_kw={"dir": "ltr"}
-    )
-    phone_value = StringField(
-        FIELD_LABELS["phone"],
-        validators=[Optional(), Length(max=40)],
-        description=_l("With the country code, for example +249 912 345 678."),
-        render_kw={"inputmode": "tel", "autocomplete": "tel", "dir": "ltr"},
-    )
-    messaging_value = StringField(
-        _l("Messaging (for example a Signal number or username)"),
-        validators=[Optional(), Length(max=100)],
-        description=_l("Say which app, for example Signal: +249 912 345 678."),
-        render_kw={"dir": "ltr"},
-    )
-    city_value = StringField(
-        _l("City or town"),
-        validators=[Optional(), Length(max=100)],
-        description=_l("Only the city: never a street address."),
-    )
+    email_value = email_field()
+    phone_value = phone_field()
+    messaging_value = messaging_field()
+    city_value = city_field()
     opened = HiddenField()
     submit = SubmitField(_l("Save my contact details and who sees them"))
 

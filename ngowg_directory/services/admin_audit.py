@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from .. import audit
 from ..extensions import db
 from ..labels import ROLE_LABELS, audit_action_label
 from ..models import AuditEvent, Organization, User
@@ -146,13 +147,4 @@ def suspension_reason(user: User) -> AuditEvent | None:
     secretariat's page of the account; never shown to the person herself."""
     if user.status != "suspended":
         return None
-    return db.session.scalar(
-        sa.select(AuditEvent)
-        .where(
-            AuditEvent.action == "user_suspended",
-            AuditEvent.target_type == "user",
-            AuditEvent.target_id == user.id,
-        )
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    )
+    return db.session.scalar(audit.about_user("user_suspended", user.id).limit(1))

@@ -245,18 +245,7 @@ def delete_account(user: User, actor: User | None) -> None:
 
 def reveal_log(user: User, limit: int = 200) -> list[AuditEvent]:
     """Who was shown this person's contact details above `members`, newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(AuditEvent)
-            .where(
-                AuditEvent.action == "contact_revealed",
-                AuditEvent.target_type == "user",
-                AuditEvent.target_id == user.id,
-            )
-            .order_by(AuditEvent.id.desc())
-            .limit(limit)
-        )
-    )
+    return list(db.session.scalars(audit.about_user("contact_revealed", user.id).limit(limit)))
 
 
 @dataclass(frozen=True)
