@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import request
 
-# As the directory's own pages (search/params.py): past it, nobody pages by hand.
-MAX_PAGE = 100_000
+from ..search import MAX_PAGE
 
 
 def page_number() -> int:
     """`page` as a number from 1 to MAX_PAGE: anything else is the first page, and a number
-    past MAX_PAGE (2^63 and more included, which the database cannot take) is MAX_PAGE."""
+    past MAX_PAGE (2^63 and more included, which the database cannot take) is MAX_PAGE, as
+    on the directory's pages."""
     raw = request.args.get("page", "").strip()
     if not raw.isascii() or not raw.isdigit():
         return 1

@@ -20,6 +20,8 @@ from .text import words
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
+# The last page number taken: past it, nobody pages by hand (the secretariat's lists too).
+MAX_PAGE = 100_000
 MAX_QUERY_CHARS = 200
 SORTS = ("relevance", "name", "updated")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from . import MAX_PAGE_SIZE, MAX_QUERY_CHARS, PAGE_SIZE, SORTS, Query
+from . import MAX_PAGE, MAX_PAGE_SIZE, MAX_QUERY_CHARS, PAGE_SIZE, SORTS, Query
 from .facets import ORG_FACETS, PEOPLE_FACETS, Facet
 
 __all__ = ["ORG_FACETS", "PEOPLE_FACETS", "Parsed", "parse"]
@@ -83,6 +83,6 @@ def parse(args: MultiDict, facets: tuple[Facet, ...]) -> Parsed:
         messages.append(_("Unknown sort order; sorted by relevance."))
         sort = "relevance"
     per_page = _int(args, "per_page", PAGE_SIZE, 1, MAX_PAGE_SIZE, messages)
-    page = _int(args, "page", 1, 1, 100_000, messages)
+    page = _int(args, "page", 1, 1, MAX_PAGE, messages)
     query = Query(text=text, filters=dict(applied), sort=sort, page=page, per_page=per_page)
     return Parsed(query=query, applied=applied, messages=messages)
