@@ -345,16 +345,15 @@ def menu_state(user: User) -> MenuState:
     """The menu's state in one statement: her profile's two flags and the count of requests
     that /connections offers her to answer (the machine's rule, as a WHERE clause)."""
     answerable = ContactRequest.recipient_id == user.id
+    listed = (
+        sa.select(User.id)
+        .join(Profile, Profile.user_id == User.id)
+        .where(privacy.listed_clause())
+        .correlate(None)
+    )
     if user.role == "manager" and user.organization_id is not None:
-        delegators = (
-            sa.select(User.id)
-            .join(Profile, Profile.user_id == User.id)
-            .where(
-                User.organization_id == user.organization_id,
-                Profile.managers_may_answer,
-                privacy.listed_clause(),
-            )
-            .correlate(None)
+        delegators = listed.where(
+            User.organization_id == user.organization_id, Profile.managers_may_answer
         )
         answerable = sa.or_(
             answerable,
@@ -363,19 +362,12 @@ def menu_state(user: User) -> MenuState:
                 ContactRequest.requester_id != user.id,
             ),
         )
-    # Held while its sender is not listed (privacy/request_states.py).
-    senders = (
-        sa.select(User.id)
-        .join(Profile, Profile.user_id == User.id)
-        .where(privacy.listed_clause())
-        .correlate(None)
-    )
     waiting = (
         sa.select(sa.func.count(ContactRequest.id))
         .where(
             ContactRequest.status == states.PENDING,
             ContactRequest.created_at >= states.expiry_cutoff(),
-            ContactRequest.requester_id.in_(senders),
+            ContactRequest.requester_id.in_(listed),  # held while she is away (request_states)
             answerable,
         )
         .correlate(None)
