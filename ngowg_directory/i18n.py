@@ -122,10 +122,14 @@ def _moment_pattern(locale: str) -> str:
     return str(glue).format(time, day)
 
 
+def current_locale_name() -> str:
+    """The page's locale as Babel names it (en, fr, es, ar)."""
+    return str(get_locale() or "en")
+
+
 def format_count(value: int | float | None) -> str:
     """A count with the page language's grouping (1,234 or 1 234)."""
-    locale = get_locale()
-    return _format_count(str(locale or "en"), value or 0)
+    return _format_count(current_locale_name(), value or 0)
 
 
 @lru_cache(maxsize=8192)
@@ -163,4 +167,3 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         day=format_day, moment=format_moment, count=format_count, listing=format_listing
     )
-    app.jinja_env.globals.update(sorted_by_label=sorted_by_label)

@@ -66,9 +66,17 @@ def org_visible(viewer: User, org: Organization | None) -> bool:
 
 def shown_org(viewer: User, org: Organization | None) -> OrgRef | None:
     """The organisation to name next to a person for this viewer, or None."""
-    if org is None or not org_visible(viewer, org):
+    if org is None:
         return None
-    return OrgRef(slug=org.slug, name=org.name)
+    return org_ref(viewer, org.slug, org.name, org.archived_at)
+
+
+def org_ref(viewer: User, slug: str | None, name: str | None, archived_at: object) -> OrgRef | None:
+    """The same from an organisation's columns (a listing's row): None for no organisation,
+    and for an archived one unless the viewer is an admin (as org_visible)."""
+    if slug is None or name is None or (archived_at is not None and not viewer.is_admin):
+        return None
+    return OrgRef(slug=slug, name=name)
 
 
 def org_or_404(viewer: User, slug: str) -> Organization:

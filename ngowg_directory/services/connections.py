@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -341,32 +342,34 @@ class MenuState:
     hidden: bool = False
 
 
-def menu_state(user: User) -> MenuState:
-    """The menu's state in one statement: her profile's two flags and the count of requests
-    that /connections offers her to answer (the machine's rule, as a WHERE clause)."""
-    answerable = ContactRequest.recipient_id == user.id
+@lru_cache(maxsize=2)
+def _menu_statement(delegating: bool) -> sa.Select:
+    """The menu's statement, made once per process for each kind of reader (its values are
+    bound parameters): building it took longer than running it."""
+    user_id: sa.BindParameter[int] = sa.bindparam("user_id")
+    answerable = ContactRequest.recipient_id == user_id
     listed = (
         sa.select(User.id)
         .join(Profile, Profile.user_id == User.id)
         .where(privacy.listed_clause())
         .correlate(None)
     )
-    if user.role == "manager" and user.organization_id is not None:
+    if delegating:
         delegators = listed.where(
-            User.organization_id == user.organization_id, Profile.managers_may_answer
+            User.organization_id == sa.bindparam("org_id"), Profile.managers_may_answer
         )
         answerable = sa.or_(
             answerable,
             sa.and_(
                 ContactRequest.recipient_id.in_(delegators),
-                ContactRequest.requester_id != user.id,
+                ContactRequest.requester_id != user_id,
             ),
         )
     waiting = (
         sa.select(sa.func.count(ContactRequest.id))
         .where(
             ContactRequest.status == states.PENDING,
-            ContactRequest.created_at >= states.expiry_cutoff(),
+            ContactRequest.created_at >= sa.bindparam("cutoff"),
             ContactRequest.requester_id.in_(listed),  # held while she is away (request_states)
             answerable,
         )
@@ -374,9 +377,17 @@ def menu_state(user: User) -> MenuState:
         .scalar_subquery()
     )
     mine = aliased(Profile, name="mine")
-    row = db.session.execute(
-        sa.select(mine.hidden, mine.consent_at, waiting).where(mine.user_id == user.id)
-    ).first()
+    return sa.select(mine.hidden, mine.consent_at, waiting).where(mine.user_id == user_id)
+
+
+def menu_state(user: User) -> MenuState:
+    """The menu's state in one statement: her profile's two flags and the count of requests
+    that /connections offers her to answer (the machine's rule, as a WHERE clause)."""
+    delegating = user.role == "manager" and user.organization_id is not None
+    values = {"user_id": user.id, "cutoff": states.expiry_cutoff()}
+    if delegating:
+        values["org_id"] = user.organization_id
+    row = db.session.execute(_menu_statement(delegating), values).first()
     if row is None:
         return MenuState()
     hidden, consent_at, count = row
