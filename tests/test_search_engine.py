@@ -390,13 +390,16 @@ def test_a_restored_database_is_read_afresh(app, corpus):  # noqa: F811
     assert search_people(Query(text="amina")).total == 0
 
 
-def test_situations_and_themes_are_counted_once_per_person_and_value(app, runner):
-    """The multi-valued facets (a person works on several situations and themes) count each
-    person once for each of her values: each count is the database's, over everyone and
-    within a filter."""
+def test_situations_themes_and_languages_are_counted_once_per_person_and_value(app, runner):
+    """The multi-valued facets (a person works on several situations and themes, speaks
+    several languages) count each person once for each of her values: each count is the
+    database's, over everyone, within a filter, and with a value of the facet itself picked
+    (counted without it). Usual values are counted through bit columns, the others (a rare
+    language) through a column of their own: both are checked."""
     from collections import Counter
 
-    from ngowg_directory.models import Profile, ProfileSituation, ProfileTheme
+    from ngowg_directory.models import Profile, ProfileLanguage, ProfileSituation, ProfileTheme
+    from ngowg_directory.search.facets import DENSE_LANGUAGES
 
     result = runner.invoke(args=["generate-data", "--people", "600", "--orgs", "30"])
     assert result.exit_code == 0, result.output
@@ -418,6 +421,12 @@ def test_situations_and_themes_are_counted_once_per_person_and_value(app, runner
     within = search_people(Query(filters={"country": country})).facets
     assert within["theme"] == truth(ProfileTheme, ProfileTheme.slug, country)
     assert within["situation"] == truth(ProfileSituation, ProfileSituation.code, country)
+    languages = truth(ProfileLanguage, ProfileLanguage.code)
+    assert set(languages) - set(DENSE_LANGUAGES), "no language beyond the usual ones"
+    assert everyone["language"] == languages
+    assert within["language"] == truth(ProfileLanguage, ProfileLanguage.code, country)
+    picked = search_people(Query(filters={"language": "en", "country": country})).facets
+    assert picked["language"] == truth(ProfileLanguage, ProfileLanguage.code, country)
 
 
 def _count_in_child(results) -> None:
