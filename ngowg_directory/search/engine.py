@@ -75,9 +75,6 @@ class Kind:
     # The facet every entry has exactly one value of (index.py: a person's role, an
     # organisation's kind): its counts add up to the number of matches.
     single: str
-    # The facets counted together on one thread, the others on another (COUNTING_THREADS):
-    # about half the work each, at a million people.
-    counted_apart: frozenset[str] = frozenset()
 
     @property
     def weights(self) -> dict[str, float]:
@@ -111,7 +108,6 @@ PEOPLE = Kind(
     updated="updated_at",
     confirmed="last_confirmed_at",
     single="r",
-    counted_apart=frozenset("tlo"),
 )
 ORGANIZATIONS = Kind(
     name="organizations",
@@ -598,14 +594,12 @@ def search(kind_name: str, query: Query) -> Result:
     # facets are counted on the counting threads (tantivy lets go of the GIL) while this one
     # ranks the page: each facet with a value picked apart, without its own filter.
     match = matching(schema, kind, words, tokens)
+    # The facets with no value picked in one aggregation (one pass over the matches: since
+    # they are counted by bits, splitting them over two threads cost more than it saved).
     picked = {tok[1] for tok in tokens}
     unpicked = [letter for letter in kind.letters if letter not in picked]
-    groups = [
-        [letter for letter in unpicked if letter not in kind.counted_apart],
-        [letter for letter in unpicked if letter in kind.counted_apart],
-    ]
     pool = _counting_pool() if searcher.num_docs >= PARALLEL_FROM else _Inline()
-    counting = [pool.submit(count_facets, searcher, kind, match, g) for g in groups if g]
+    counting = [pool.submit(count_facets, searcher, kind, match, unpicked)] if unpicked else []
     for letter in sorted(picked & set(kind.letters)):
         others = [tok for tok in tokens if tok[1] != letter]
         own = matching(schema, kind, words, others)
