@@ -29,6 +29,7 @@ def navigation() -> list[tuple[str, Any, dict[str, str]]]:
         return []
     items: list[tuple[str, Any, dict[str, str]]] = [
         ("directory.index", _l("Directory"), {}),
+        ("council.this_month", _l("The Council"), {}),
         ("connections.index", _l("Connections"), {}),
     ]
     if current_user.role == "manager" and privacy.org_visible(
