@@ -79,8 +79,7 @@ COUNCIL_SCHEMAS = {
             "title": {"type": "string"},
             "language": {
                 "enum": list(RECOMMENDATION_LOCALES),
-                "description": "The language of this text: the one asked for (lang), else "
-                "English.",
+                "description": "The language of this text: the one asked for (lang), else English.",
             },
             "html": {"type": "string", "description": "Sanitised HTML rendered from Markdown"},
             "published_at": {"type": "string"},
