@@ -42,8 +42,12 @@ def test_the_key_is_shown_once_stored_hashed_and_the_feed_parses_back(owner, mak
     admin = make_user("admin")
     add_council(admin)
     council.add_meeting(
-        {"date": council.this_month(), "item": "YE", "kind": "arria",
-         "title": "Yemen; women, peace, and a very long title " + "é" * 60},
+        {
+            "date": council.this_month(),
+            "item": "YE",
+            "kind": "arria",
+            "title": "Yemen; women, peace, and a very long title " + "é" * 60,
+        },
         admin,
     )
     db.session.commit()
