@@ -86,9 +86,15 @@ def find_month(month: date) -> CouncilMonth | None:
     return db.session.scalar(sa.select(CouncilMonth).where(CouncilMonth.month == month))
 
 
-def months() -> list[CouncilMonth]:
-    """Every month entered, newest first."""
-    return list(db.session.scalars(sa.select(CouncilMonth).order_by(CouncilMonth.month.desc())))
+def months() -> list[tuple[CouncilMonth, int]]:
+    """Every month entered, newest first, with its number of meetings (one query)."""
+    count = (
+        sa.select(sa.func.count(CouncilMeeting.id))
+        .where(CouncilMeeting.month_id == CouncilMonth.id)
+        .scalar_subquery()
+    )
+    query = sa.select(CouncilMonth, count).order_by(CouncilMonth.month.desc())
+    return [(month, n) for month, n in db.session.execute(query)]
 
 
 def month_for(day: date) -> CouncilMonth:
