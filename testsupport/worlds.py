@@ -16,6 +16,7 @@ from ngowg_directory.models import ContactRequest, Invitation, Organization, Use
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts, invitations, orgs, profiles, reminders, tokens
 
+from .council import CouncilData, add_council
 from .flask_client import Client
 from .images import png_bytes
 
@@ -88,6 +89,7 @@ class World:
     api_tokens: dict[str, str]
     defender_token_id: int
     requests: dict[str, ContactRequest]
+    council: CouncilData
     clients: dict[str, Client] = field(default_factory=dict)
 
     def me(self, viewer: str) -> User | None:
@@ -165,6 +167,8 @@ def build_world(make_user, make_org, new_client, login) -> World:
         if viewer == "defender":
             defender_token_id = token.id
     db.session.commit()
+    # The Council's month: credits offered to the defender and to the own organisation.
+    council = add_council(users["admin"], people=[users["defender"]], org_ids=[own.id])
     reset_tokens = {v: accounts.make_reset_token(u) for v, u in users.items()}
     reset_tokens["anon"] = accounts.make_reset_token(subject2)
     world = World(
@@ -182,6 +186,7 @@ def build_world(make_user, make_org, new_client, login) -> World:
         api_tokens=api_tokens,
         defender_token_id=defender_token_id,
         requests=requests,
+        council=council,
     )
     for viewer in VIEWERS:
         client = new_client()

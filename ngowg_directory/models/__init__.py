@@ -3,6 +3,18 @@
 from ..extensions import Base, db
 from .audit import AuditEvent
 from .connections import REQUEST_STATES, Block, ContactRequest
+from .council import (
+    CREDIT_STATES,
+    MEETING_KINDS,
+    RECOMMENDATION_LOCALES,
+    RECOMMENDATION_STATES,
+    CalendarKey,
+    CouncilMeeting,
+    CouncilMonth,
+    Recommendation,
+    RecommendationCredit,
+    RecommendationText,
+)
 from .orgs import ORG_KINDS, Organization, OrganizationCountry, OrganizationTag, OrganizationTheme
 from .profiles import (
     AUDIENCES,
@@ -19,7 +31,11 @@ from .users import ROLES, STATUSES, Invitation, RecoveryCode, User
 __all__ = [
     "AUDIENCES",
     "CONTACT_FIELDS",
+    "CREDIT_STATES",
+    "MEETING_KINDS",
     "ORG_KINDS",
+    "RECOMMENDATION_LOCALES",
+    "RECOMMENDATION_STATES",
     "REQUEST_STATES",
     "ROLES",
     "STATUSES",
@@ -27,7 +43,10 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Block",
+    "CalendarKey",
     "ContactRequest",
+    "CouncilMeeting",
+    "CouncilMonth",
     "Invitation",
     "Organization",
     "OrganizationCountry",
@@ -38,6 +57,9 @@ __all__ = [
     "ProfileSituation",
     "ProfileTag",
     "ProfileTheme",
+    "Recommendation",
+    "RecommendationCredit",
+    "RecommendationText",
     "RecoveryCode",
     "User",
     "db",
