@@ -11,6 +11,7 @@ from flask_login import current_user
 from . import privacy, reference
 from .labels import ORG_KIND_LABELS, ROLE_LABELS, STATUS_LABELS, audit_action_label, role_label
 from .models._types import utcnow
+from .privacy.briefings import may_open_briefings
 from .services.connections import MenuState, menu_state
 
 FLASH_LABELS = {"error": _l("Error:"), "success": _l("Done:"), "info": _l("Note:")}
@@ -24,6 +25,8 @@ def navigation() -> list[tuple[str, Any, dict[str, str]]]:
         ("directory.index", _l("Directory"), {}),
         ("connections.index", _l("Connections"), {}),
     ]
+    if may_open_briefings(current_user):
+        items.append(("briefings.index", _l("Briefings"), {}))
     if current_user.role == "manager" and privacy.org_visible(
         current_user, current_user.organization
     ):
