@@ -13,7 +13,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import InputRequired, Optional
 
 from ..forms import MultiCheckboxField
 from ..models.briefings import RISK_ITEMS
@@ -72,7 +72,7 @@ class BriefingRequestForm(FlaskForm):
     mode = RadioField(
         _l("In person or remote"), choices=list(MODE_LABELS.items()), default="either"
     )
-    deadline = DateField(_l("Answer needed by"), validators=[DataRequired()])
+    deadline = DateField(_l("Answer needed by"), validators=[InputRequired()])
     submit = SubmitField(_l("Ask for a briefer"))
 
 
@@ -97,7 +97,7 @@ RiskForm = risk_form_class()
 
 
 class OutcomeForm(FlaskForm):
-    held_on = DateField(_l("Day it was held"), validators=[DataRequired()])
+    held_on = DateField(_l("Day it was held"), validators=[InputRequired()])
     follow_up = TextAreaField(
         _l("Follow-up of what she raised"), render_kw={"rows": 4, "maxlength": 2000}
     )

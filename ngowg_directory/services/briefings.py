@@ -387,6 +387,25 @@ def move(invitation: BriefingInvitation, actor: User, action: str, **values: Any
     )
 
 
+def waiting(user: User) -> int:
+    """Invitations waiting for her answer (the menu's count; only she sees it)."""
+    if user.role != "defender":
+        return 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(BriefingInvitation.id))
+            .join(BriefingRequest)
+            .where(
+                BriefingInvitation.defender_id == user.id,
+                BriefingInvitation.status == states.INVITED,
+                BriefingRequest.status == states.OPEN,
+                BriefingRequest.meeting_date >= rules.today(),
+            )
+        )
+        or 0
+    )
+
+
 # --- notices -------------------------------------------------------------------------------
 
 
