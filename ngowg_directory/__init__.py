@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .briefings import bp as briefings_bp
     from .connections import bp as connections_bp
+    from .council import bp as council_bp
     from .directory import bp as directory_bp
     from .main import bp as main_bp
     from .orgs import bp as orgs_bp
@@ -116,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(directory_bp)
     app.register_blueprint(connections_bp)
     app.register_blueprint(briefings_bp)
+    app.register_blueprint(council_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(orgs_bp, url_prefix="/orgs")

@@ -136,13 +136,18 @@ def seed_demo_command(if_empty: bool) -> None:
 
 
 def _run_import(kind: str, path: str, dry_run: bool) -> None:
-    from .services import importer
+    from .services import importer, programme
 
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise click.ClickException(f"Cannot read {path}: {exc.strerror}") from exc
-    run = importer.import_orgs if kind == "orgs" else importer.import_people
+    runs = {
+        "orgs": importer.import_orgs,
+        "people": importer.import_people,
+        "programme": programme.import_programme,
+    }
+    run = runs[kind]
     try:
         report = run(data, dry_run=dry_run, echo=click.echo)
     except importer.ImportFileError as exc:
@@ -179,6 +184,12 @@ import_orgs_command = _import_command(
 )
 import_people_command = _import_command(
     "people", "Import people (CONTRACT.md columns); each gets an invitation."
+)
+import_programme_command = _import_command(
+    "programme",
+    "Import the Council's meetings: date,item,kind,title (item: an agenda code such as SD or "
+    "a thematic slug such as wps; kind: briefing, consultations, mandate_renewal, open_debate, "
+    "arria). Months are made from the dates.",
 )
 
 
@@ -348,6 +359,7 @@ COMMANDS = (
     seed_demo_command,
     import_orgs_command,
     import_people_command,
+    import_programme_command,
     send_reminders_command,
     send_checkin_reminders_command,
     rotate_field_key_command,

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from .extensions import db
 from .models import Organization, User
 from .models._types import utcnow
-from .services import accounts, profiles, twofactor
+from .services import accounts, demo_council, profiles, twofactor
 
 DEMO_PASSWORD = "demo-directory-2026"  # noqa: S105 - printed for the demo accounts only
 DEMO_DOMAIN = "demo.example.org"
@@ -309,10 +309,16 @@ def seed(*, if_empty: bool = False, echo: Callable[[str], object] = print) -> No
             user.totp_enabled = True
     db.session.commit()
     requests_added = _seed_requests()
+    meetings = demo_council.seed(
+        accounts.find_by_email(demo_email("secretariat")),
+        accounts.find_by_email(demo_email("defender.sudan")),
+    )
+    db.session.commit()
     echo(
         f"Demo data: {added_orgs} organisations, {added_people} people and "
         f"{requests_added} contact requests added."
     )
+    echo(f"The Council's month: {meetings} meetings and their recommendations added.")
     _print_accounts(echo)
 
 

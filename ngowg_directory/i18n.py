@@ -96,6 +96,13 @@ def format_day(value: date | datetime | None) -> str:
     return babel_dates.format_date(value, "medium", locale=get_locale() or "en")
 
 
+def format_month(value: date | None) -> str:
+    """A month and its year in the page's language (December 2026, décembre 2026)."""
+    if value is None:
+        return ""
+    return babel_dates.format_skeleton("yMMMM", value, locale=get_locale() or "en")
+
+
 def format_moment(value: datetime | None, seconds: bool = False) -> str:
     """A date and a time of day (UTC) in the page's language: the medium date and the short
     time (the medium one with seconds), joined as the language joins them (CLDR)."""

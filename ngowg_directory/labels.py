@@ -107,6 +107,26 @@ RISK_ITEM_LABELS: dict[str, LazyString] = {
     "emergency_contact": _l("Contact for emergencies"),
     "checkin_plan": _l("Check-in plan"),
 }
+# The Security Council's thematic agenda items a month's programme may name beside the country
+# situations (reference.council_items): slugs, so that they never clash with an ISO code.
+COUNCIL_THEMATIC_ITEMS: dict[str, LazyString] = {
+    "wps": _l("Women and peace and security"),
+    "children-armed-conflict": _l("Children and armed conflict"),
+    "protection-of-civilians": _l("Protection of civilians in armed conflict"),
+    "peace-security": _l("Maintenance of international peace and security"),
+    "peacekeeping": _l("United Nations peacekeeping operations"),
+    "peacebuilding": _l("Peacebuilding and sustaining peace"),
+    "terrorism": _l("Threats to international peace and security caused by terrorist acts"),
+    "small-arms": _l("Small arms"),
+}
+# The kinds of Council meeting (models.council.MEETING_KINDS).
+MEETING_KIND_LABELS: dict[str, LazyString] = {
+    "briefing": _l("Briefing"),
+    "consultations": _l("Consultations"),
+    "mandate_renewal": _l("Mandate renewal"),
+    "open_debate": _l("Open debate"),
+    "arria": _l("Arria-formula meeting"),
+}
 
 AUDIT_ACTIONS: dict[str, LazyString] = {
     "2fa_disabled": _l("Two-factor sign-in turned off"),
@@ -132,6 +152,13 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "backup_written": _l("Backup written"),
     "connection_ended": _l("Connection ended"),
     "connection_settings_changed": _l("Contact request settings changed"),
+    "council_month_saved": _l("Council month saved"),
+    "council_meeting_added": _l("Council meeting added"),
+    "council_meeting_changed": _l("Council meeting changed"),
+    "council_meeting_deleted": _l("Council meeting deleted"),
+    "calendar_key_created": _l("Calendar key created"),
+    "calendar_key_revoked": _l("Calendar key revoked"),
+    "calendar_keys_revoked": _l("Every calendar key revoked"),
     "consent_given": _l("Agreed to be listed"),
     "consent_on_file": _l("Written agreement to be listed recorded as on file"),
     "consent_withdrawn": _l("Consent to be listed withdrawn"),
@@ -167,8 +194,17 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "profile_hidden": _l("Profile hidden"),
     "profile_shown": _l("Profile shown again"),
     "profile_updated": _l("Profile updated"),
+    "programme_imported": _l("Council programme imported"),
     "rate_limited": _l("Rate limit reached"),
     "reprisal_reported": _l("Reprisal report received"),
+    "recommendation_saved": _l("Recommendation saved"),
+    "recommendation_published": _l("Recommendation published"),
+    "recommendation_unpublished": _l("Recommendation unpublished"),
+    "credit_offered": _l("Credit offered"),
+    "credit_accepted": _l("Credit accepted"),
+    "credit_declined": _l("Credit declined"),
+    "credit_withdrawn": _l("Credit withdrawn"),
+    "credit_removed": _l("Credit removed"),
     "reauthenticated": _l("Confirmed it is them"),
     "recovery_code_used": _l("Recovery code used"),
     "recovery_codes_renewed": _l("Recovery codes renewed"),
@@ -207,6 +243,11 @@ def audit_action_label(action: str) -> str:
 def role_label(role: str) -> str:
     """The readable name of a role (the code itself when unknown)."""
     return str(ROLE_LABELS.get(role, role))
+
+
+def meeting_kind_label(kind: str) -> str:
+    """The readable name of a kind of Council meeting (the code itself when unknown)."""
+    return str(MEETING_KIND_LABELS.get(kind, kind))
 
 
 def kind_label(kind: str) -> str:

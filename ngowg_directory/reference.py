@@ -118,6 +118,23 @@ def situation_name(code: str) -> str:
     return country_name(code)
 
 
+def council_items() -> tuple[str, ...]:
+    """Every item a Council meeting or recommendation may be on: the agenda's country
+    situations (ISO alpha-2), then the thematic items (slugs, labels.COUNCIL_THEMATIC_ITEMS)."""
+    from .labels import COUNCIL_THEMATIC_ITEMS
+
+    return (*situations(), *COUNCIL_THEMATIC_ITEMS)
+
+
+def council_item_name(code: str) -> str:
+    """A Council item's name in the page's language: a situation's, or a thematic item's."""
+    from .labels import COUNCIL_THEMATIC_ITEMS
+
+    if code in COUNCIL_THEMATIC_ITEMS:
+        return _translated("council-item", code, COUNCIL_THEMATIC_ITEMS[code])
+    return situation_name(code)
+
+
 def theme_name(slug: str) -> str:
     """A theme's name in the page's language (the slug when unknown)."""
     from .labels import THEME_NAMES

@@ -31,10 +31,12 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.reset_request",
         "auth.reset_password",
         "auth.accept_invite",
+        # A calendar application has no session: the feed's key is its sign-in.
+        "council.calendar_feed",
     }
 )
 # Requests that show no page: they leave her language alone.
-PAGELESS_ENDPOINTS = frozenset({"static", "main.healthz", "main.readyz"})
+PAGELESS_ENDPOINTS = frozenset({"static", "main.healthz", "main.readyz", "council.calendar_feed"})
 # What a user who must enrol in 2FA may reach before enrolling.
 ENROLMENT_ENDPOINTS = frozenset(
     {

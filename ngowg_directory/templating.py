@@ -8,8 +8,15 @@ from flask import Flask, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from . import privacy, reference
-from .labels import ORG_KIND_LABELS, ROLE_LABELS, STATUS_LABELS, audit_action_label, role_label
+from . import i18n, privacy, reference
+from .labels import (
+    ORG_KIND_LABELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    audit_action_label,
+    meeting_kind_label,
+    role_label,
+)
 from .models._types import utcnow
 from .privacy.briefings import may_open_briefings
 from .services.briefings import waiting
@@ -24,6 +31,7 @@ def navigation() -> list[tuple[str, Any, dict[str, str]]]:
         return []
     items: list[tuple[str, Any, dict[str, str]]] = [
         ("directory.index", _l("Directory"), {}),
+        ("council.this_month", _l("The Council"), {}),
         ("connections.index", _l("Connections"), {}),
     ]
     if may_open_briefings(current_user):
@@ -93,6 +101,9 @@ def template_globals() -> dict[str, Any]:
         "situation_name": reference.situation_name,
         "language_name": reference.language_name,
         "theme_name": reference.theme_name,
+        "council_item_name": reference.council_item_name,
+        "meeting_kind_label": meeting_kind_label,
+        "month_name": i18n.format_month,
         "audit_action_label": audit_action_label,
     }
 

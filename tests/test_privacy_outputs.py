@@ -35,12 +35,20 @@ import pytest
 import sqlalchemy as sa
 
 from ngowg_directory.extensions import db
-from ngowg_directory.models import AUDIENCES, CONTACT_FIELDS, AuditEvent, ContactRequest, User
+from ngowg_directory.models import (
+    AUDIENCES,
+    CONTACT_FIELDS,
+    AuditEvent,
+    ContactRequest,
+    Organization,
+    User,
+)
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.models.connections import Block
 from ngowg_directory.services import accounts, tokens
 from testsupport import visibility
 from testsupport.canaries import CANARY_MARKS, canaries_for, letters, shapes
+from testsupport.council import add_council
 from testsupport.http import CSRF_RE, Browser, bearer
 from testsupport.servers import ServerPool, app_env
 from testsupport.signin import sign_in
@@ -90,6 +98,7 @@ class Cast:
     clients: dict[str, Any]
     self_clients: dict[int, Any]
     secrets: dict[str, str]  # viewer kind or person key -> API token
+    council_key: str = ""  # the Council's month of the matrix, YYYY-MM
     cases: Counter = field(default_factory=Counter)
     leaks: list[str] = field(default_factory=list)
     withheld: list[str] = field(default_factory=list)
@@ -202,6 +211,7 @@ def build_cast(make_user, make_org) -> tuple[list[Person], dict[str, User]]:
             setattr(profile, field_name, value)
             setattr(profile, f"{field_name}_audience", audience)
         profile.country = COUNTRY if state == "listed" else UNLISTED_COUNTRY
+        profile.set_tags([COUNTRY], [], [])  # everyone works on Sudan: the Council's pages
         if state == "hidden":
             profile.hidden = True
         db.session.commit()
@@ -240,7 +250,11 @@ def cast(app, make_user, make_org, new_client, login) -> Cast:
             self_clients[person.user_id] = new_client()
             login(self_clients[person.user_id], user)
     db.session.commit()
-    return Cast(persons, viewers, clients, self_clients, secrets)
+    # Everyone, listed or not, is credited on the published recommendation and accepted.
+    everyone = [db.session.get(User, p.user_id) for p in persons]
+    wilpf = db.session.scalar(sa.select(Organization).where(Organization.slug == "wilpf"))
+    council = add_council(viewers["admin"], people=everyone, org_ids=[wilpf.id], accepted=True)
+    return Cast(persons, viewers, clients, self_clients, secrets, council_key=council.key)
 
 
 # --- relationships ---------------------------------------------------------------------------
@@ -458,6 +472,42 @@ def check_org_pages(cast: Cast, kind: str, relationship: str, client: Any) -> No
             unlisted_names_absent(cast, text, path, case)
 
 
+def check_council(cast: Cast, kind: str, relationship: str, client: Any) -> None:
+    """The Council's pages and API: the situation's people through the listing (every listed
+    person by name, nobody unlisted, no contact detail whatever the audience), credits only of
+    listed people, the month and its API."""
+    case = f"{kind} ({relationship})"
+    listed_names = {p.name for p in cast.persons if p.listed}
+    pages = {
+        "council month": f"/council/{cast.council_key}",
+        "council situation": f"/council/situations/{COUNTRY}",
+        "council situation page 2": f"/council/situations/{COUNTRY}?page=2",
+    }
+    shown: set[str] = set()
+    for output, path in pages.items():
+        answer = client.get(path)
+        assert answer.status_code == 200, (path, case, answer.status_code)
+        text = answer.get_data(as_text=True)
+        scan(cast, text, output, case)
+        unlisted_names_absent(cast, text, output, case)
+        shown |= {name for name in listed_names if name in text}
+    if shown != listed_names:
+        cast.withheld.append(f"council situation leaves out {listed_names - shown} for {case}")
+    headers = bearer(cast.secrets[kind])
+    for output, path in (
+        ("council api month", f"/api/v1/council/{cast.council_key}"),
+        ("council api situation", f"/api/v1/council/situations/{COUNTRY}"),
+    ):
+        answer = client.get(path, headers=headers)
+        assert answer.status_code == 200, (path, case, answer.status_code)
+        text = answer.get_data(as_text=True)
+        scan(cast, text, output, case)
+        # The API lists no people at all: not even a listed person's name.
+        named = [p.key for p in cast.persons if p.name in text]
+        if named:
+            cast.leaks.append(f"{output} names {named} to {case}")
+
+
 def check_exports(cast: Cast, kind: str, relationship: str, client: Any) -> None:
     """The secretariat's exports: what an admin may see without her own connections."""
     case = f"{kind} ({relationship})"
@@ -496,6 +546,7 @@ def check_anonymous(cast: Cast, new_client: Any) -> None:
     """Signed out: sign-in redirects and 401s, never a detail."""
     client = new_client()
     paths = ["/directory", "/connections", "/admin/export.csv", "/orgs/wilpf", "/api/v1/people"]
+    paths += ["/council", f"/council/situations/{COUNTRY}", f"/api/v1/council/{cast.council_key}"]
     for person in cast.persons:
         paths += [f"/people/{person.user_id}", f"/api/v1/people/{person.user_id}"]
         paths += [f"/directory?q={quote(value)}" for value in person.canaries.values()]
@@ -608,6 +659,7 @@ def test_privacy_matrix_over_every_output(app, cast, new_client, runner, mailbox
             timed(check_search, cast, kind, relationship, client, every=every)
             timed(check_api_lists, cast, kind, relationship, client, every=every)
             timed(check_org_pages, cast, kind, relationship, client)
+            timed(check_council, cast, kind, relationship, client)
             timed(check_exports, cast, kind, relationship, client)
         if relationship in ("none", "accepted"):
             timed(check_self, cast, relationship)

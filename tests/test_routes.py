@@ -201,6 +201,38 @@ TABLE: dict[str, dict[str, tuple[Any, ...]]] = {
         "POST": row(LOGIN, "302 /briefings/invitations/", 404, 404, 404, 404, "302 /briefings/"),
     },
     "briefings.report_csv": {"GET": ADMIN_ONLY},
+    # --- the Council's month (issue 19) -------------------------------------------------------
+    "council.this_month": {"GET": SIGNED_IN_200},
+    "council.month": {"GET": SIGNED_IN_200},
+    "council.situation": {"GET": SIGNED_IN_200},
+    # No key (a calendar application has no cookie): the same 404 for everyone.
+    "council.calendar_feed": {"GET": row(404, 404)},
+    "account.credits_page": {"GET": SIGNED_IN_200},
+    # The defender's own credit; the own manager answers for the own organisation's.
+    "account.answer_credit": {
+        "POST": row(LOGIN, "302 /account/credits", 404, 404, 404, "302 /account/credits", 404)
+    },
+    "account.calendar": {"GET": SIGNED_IN_200, "POST": row(LOGIN, 200)},
+    "account.revoke_calendar": {"POST": row(LOGIN, "302 /account/calendar")},
+    "admin.council_months": {"GET": ADMIN_ONLY},
+    "admin.save_council_month": {"POST": admin_post("302 /admin/council/")},
+    "admin.council_month": {"GET": ADMIN_ONLY},
+    "admin.add_council_meeting": {"POST": admin_post("302 /admin/council/")},
+    "admin.edit_council_meeting": {"GET": ADMIN_ONLY, "POST": admin_post("302 /admin/council/")},
+    "admin.delete_council_meeting": {
+        "GET": ADMIN_ONLY,
+        "POST": admin_post("302 /admin/council/"),
+    },
+    "admin.import_programme": {"GET": ADMIN_ONLY, "POST": admin_post(200)},
+    "admin.create_recommendation": {"POST": admin_post("302 /admin/council/recommendations/")},
+    "admin.recommendation": {
+        "GET": ADMIN_ONLY,
+        "POST": admin_post("302 /admin/council/recommendations/"),
+    },
+    "admin.publish_recommendation": {"POST": admin_post("302 /admin/council/recommendations/")},
+    "admin.unpublish_recommendation": {"POST": admin_post("302 /admin/council/recommendations/")},
+    "admin.add_credit": {"POST": admin_post("302 /admin/council/recommendations/")},
+    "admin.remove_credit": {"POST": admin_post("302 /admin/council/recommendations/")},
     # --- the secretariat -----------------------------------------------------------------------
     "admin.index": {"GET": ADMIN_ONLY},
     "admin.people": {"GET": ADMIN_ONLY},
@@ -234,6 +266,8 @@ TABLE: dict[str, dict[str, tuple[Any, ...]]] = {
     "api.person": {"GET": row(401, 200)},
     "api.organizations": {"GET": row(401, 200)},
     "api.organization": {"GET": row(401, 200)},
+    "api.council_month": {"GET": row(401, 200)},
+    "api.council_situation": {"GET": row(401, 200)},
 }
 
 # Endpoints anyone may use: their POST answers are not refusals.
@@ -323,6 +357,11 @@ def _briefing(key: str) -> ArgFn:
     return lambda w, v: {name: w.briefings[key].id}
 
 
+_credit = _by_viewer(
+    {"manager_own": lambda w: w.council.credit_ids[-w.own.id]},
+    lambda w: w.council.credit_ids[w.users["defender"].id],
+)
+
 ARGS: dict[str, ArgFn] = {
     "auth.accept_invite": lambda w, v: {"token": w.invite_tokens[v]},
     "auth.reset_password": lambda w, v: {"token": w.reset_tokens[v]},
@@ -362,6 +401,8 @@ ARGS: dict[str, ArgFn] = {
         )
     },
     "briefings.checkin": lambda w, v: {"invitation_id": w.briefings["I3"].id, "days": 7},
+    "account.answer_credit": lambda w, v: {"credit_id": _credit(w, v), "move": "accept"},
+    "admin.publish_recommendation": lambda w, v: {"recommendation_id": w.council.draft_id},
 }
 DEFAULT_ARGS: dict[str, Callable[[World], Any]] = {
     "person_id": lambda w: w.subject.id,
@@ -371,6 +412,12 @@ DEFAULT_ARGS: dict[str, Callable[[World], Any]] = {
     "invitation_id": lambda w: w.invitation.id,
     "fmt": lambda w: "csv",
     "filename": lambda w: "css/site.css",
+    "month": lambda w: w.council.key,
+    "key": lambda w: w.council.key,
+    "code": lambda w: "SD",
+    "meeting_id": lambda w: w.council.meeting_id,
+    "recommendation_id": lambda w: w.council.published_id,
+    "credit_id": lambda w: w.council.credit_ids[w.users["defender"].id],
 }
 
 
@@ -678,7 +725,25 @@ FORMS: dict[str, FormFn] = {
     "admin.import_preview": lambda w, v, c: _import_file(),
     "admin.import_confirm": _import_confirm_form,
     "admin.import_cancel": _import_confirm_form,
+    "admin.save_council_month": lambda w, v, c: {"month": w.council.key, "presidency": "FR"},
+    "admin.add_council_meeting": lambda w, v, c: _meeting_form(w),
+    "admin.edit_council_meeting": lambda w, v, c: _meeting_form(w),
+    "admin.import_programme": lambda w, v, c: {
+        "file": (io.BytesIO(b"date,item,kind,title\n2027-01-05,SD,briefing,x\n"), "p.csv")
+    },
+    "admin.create_recommendation": lambda w, v, c: {"item": "YE"},
+    "admin.recommendation": lambda w, v, c: {
+        "en-title": "Sudan",
+        "en-body": "Text",
+        "action": "save",
+    },
+    "admin.publish_recommendation": lambda w, v, c: {"published_on": "2026-01-01"},
+    "admin.add_credit": lambda w, v, c: {"who": w.users["staff"].email},
 }
+
+
+def _meeting_form(w: World) -> dict[str, Any]:
+    return {"date": w.council.key + "-02", "item": "SD", "kind": "briefing", "title": "Moved"}
 
 
 def post_endpoints() -> list[str]:

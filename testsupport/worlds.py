@@ -26,6 +26,7 @@ from ngowg_directory.models import (
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts, invitations, orgs, profiles, reminders, tokens
 
+from .council import CouncilData, add_council
 from .flask_client import Client
 from .images import png_bytes
 
@@ -98,6 +99,7 @@ class World:
     api_tokens: dict[str, str]
     defender_token_id: int
     requests: dict[str, ContactRequest]
+    council: CouncilData
     clients: dict[str, Client] = field(default_factory=dict)
     # B1, B2: the policy-maker's requests for a briefer; I1 (B1, the defender, invited),
     # I2 (B1, the subject, accepted), I3 (B2, the defender, accepted).
@@ -217,6 +219,8 @@ def build_world(make_user, make_org, new_client, login) -> World:
         if viewer == "defender":
             defender_token_id = token.id
     db.session.commit()
+    # The Council's month: credits offered to the defender and to the own organisation.
+    council = add_council(users["admin"], people=[users["defender"]], org_ids=[own.id])
     reset_tokens = {v: accounts.make_reset_token(u) for v, u in users.items()}
     reset_tokens["anon"] = accounts.make_reset_token(subject2)
     world = World(
@@ -235,6 +239,7 @@ def build_world(make_user, make_org, new_client, login) -> World:
         defender_token_id=defender_token_id,
         requests=requests,
         briefings=briefing_rows,
+        council=council,
     )
     for viewer in VIEWERS:
         client = new_client()

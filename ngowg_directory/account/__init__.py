@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__)
 
-from . import profile_views, token_views, views  # noqa: E402,F401
+from . import council_views, profile_views, token_views, views  # noqa: E402,F401

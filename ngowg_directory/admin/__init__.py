@@ -4,4 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import audit_views, import_views, org_views, people_views, views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    audit_views,
+    council_views,
+    import_views,
+    org_views,
+    people_views,
+    recommendation_views,
+    views,
+)

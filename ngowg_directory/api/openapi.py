@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import ORG_KINDS, ROLES
+from ..models import MEETING_KINDS, ORG_KINDS, RECOMMENDATION_LOCALES, ROLES
 
 STRING_LIST = {"type": "array", "items": {"type": "string"}}
 NULLABLE_STRING = {"type": ["string", "null"]}
@@ -55,6 +55,66 @@ COMMON_FILTERS = [
     _query("q", maxLength=5000),
     *(_query(name) for name in ("country", "theme", "sort", "page", "per_page")),
 ]
+
+
+# The Council's month and one agenda item: meetings and published recommendations, nobody's
+# personal data. `month` is YYYY-MM; `code` an agenda code (SD) or a thematic slug (wps).
+LANG = _query("lang", enum=list(RECOMMENDATION_LOCALES))
+COUNCIL_SCHEMAS = {
+    "Meeting": _object(
+        {
+            "id": {"type": "integer"},
+            "date": {"type": "string", "format": "date"},
+            "item": {"type": "string"},
+            "kind": {"enum": list(MEETING_KINDS)},
+            "title": {"type": "string"},
+        },
+        ["id", "date", "item", "kind", "title"],
+    ),
+    "Recommendation": _object(
+        {
+            "id": {"type": "integer"},
+            "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+            "item": {"type": "string"},
+            "title": {"type": "string"},
+            "language": {
+                "enum": list(RECOMMENDATION_LOCALES),
+                "description": "The language of this text: the one asked for (lang), else English.",
+            },
+            "html": {"type": "string", "description": "Sanitised HTML rendered from Markdown"},
+            "published_at": {"type": "string"},
+            "url": {"type": "string"},
+        },
+        ["id", "month", "item", "title", "language", "html", "published_at", "url"],
+    ),
+    "CouncilMonth": _object(
+        {
+            "data": _object(
+                {
+                    "month": {"type": "string"},
+                    "presidency": NULLABLE_STRING,
+                    "meetings": {"type": "array", "items": _ref("Meeting")},
+                    "recommendations": {"type": "array", "items": _ref("Recommendation")},
+                },
+                ["month", "presidency", "meetings", "recommendations"],
+            )
+        },
+        ["data"],
+    ),
+    "CouncilSituation": _object(
+        {
+            "data": _object(
+                {
+                    "item": {"type": "string"},
+                    "meetings": {"type": "array", "items": _ref("Meeting")},
+                    "recommendations": {"type": "array", "items": _ref("Recommendation")},
+                },
+                ["item", "meetings", "recommendations"],
+            )
+        },
+        ["data"],
+    ),
+}
 
 
 def _listing(item: str) -> dict[str, Any]:
@@ -114,6 +174,12 @@ def document() -> dict[str, Any]:
             ),
             "/organizations/{slug}": _get(
                 "getOrganization", [_path("slug", "string")], "OrganizationDetail"
+            ),
+            "/council/{month}": _get(
+                "getCouncilMonth", [_path("month", "string"), LANG], "CouncilMonth"
+            ),
+            "/council/situations/{code}": _get(
+                "getCouncilSituation", [_path("code", "string"), LANG], "CouncilSituation"
             ),
             "/openapi.json": {
                 "get": {
@@ -236,6 +302,7 @@ def document() -> dict[str, Any]:
                 ),
                 "OrganizationList": _listing("OrganizationSummary"),
                 "OrganizationDetail": _object({"data": _ref("OrganizationSummary")}, ["data"]),
+                **COUNCIL_SCHEMAS,
             },
         },
     }

@@ -60,9 +60,14 @@ def meeting_choices(form: BriefingRequestForm) -> dict[str, Any]:
 
 
 def request_choices(form: BriefingRequestForm) -> None:
-    """Items (situations, then thematic items), themes and languages."""
+    """Items (situations, then the Council's thematic items), themes and languages."""
     situations = reference.situation_choices()
+    thematic = [
+        (code, reference.council_item_name(code))
+        for code in reference.council_items()
+        if code not in reference.situations()
+    ]
     themes = reference.theme_choices()
-    form.item.choices = [("", "—"), *situations, *themes]
+    form.item.choices = [("", "—"), *situations, *thematic]
     form.theme.choices = [("", _("None")), *themes]
     form.language.choices = reference.language_choices()

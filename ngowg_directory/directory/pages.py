@@ -17,6 +17,7 @@ from ..labels import kind_label, role_label
 from ..search import Query, Result, search_organizations, search_people
 from ..search.facets import Facet
 from ..search.params import ORG_FACETS, PEOPLE_FACETS, Parsed, parse
+from ..services import council_search
 from .section_cache import cached_section
 
 
@@ -76,6 +77,7 @@ def _page(
     hits: Callable[[Result], list[Any]],
     *,
     shared: bool = True,
+    **extra: Any,
 ) -> str:
     """A search page: the query from the arguments, the answer, and its section of hits (the
     rendered section kept while what it shows is the same: section_cache.py)."""
@@ -96,6 +98,7 @@ def _page(
     return render_template(
         f"directory/{kind}.html",
         section=cached_section(kind, parsed.query, result, found, section, shared=shared),
+        **extra,
     )
 
 
@@ -107,6 +110,8 @@ def people_page() -> str:
         search_people,
         lambda result: privacy.listing_views(current_user, result.ids),
         shared=privacy.listing_is_shared(current_user),
+        # Published recommendations matching the words (services/council_search.py).
+        council_hits=council_search.matches(request.args.get("q")),
     )
 
 

@@ -76,28 +76,18 @@ def held() -> list[Held]:
     return found
 
 
-def _themes_of(briefing: Held) -> list[str]:
-    """The themes a briefing counts for: its theme, and its item when the item is thematic."""
-    found = [briefing.theme] if briefing.theme else []
-    if briefing.item in reference.themes() and briefing.item not in found:
-        found.append(briefing.item)
-    return found
-
-
 def figures() -> dict[str, Any]:
     """The dashboard's briefing charts: rows of (label, count), most first (years in order)."""
     briefings = held()
     years = Counter(str(b.year) for b in briefings)
     regions = Counter(reference.situation_region(b.item) for b in briefings)
-    situations = Counter(b.item for b in briefings if b.item in reference.situations())
-    themes = Counter(theme for b in briefings for theme in _themes_of(b))
+    items = Counter(b.item for b in briefings)
+    themes = Counter(b.theme for b in briefings if b.theme)
     return {
         "briefings_total": len(briefings),
         "briefings_by_year": sorted(years.items()),
         "briefings_by_region": [(str(REGION_LABELS[r]), n) for r, n in regions.most_common()],
-        "briefings_by_situation": [
-            (reference.situation_name(code), n) for code, n in situations.most_common(12)
-        ],
+        "briefings_by_situation": [(item_name(code), n) for code, n in items.most_common(12)],
         "briefings_by_theme": [(reference.theme_name(s), n) for s, n in themes.most_common(12)],
         "briefers_published": list(PUBLISHED),
         "briefers_published_note": PUBLISHED_NOTE,

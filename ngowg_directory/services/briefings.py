@@ -49,16 +49,9 @@ NO_LONGER = _l("This can no longer be done: the briefing or its request has chan
 # --- availability ------------------------------------------------------------------------
 
 
-def thematic_items() -> dict[str, str]:
-    """Thematic items a meeting may be on: the directory's WPS themes, by slug."""
-    return {slug: reference.theme_name(slug) for slug in reference.themes()}
-
-
 def item_name(item: str) -> str:
-    """An agenda code's or a thematic slug's name in the page's language."""
-    if item in reference.situations():
-        return reference.situation_name(item)
-    return reference.theme_name(item)
+    """A Council item's name (an agenda situation or a thematic item) in the page's language."""
+    return reference.council_item_name(item)
 
 
 def availability(user: User) -> BriefingAvailability | None:
@@ -201,7 +194,7 @@ def clean_request(data: dict[str, Any], meeting: Any | None) -> dict[str, Any]:
         item = (data.get("item") or "").strip()
         if item.upper() in reference.situations():
             item = item.upper()
-        elif item not in reference.themes():
+        elif item not in reference.council_items():
             raise ValidationError("item", _l("Choose a situation or a thematic item."))
     if meeting_date < rules.today():
         raise ValidationError("meeting_date", _l("The meeting's day has passed."))
