@@ -494,3 +494,37 @@ def test_her_account_deleted_takes_her_briefing_records_with_it(accepted):
     db.session.commit()
     for model in (BriefingInvitation, ReprisalReport, BriefingAvailability):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
+
+
+def test_seed_demo_has_two_available_briefers_and_a_briefing_in_every_state(
+    app, runner, client, login
+):
+    from ngowg_directory.models.briefings import INVITATION_STATES
+    from ngowg_directory.privacy import briefings as rules
+    from ngowg_directory.services import briefings
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0 and "0 invitations" in again.output, "idempotent"
+    db.session.rollback()
+    assert len(briefings.offered()) == 2
+    states = set(db.session.scalars(sa.select(BriefingInvitation.status)))
+    assert states == set(INVITATION_STATES)
+    assert set(db.session.scalars(sa.select(BriefingRequest.status))) == {
+        "open",
+        "withdrawn",
+        "cancelled",
+    }
+    asker = db.session.scalar(sa.select(User).where(User.email == "pm.france@demo.example.org"))
+    assert rules.may_ask(asker)
+    assert db.session.scalar(
+        sa.select(sa.func.count(BriefingRequest.id)).where(BriefingRequest.meeting_id.is_not(None))
+    ), "attached to the demo month's meetings"
+    admin = db.session.scalar(sa.select(User).where(User.email == "secretariat@demo.example.org"))
+    login(client, admin)
+    assert client.get("/briefings").status_code == 200
+    for request_id in db.session.scalars(sa.select(BriefingRequest.id)):
+        assert client.get(f"/briefings/{request_id}").status_code == 200
+    for invitation_id in db.session.scalars(sa.select(BriefingInvitation.id)):
+        assert client.get(f"/briefings/invitations/{invitation_id}").status_code == 200
+    assert client.get("/admin/").status_code == 200
