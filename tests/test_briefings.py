@@ -521,7 +521,9 @@ def test_seed_demo_has_two_available_briefers_and_a_briefing_in_every_state(
         sa.select(sa.func.count(BriefingRequest.id)).where(BriefingRequest.meeting_id.is_not(None))
     ), "attached to the demo month's meetings"
     admin = db.session.scalar(sa.select(User).where(User.email == "secretariat@demo.example.org"))
-    login(client, admin)
+    from ngowg_directory.demo import DEMO_PASSWORD
+
+    login(client, admin, password=DEMO_PASSWORD)
     assert client.get("/briefings").status_code == 200
     for request_id in db.session.scalars(sa.select(BriefingRequest.id)):
         assert client.get(f"/briefings/{request_id}").status_code == 200
