@@ -101,8 +101,8 @@ BRIEFING_MODE_LABELS: dict[str, LazyString] = {
 }
 RISK_ITEM_LABELS: dict[str, LazyString] = {
     "travel": _l("Travel"),
-    "visibility": _l("Visibility of her name"),
-    "organisation": _l("Her organisation's knowledge"),
+    "visibility": _l("Visibility of the briefer's name"),
+    "organisation": _l("What the briefer's organisation knows"),
     "digital": _l("Digital safety"),
     "emergency_contact": _l("Contact for emergencies"),
     "checkin_plan": _l("Check-in plan"),

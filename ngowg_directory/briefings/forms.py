@@ -28,12 +28,12 @@ NAMED_LABELS = {
     "anonymous": _l("Anonymous: my name is given to nobody beyond the secretariat"),
 }
 RISK_LABELS = {
-    "travel": _l("Travel: visa, route, where she stays, who knows her plans"),
-    "visibility": _l("Visibility of her name: the meeting's record, webcast, photographs"),
-    "organisation": _l("Her organisation: who there knows, and what they need"),
+    "travel": _l("Travel: visa, route, where to stay, who knows the plans"),
+    "visibility": _l("Visibility of the name: the meeting's record, webcast, photographs"),
+    "organisation": _l("The briefer's organisation: who there knows, and what they need"),
     "digital": _l("Digital safety: devices, accounts, messaging, what to remove beforehand"),
     "emergency_contact": _l("A contact for emergencies, and how to reach them"),
-    "checkin_plan": _l("The check-in plan after her return: when, how, by whom"),
+    "checkin_plan": _l("The check-in plan after the return: when, how, by whom"),
 }
 
 
@@ -99,14 +99,14 @@ RiskForm = risk_form_class()
 class OutcomeForm(FlaskForm):
     held_on = DateField(_l("Day it was held"), validators=[InputRequired()])
     follow_up = TextAreaField(
-        _l("Follow-up of what she raised"), render_kw={"rows": 4, "maxlength": 2000}
+        _l("Follow-up of what the briefer raised"), render_kw={"rows": 4, "maxlength": 2000}
     )
     submit = SubmitField(_l("Record as held"))
 
 
 class FollowUpForm(FlaskForm):
     follow_up = TextAreaField(
-        _l("Follow-up of what she raised"), render_kw={"rows": 4, "maxlength": 2000}
+        _l("Follow-up of what the briefer raised"), render_kw={"rows": 4, "maxlength": 2000}
     )
     submit = SubmitField(_l("Save the follow-up"))
 
@@ -114,7 +114,7 @@ class FollowUpForm(FlaskForm):
 class CheckinForm(FlaskForm):
     result = RadioField(
         _l("What the check-in found"),
-        choices=[("done", _l("Done: she is safe")), ("concerns", _l("Concerns"))],
+        choices=[("done", _l("Done: the briefer is safe")), ("concerns", _l("Concerns"))],
     )
     note = TextAreaField(_l("Note"), render_kw={"rows": 3, "maxlength": 2000})
     submit = SubmitField(_l("Record the check-in"))
