@@ -411,3 +411,69 @@ def test_seed_demo_has_a_month(runner, member):
         assert name in html
     member.set_cookie("ngowg_locale", "fr")
     assert "Afghanistan : pas de normalisation" in member.get("/council").get_data(as_text=True)
+
+
+# --- hostile input ----------------------------------------------------------------------------
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "{{ 'tmpl' ~ 7*7 ~ 'eval' }}",
+    "' OR 1=1 --",
+    "\u202etxt.exe",
+    "x" * 30_000,
+    "\x00\x01",
+    "%",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_input_in_every_council_form_is_refused_or_escaped(
+    admin, admin_client, member, value
+):
+    data = add_council(admin)
+    rec = f"/admin/council/recommendations/{data.draft_id}"
+    posts = [
+        ("/admin/council", {"month": value, "presidency": value, "notes": value}),
+        ("/admin/council", {"month": data.key, "presidency": "FR", "notes": value}),
+        (
+            f"/admin/council/{data.key}/meetings",
+            {"date": value, "item": value, "kind": value, "title": value},
+        ),
+        (
+            f"/admin/council/{data.key}/meetings",
+            {"date": f"{data.key}-03", "item": "SD", "kind": "briefing", "title": value},
+        ),
+        (f"/admin/council/{data.key}/recommendations", {"item": value}),
+        (rec, {"en-title": value, "en-body": value, "fr-title": value, "action": "preview"}),
+        (rec, {"en-title": value[:200], "en-body": value, "action": "save"}),
+        (f"{rec}/publish", {"published_on": value}),
+        (f"{rec}/credits", {"who": value}),
+        (f"/account/credits/{value}/accept", {}),
+    ]
+    for url, form in posts:
+        response = admin_client.form(url, form)
+        assert response.status_code < 500, (url, response.status_code)
+        assert "<script>alert(1)" not in response.get_data(as_text=True), url
+    recommendation(data.draft_id)  # still there
+    db.session.expire_all()
+    if recommendation(data.draft_id).state == "draft":
+        admin_client.form(f"{rec}/publish", {"published_on": "2026-01-01"})
+    for path in (
+        f"/council/{data.key}",
+        "/council/situations/AF",
+        f"/council/{value[:50]}",
+        f"/council/situations/{value[:50]}",
+        f"/admin/council/{data.key}",
+        rec,
+        f"/directory?q={value[:200]}",
+    ):
+        response = (
+            member.get(path)
+            if path.startswith(("/council", "/directory"))
+            else (admin_client.get(path))
+        )
+        html = response.get_data(as_text=True)
+        assert response.status_code < 500, (path, response.status_code)
+        assert "<script>alert(1)" not in html and "<img src=x" not in html, path
+        assert "tmpl49eval" not in html, path

@@ -199,6 +199,9 @@ PUBLIC_PATH_ARGUMENTS = {
     "slug": "an organisation's public short name",
     "fmt": "an export's file format",
     "filename": "a static file",
+    "month": "a month of the Security Council's programme (YYYY-MM)",
+    "code": "an item of the Council's agenda (SD, wps)",
+    "move": "an answer to a credit (accept, decline, withdraw)",
 }
 
 

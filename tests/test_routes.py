@@ -413,7 +413,6 @@ DEFAULT_ARGS: dict[str, Callable[[World], Any]] = {
     "fmt": lambda w: "csv",
     "filename": lambda w: "css/site.css",
     "month": lambda w: w.council.key,
-    "key": lambda w: w.council.key,
     "code": lambda w: "SD",
     "meeting_id": lambda w: w.council.meeting_id,
     "recommendation_id": lambda w: w.council.published_id,

@@ -65,18 +65,18 @@ def save_council_month() -> Response:
         return redirect(url_for("admin.council_months"))
     db.session.commit()
     flash(_("The month was saved."), "success")
-    return redirect(url_for("admin.council_month", key=month.strftime("%Y-%m")))
+    return redirect(url_for("admin.council_month", month=month.strftime("%Y-%m")))
 
 
-@bp.get("/council/<key>")
+@bp.get("/council/<month>")
 @admin_required
-def council_month(key: str) -> str:
+def council_month(month: str) -> str:
     """A month: its presidency, its meetings, its recommendations (drafts too)."""
-    month = month_or_404(key)
-    row = council.find_month(month)
+    key, month_day = month, month_or_404(month)
+    row = council.find_month(month_day)
     return render_template(
         "admin/council_month.html",
-        month=month,
+        month=month_day,
         key=key,
         row=row,
         meetings=council.month_meetings(row),
@@ -89,20 +89,21 @@ def _meeting_data() -> dict:
     return {name: request.form.get(name, "") for name in ("date", "item", "kind", "title")}
 
 
-@bp.post("/council/<key>/meetings")
+@bp.post("/council/<month>/meetings")
 @fresh_admin_required
-def add_council_meeting(key: str) -> Response:
+def add_council_meeting(month: str) -> Response:
     """Add a meeting (its date decides its month)."""
+    key = month
     month_or_404(key)
     confirmed(True)
     try:
         meeting = council.add_meeting(_meeting_data(), current_user)
     except ValidationError as exc:
         flash(str(exc), "error")
-        return redirect(url_for("admin.council_month", key=key))
+        return redirect(url_for("admin.council_month", month=key))
     db.session.commit()
     flash(_("The meeting was added."), "success")
-    return redirect(url_for("admin.council_month", key=meeting.date.strftime("%Y-%m")))
+    return redirect(url_for("admin.council_month", month=meeting.date.strftime("%Y-%m")))
 
 
 @bp.route("/council/meetings/<int:meeting_id>", methods=["GET", "POST"])
@@ -125,7 +126,7 @@ def _save_meeting(meeting: CouncilMeeting) -> Response:
         return redirect(url_for("admin.edit_council_meeting", meeting_id=meeting.id))
     db.session.commit()
     flash(_("The meeting was changed."), "success")
-    return redirect(url_for("admin.council_month", key=meeting.date.strftime("%Y-%m")))
+    return redirect(url_for("admin.council_month", month=meeting.date.strftime("%Y-%m")))
 
 
 @bp.route("/council/meetings/<int:meeting_id>/delete", methods=["GET", "POST"])
@@ -145,7 +146,7 @@ def _delete_meeting(meeting: CouncilMeeting) -> Response:
     council.delete_meeting(meeting, current_user)
     db.session.commit()
     flash(_("The meeting was deleted."), "success")
-    return redirect(url_for("admin.council_month", key=key))
+    return redirect(url_for("admin.council_month", month=key))
 
 
 @bp.route("/council/import", methods=["GET", "POST"])

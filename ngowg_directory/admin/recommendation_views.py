@@ -20,20 +20,20 @@ from . import bp
 from .council_views import month_or_404
 
 
-@bp.post("/council/<key>/recommendations")
+@bp.post("/council/<month>/recommendations")
 @fresh_admin_required
-def create_recommendation(key: str) -> Response:
+def create_recommendation(month: str) -> Response:
     """A draft on one item of the month (the month is made if needed)."""
-    month = month_or_404(key)
+    key, day = month, month_or_404(month)
     confirmed(True)
     try:
         rec = recommendations.create(
-            council.month_for(month), request.form.get("item", ""), current_user
+            council.month_for(day), request.form.get("item", ""), current_user
         )
     except ValidationError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return redirect(url_for("admin.council_month", key=key))
+        return redirect(url_for("admin.council_month", month=key))
     db.session.commit()
     return redirect(url_for("admin.recommendation", recommendation_id=rec.id))
 

@@ -11,6 +11,7 @@ from .. import i18n
 from ..services import council, recommendations, situations
 from ..services.council import MeetingView
 from ..services.recommendations import RecommendationView
+from ..validation import ValidationError
 from . import bp
 from .auth import api_user
 from .views import respond
@@ -71,8 +72,9 @@ def council_month(month: str) -> Response:
 @bp.get("/council/situations/<code>")
 def council_situation(code: str) -> Response:
     """One item of the agenda: its meetings and its published recommendations by month."""
-    code = code.upper() if len(code) == 2 else code.lower()
-    if not situations.known(code):
+    try:
+        code = council.clean_item(code)
+    except ValidationError:
         abort(404, description="There is no such item on the Council's agenda.")
     page = situations.situation_page(api_user(), code, 1, people=False, language=_language())
     return respond(

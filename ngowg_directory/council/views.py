@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import i18n
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..ratelimits import (
     api_auth_failure_limit_value,
     api_limit_value,
@@ -17,6 +17,7 @@ from ..ratelimits import (
     search_limit,
 )
 from ..services import calendar, council, recommendations, situations
+from ..validation import ValidationError
 from . import bp
 
 BAD_MONTH = _l("There is no such month: use the form YYYY-MM, between 1946 and 2100.")
@@ -57,8 +58,9 @@ def month(month: str) -> str:
 def situation(code: str) -> str:
     """An item's meetings, its recommendations by month, and who works on it (one search of
     her budget: the page lists people, as the directory does)."""
-    code = code.upper() if len(code) == 2 else code.lower()
-    if not situations.known(code):
+    try:
+        code = council.clean_item(code)
+    except ValidationError:
         abort(404, description=_("There is no such item on the Council's agenda."))
     page = request.args.get("page", "1")
     number = int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 1
@@ -104,7 +106,6 @@ def calendar_feed() -> Response:
             request.host.split(":")[0] or "ngowg",
             _("Security Council meetings"),
         )
-    db.session.rollback()
     response = Response(body, mimetype="text/calendar")
     response.headers["Cache-Control"] = "private, max-age=900"
     response.headers["Content-Disposition"] = 'inline; filename="council.ics"'

@@ -86,9 +86,15 @@ def find_month(month: date) -> CouncilMonth | None:
     return db.session.scalar(sa.select(CouncilMonth).where(CouncilMonth.month == month))
 
 
-def months() -> list[CouncilMonth]:
-    """Every month entered, newest first."""
-    return list(db.session.scalars(sa.select(CouncilMonth).order_by(CouncilMonth.month.desc())))
+def months() -> list[tuple[CouncilMonth, int]]:
+    """Every month entered, newest first, with its number of meetings (one query)."""
+    count = (
+        sa.select(sa.func.count(CouncilMeeting.id))
+        .where(CouncilMeeting.month_id == CouncilMonth.id)
+        .scalar_subquery()
+    )
+    query = sa.select(CouncilMonth, count).order_by(CouncilMonth.month.desc())
+    return [(month, n) for month, n in db.session.execute(query)]
 
 
 def month_for(day: date) -> CouncilMonth:
@@ -122,15 +128,21 @@ def save_month(month: date, presidency: str | None, notes: str, actor: User) -> 
     return row
 
 
-def clean_meeting(data: dict[str, Any]) -> dict[str, Any]:
-    """A meeting's date, item, kind and title, checked; ValidationError names the field."""
-    day = data["date"] if isinstance(data["date"], date) else parse_date(data["date"])
-    item = (data.get("item") or "").strip()
+def clean_item(value: str | None) -> str:
+    """An agenda code (any case) or a thematic slug, as stored; ValidationError otherwise."""
+    item = (value or "").strip()
     item = item.upper() if len(item) == 2 else item.lower()
     if item not in reference.council_items():
         raise ValidationError(
             "item", _l("Unknown item: use a Council agenda code (e.g. SD) or a thematic item.")
         )
+    return item
+
+
+def clean_meeting(data: dict[str, Any]) -> dict[str, Any]:
+    """A meeting's date, item, kind and title, checked; ValidationError names the field."""
+    day = data["date"] if isinstance(data["date"], date) else parse_date(data["date"])
+    item = clean_item(data.get("item"))
     kind = (data.get("kind") or "").strip().lower()
     if kind not in MEETING_KINDS:
         raise ValidationError(

@@ -37,7 +37,7 @@ class RecommendationError(ValueError):
 
 def create(month: CouncilMonth, item: str, actor: User) -> Recommendation:
     """A draft on one item of a month (one per item and month)."""
-    item = council.clean_meeting({"date": month.month, "item": item, "kind": "briefing"})["item"]
+    item = council.clean_item(item)
     recommendation = Recommendation(
         month_id=month.id, item=item, created_by_id=actor.id, updated_by_id=actor.id
     )

@@ -57,10 +57,6 @@ def organizations_on(viewer: User, code: str) -> list[privacy.OrgView]:
     return privacy.org_views(viewer, list(ids))
 
 
-def known(code: str) -> bool:
-    return code in reference.council_items()
-
-
 @dataclass
 class SituationPage:
     code: str
