@@ -210,9 +210,9 @@ def send_reminders_command() -> None:
 def send_checkin_reminders_command() -> None:
     """Remind the secretariat of the safety check-ins due 7 and 30 days after a briefing
     (each once; the e-mail holds no name and no content, only a link)."""
-    from .services import briefing_records
+    from .services import briefing_checkins
 
-    reminded, failed = briefing_records.send_checkin_reminders(echo=click.echo)
+    reminded, failed = briefing_checkins.send_checkin_reminders(echo=click.echo)
     click.echo(f"{reminded} check-ins reminded, {failed} e-mails failed.")
     if failed:
         raise SystemExit(1)

@@ -501,13 +501,13 @@ def test_seed_demo_has_two_available_briefers_and_a_briefing_in_every_state(
 ):
     from ngowg_directory.models.briefings import INVITATION_STATES
     from ngowg_directory.privacy import briefings as rules
-    from ngowg_directory.services import briefings
+    from ngowg_directory.services import briefing_offers
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0 and "0 invitations" in again.output, "idempotent"
     db.session.rollback()
-    assert len(briefings.offered()) == 2
+    assert len(briefing_offers.offered()) == 2
     states = set(db.session.scalars(sa.select(BriefingInvitation.status)))
     assert states == set(INVITATION_STATES)
     assert set(db.session.scalars(sa.select(BriefingRequest.status))) == {

@@ -16,7 +16,13 @@ from ..forms import ConfirmForm, confirmed
 from ..models import BriefingInvitation
 from ..permissions import fresh_admin_required
 from ..privacy import briefing_states as states
-from ..services import briefing_figures, briefing_records, briefing_views, briefings
+from ..services import (
+    briefing_checkins,
+    briefing_figures,
+    briefing_records,
+    briefing_views,
+    briefings,
+)
 from ..services.briefings import BriefingError
 from ..validation import ValidationError
 from . import bp
@@ -54,7 +60,7 @@ def invitation(invitation_id: int) -> str:
         view=view,
         confirm=ConfirmForm(),
         checklist=briefing_records.checklist(found) if view.may_assess else None,
-        checkins=briefing_records.checkins(found) if secretariat and view.may_assess else [],
+        checkins=briefing_checkins.checkins(found) if secretariat and view.may_assess else [],
         reports=briefing_records.reports(current_user, found),
         follow_up=found.follow_up if secretariat else None,
         outcome_form=OutcomeForm(prefix="held"),
@@ -159,7 +165,9 @@ def checkin(invitation_id: int, days: int) -> WerkzeugResponse:
         flash(_("Say whether the check-in was done or found concerns."), "error")
         return _back(invitation_id)
     try:
-        briefing_records.record_checkin(found, current_user, days, form.result.data, form.note.data)
+        briefing_checkins.record_checkin(
+            found, current_user, days, form.result.data, form.note.data
+        )
     except ValidationError as exc:
         flash(str(exc), "error")
         return _back(invitation_id)

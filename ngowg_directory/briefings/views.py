@@ -14,7 +14,7 @@ from ..models import BriefingRequest
 from ..permissions import fresh_admin_required
 from ..privacy import briefing_states as states
 from ..privacy import briefings as rules
-from ..services import briefing_views, briefings
+from ..services import briefing_offers, briefing_views, briefings
 from ..services.briefings import BriefingError
 from ..validation import ValidationError
 from . import bp
@@ -27,17 +27,17 @@ def availability() -> str | Response:
     """She says whether, on what, in which languages and how she is available to brief."""
     if not rules.may_offer(current_user):
         abort(403)
-    row = briefings.availability(current_user)
+    row = briefing_offers.availability(current_user)
     form = AvailabilityForm()
     availability_choices(form, current_user, row)
     if form.is_submitted() and incoming.form.get("off") == "1" and form.validate_on_submit():
-        briefings.switch_off(current_user)
+        briefing_offers.switch_off(current_user)
         db.session.commit()
         flash(_("You are not available."), "success")
         return redirect(url_for("briefings.availability"))
     if form.validate_on_submit():
         try:
-            briefings.save_availability(current_user, form.data)
+            briefing_offers.save_availability(current_user, form.data)
         except ValidationError as exc:
             form[exc.field].errors = [*form[exc.field].errors, str(exc)]
         else:
@@ -102,7 +102,7 @@ def show(request_id: int) -> str:
     view = briefing_views.request_view(current_user, request)
     matches, form = [], None
     if states.is_secretariat(current_user):
-        matches = briefings.matches(request) if states.may_invite(request) else []
+        matches = briefing_offers.matches(request) if states.may_invite(request) else []
         form = InviteForm()
         form.people.choices = [(m.person.id, m.person.name) for m in matches]
     return render_template(
@@ -116,7 +116,7 @@ def invite(request_id: int) -> Response:
     """The secretariat invites the people ticked; each is told by a notice without content."""
     request = _request_or_404(request_id)
     form = InviteForm()
-    form.people.choices = [(m.person.id, m.person.name) for m in briefings.matches(request)]
+    form.people.choices = [(m.person.id, m.person.name) for m in briefing_offers.matches(request)]
     if not form.validate_on_submit():
         flash(_("Nobody was invited: tick people from the list."), "error")
         return redirect(url_for("briefings.show", request_id=request_id))

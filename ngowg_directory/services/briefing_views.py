@@ -19,8 +19,8 @@ from ..extensions import db
 from ..models import BriefingInvitation, BriefingRequest, User
 from ..privacy import briefing_states as states
 from ..privacy import briefings as rules
+from . import briefing_checkins, briefings
 from . import briefing_records as records
-from . import briefings
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ def overview(viewer: User) -> Overview:
     if states.is_secretariat(viewer):
         rows = _requests(None)
         result.requests = [v for v in (request_view(viewer, r) for r in rows) if v]
-        for invitation, days in records.due_checkins():
+        for invitation, days in briefing_checkins.due_checkins():
             view = invitation_view(viewer, invitation)
             if view is not None:
                 result.due.append((view, days))
