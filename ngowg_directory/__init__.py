@@ -105,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .briefings import bp as briefings_bp
     from .connections import bp as connections_bp
     from .council import bp as council_bp
     from .directory import bp as directory_bp
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(connections_bp)
+    app.register_blueprint(briefings_bp)
     app.register_blueprint(council_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")

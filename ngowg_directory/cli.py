@@ -205,6 +205,19 @@ def send_reminders_command() -> None:
         raise SystemExit(1)
 
 
+@click.command("send-checkin-reminders")
+@with_appcontext
+def send_checkin_reminders_command() -> None:
+    """Remind the secretariat of the safety check-ins due 7 and 30 days after a briefing
+    (each once; the e-mail holds no name and no content, only a link)."""
+    from .services import briefing_checkins
+
+    reminded, failed = briefing_checkins.send_checkin_reminders(echo=click.echo)
+    click.echo(f"{reminded} check-ins reminded, {failed} e-mails failed.")
+    if failed:
+        raise SystemExit(1)
+
+
 @click.command("rotate-field-key")
 @with_appcontext
 def rotate_field_key_command() -> None:
@@ -348,6 +361,7 @@ COMMANDS = (
     import_people_command,
     import_programme_command,
     send_reminders_command,
+    send_checkin_reminders_command,
     rotate_field_key_command,
 )
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from .extensions import db
 from .models import Organization, User
 from .models._types import utcnow
-from .services import accounts, demo_council, profiles, twofactor
+from .services import accounts, demo_briefings, demo_council, profiles, twofactor
 
 DEMO_PASSWORD = "demo-directory-2026"  # noqa: S105 - printed for the demo accounts only
 DEMO_DOMAIN = "demo.example.org"
@@ -314,11 +314,22 @@ def seed(*, if_empty: bool = False, echo: Callable[[str], object] = print) -> No
         accounts.find_by_email(demo_email("defender.sudan")),
     )
     db.session.commit()
+    invitations = demo_briefings.seed(
+        accounts.find_by_email(demo_email("secretariat")),
+        accounts.find_by_email(demo_email("pm.france")),
+        [
+            user
+            for local in ("defender.sudan", "defender.southsudan")
+            if (user := accounts.find_by_email(demo_email(local))) is not None
+        ],
+    )
+    db.session.commit()
     echo(
         f"Demo data: {added_orgs} organisations, {added_people} people and "
         f"{requests_added} contact requests added."
     )
     echo(f"The Council's month: {meetings} meetings and their recommendations added.")
+    echo(f"Briefers: 2 available, {invitations} invitations to brief in every state added.")
     _print_accounts(echo)
 
 

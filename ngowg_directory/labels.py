@@ -66,6 +66,47 @@ SITUATION_LABELS: dict[str, LazyString] = {
     "PS": _l("The situation in the Middle East including the Palestinian question"),
 }
 
+# The regions of reference.SITUATION_REGIONS, as the dashboard and the annual report name them.
+REGION_LABELS: dict[str, LazyString] = {
+    "africa": _l("Africa"),
+    "americas": _l("Americas"),
+    "asia_pacific": _l("Asia and the Pacific"),
+    "europe": _l("Europe"),
+    "mena": _l("Middle East and North Africa"),
+    "thematic": _l("Thematic items"),
+}
+
+# Briefings: what each state of an invitation or request is called, by whom it is read.
+INVITATION_STATE_LABELS: dict[str, LazyString] = {
+    "invited": _l("Invited, no answer yet"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "withdrawn": _l("Withdrawn"),
+    "cancelled": _l("Cancelled with its request"),
+    "briefed": _l("Briefing held"),
+}
+# The request's state as the policy-maker who asked is told it (a decline reads as searching).
+REQUEST_STATE_LABELS: dict[str, LazyString] = {
+    "open": _l("Open"),
+    "searching": _l("The secretariat is looking for a briefer"),
+    "confirmed": _l("A briefer has accepted"),
+    "briefed": _l("The briefing was held"),
+    "withdrawn": _l("Withdrawn"),
+    "cancelled": _l("Cancelled by the secretariat"),
+}
+BRIEFING_MODE_LABELS: dict[str, LazyString] = {
+    "in_person": _l("in person"),
+    "remote": _l("remote"),
+    "either": _l("in person or remote"),
+}
+RISK_ITEM_LABELS: dict[str, LazyString] = {
+    "travel": _l("Travel"),
+    "visibility": _l("Visibility of the briefer's name"),
+    "organisation": _l("What the briefer's organisation knows"),
+    "digital": _l("Digital safety"),
+    "emergency_contact": _l("Contact for emergencies"),
+    "checkin_plan": _l("Check-in plan"),
+}
 # The Security Council's thematic agenda items a month's programme may name beside the country
 # situations (reference.council_items): slugs, so that they never clash with an ISO code.
 COUNCIL_THEMATIC_ITEMS: dict[str, LazyString] = {
@@ -92,6 +133,21 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "2fa_enabled": _l("Two-factor sign-in turned on"),
     "account_deleted": _l("Account deleted"),
     "audit_exported": _l("Audit log exported"),
+    "briefing_accepted": _l("Briefing invitation accepted"),
+    "briefing_availability_changed": _l("Availability to brief changed"),
+    "briefing_checkin_recorded": _l("Safety check-in recorded"),
+    "briefing_declined": _l("Briefing invitation declined"),
+    "briefing_follow_up_saved": _l("Briefing follow-up saved"),
+    "briefing_held": _l("Briefing recorded as held"),
+    "briefing_invitation_withdrawn": _l("Briefing invitation withdrawn"),
+    "briefing_invited": _l("Invited to brief"),
+    "briefing_request_cancelled": _l("Briefing request cancelled"),
+    "briefing_request_withdrawn": _l("Briefing request withdrawn"),
+    "briefing_requested": _l("Briefer requested"),
+    "briefing_stepped_back": _l("Briefer stepped back"),
+    "briefings_exported": _l("Briefing figures exported"),
+    "checkin_reminder_sent": _l("Safety check-in reminder sent"),
+    "council_member_set": _l("Security Council member's term set"),
     "backup_restored": _l("Backup restored"),
     "backup_written": _l("Backup written"),
     "connection_ended": _l("Connection ended"),
@@ -140,6 +196,7 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "profile_updated": _l("Profile updated"),
     "programme_imported": _l("Council programme imported"),
     "rate_limited": _l("Rate limit reached"),
+    "reprisal_reported": _l("Reprisal report received"),
     "recommendation_saved": _l("Recommendation saved"),
     "recommendation_published": _l("Recommendation published"),
     "recommendation_unpublished": _l("Recommendation unpublished"),
@@ -152,6 +209,7 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "recovery_code_used": _l("Recovery code used"),
     "recovery_codes_renewed": _l("Recovery codes renewed"),
     "reminder_sent": _l("Reminder sent"),
+    "risk_assessment_saved": _l("Risk assessment saved"),
     "role_changed": _l("Role changed"),
     "token_created": _l("Access token created"),
     "token_revoked": _l("Access token revoked"),

@@ -352,3 +352,20 @@ def situation_names_all(code: str) -> list[str]:
 def resolutions() -> tuple[str, ...]:
     """The numbers of the Security Council's ten resolutions on Women, Peace and Security."""
     return tuple(row["number"] for row in _rows("wps_resolutions.csv"))
+
+
+# The regions the Working Group's annual report groups the Council's country situations by;
+# a thematic item (a WPS theme) has none ("thematic").
+SITUATION_REGIONS = {
+    "africa": ("BI", "CF", "CD", "GW", "ML", "SO", "SS", "SD"),
+    "americas": ("CO", "HT"),
+    "asia_pacific": ("AF", "MM"),
+    "europe": ("BA", "CY", "UA"),
+    "mena": ("IQ", "LB", "LY", "PS", "SY", "EH", "YE"),
+}
+REGION_OF = {code: region for region, codes in SITUATION_REGIONS.items() for code in codes}
+
+
+def situation_region(item: str) -> str:
+    """The region of an agenda item (SITUATION_REGIONS), "thematic" for a thematic item."""
+    return REGION_OF.get(item, "thematic")

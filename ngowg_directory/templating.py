@@ -18,6 +18,8 @@ from .labels import (
     role_label,
 )
 from .models._types import utcnow
+from .privacy.briefings import may_open_briefings
+from .services.briefings import waiting
 from .services.connections import MenuState, menu_state
 
 FLASH_LABELS = {"error": _l("Error:"), "success": _l("Done:"), "info": _l("Note:")}
@@ -32,6 +34,8 @@ def navigation() -> list[tuple[str, Any, dict[str, str]]]:
         ("council.this_month", _l("The Council"), {}),
         ("connections.index", _l("Connections"), {}),
     ]
+    if may_open_briefings(current_user):
+        items.append(("briefings.index", _l("Briefings"), {}))
     if current_user.role == "manager" and privacy.org_visible(
         current_user, current_user.organization
     ):
@@ -57,6 +61,19 @@ def menu() -> MenuState:
     return state
 
 
+def briefings_waiting() -> int:
+    """The menu's count of briefing invitations waiting for her answer (defenders only: one
+    statement, run once per request by base.html)."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return 0
+    if current_user.role != "defender":
+        return 0
+    if "briefings_waiting" not in g:
+        g.briefings_waiting = waiting(current_user)
+    count: int = g.briefings_waiting
+    return count
+
+
 def tag_label(field: str, value: str) -> str:
     """The readable name of one item of a tag list (for messages that list them)."""
     if field == "themes":
@@ -74,6 +91,7 @@ def template_globals() -> dict[str, Any]:
     return {
         "nav_items": navigation(),
         "menu": menu,
+        "briefings_waiting": briefings_waiting,
         "flash_labels": FLASH_LABELS,
         "role_labels": ROLE_LABELS,
         "status_labels": STATUS_LABELS,

@@ -20,6 +20,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pyotp
@@ -30,11 +31,14 @@ from flask import Flask
 from ngowg_directory.extensions import db
 from ngowg_directory.models import (
     ApiToken,
+    BriefingInvitation,
+    BriefingRequest,
     ContactRequest,
     Invitation,
     Organization,
     User,
 )
+from ngowg_directory.models._types import utcnow
 from testsupport.images import png_bytes
 from testsupport.worlds import RAISED_LIMITS, VIEWERS, World
 
@@ -159,6 +163,44 @@ TABLE: dict[str, dict[str, tuple[Any, ...]]] = {
         "POST": row(LOGIN, "302 /connections", 404, "302 /connections", 404, 404, 404)
     },
     "connections.vcard": {"GET": row(LOGIN, 200, 404, 200, 404, 404, 404)},
+    # --- briefers (the policy-maker works for a Council member; the defender is invited on B1
+    # (I1) and accepted on B2 (I3); the subject accepted on B1 (I2)) ------------------------
+    "briefings.availability": {
+        "GET": row(LOGIN, 200, 403, 403, 403, 403, 403),
+        "POST": row(LOGIN, "302 /account/briefing", 403, 403, 403, 403, 403),
+    },
+    "briefings.index": {"GET": row(LOGIN, 200, 200, 403, 403, 403, 200)},
+    "briefings.new": {
+        "GET": row(LOGIN, 403, 200, 403, 403, 403, 403),
+        "POST": row(LOGIN, 403, "302 /briefings/", 403, 403, 403, 403),
+    },
+    "briefings.show": {"GET": row(LOGIN, 404, 200, 404, 404, 404, 200)},
+    "briefings.invite": {"POST": admin_post("302 /briefings/")},
+    "briefings.withdraw": {"POST": row(LOGIN, 404, "302 /briefings/", 404, 404, 404, 404)},
+    "briefings.cancel": {"POST": admin_post("302 /briefings/")},
+    "briefings.invitation": {"GET": row(LOGIN, 200, 404, 404, 404, 404, 200)},
+    "briefings.accept": {
+        "POST": row(LOGIN, "302 /briefings/invitations/", 404, 404, 404, 404, 404)
+    },
+    "briefings.decline": {
+        "POST": row(LOGIN, "302 /briefings/invitations/", 404, 404, 404, 404, 404)
+    },
+    "briefings.step_back": {
+        "POST": row(LOGIN, "302 /briefings/invitations/", 404, 404, 404, 404, 404)
+    },
+    "briefings.withdraw_invitation": {"POST": admin_post("302 /briefings/invitations/")},
+    "briefings.held": {"POST": admin_post("302 /briefings/invitations/")},
+    "briefings.follow_up": {"POST": admin_post("302 /briefings/invitations/")},
+    "briefings.checkin": {"POST": admin_post("302 /briefings/invitations/")},
+    "briefings.risk": {
+        "GET": row(LOGIN, 200, 404, 404, 404, 404, 200),
+        "POST": row(LOGIN, *["302 /briefings/invitations/"], 404, 404, 404, 404, "302 /briefings/"),
+    },
+    "briefings.reprisal": {
+        "GET": row(LOGIN, 200, 404, 404, 404, 404, 200),
+        "POST": row(LOGIN, "302 /briefings/invitations/", 404, 404, 404, 404, "302 /briefings/"),
+    },
+    "briefings.report_csv": {"GET": ADMIN_ONLY},
     # --- the Council's month (issue 19) -------------------------------------------------------
     "council.this_month": {"GET": SIGNED_IN_200},
     "council.month": {"GET": SIGNED_IN_200},
@@ -212,6 +254,7 @@ TABLE: dict[str, dict[str, tuple[Any, ...]]] = {
     "admin.revoke_invitation": {"POST": admin_post("302 /admin/invitations")},
     "admin.change_role": {"POST": admin_post("302 /admin/people/{subject}")},
     "admin.verify": {"POST": admin_post("302 /admin/people/{subject}")},
+    "admin.council_member": {"POST": admin_post("302 /admin/people/")},
     "admin.suspend": {"POST": admin_post("302 /admin/people/{subject}")},
     "admin.reactivate": {"POST": admin_post("302 /admin/people/{subject}")},
     "admin.reset_two_factor": {"POST": admin_post("302 /admin/people/{subject}")},
@@ -250,6 +293,7 @@ READ_AUDITS = {
     "connections.vcard": {"vcard_downloaded", "contact_revealed"},
     "admin.audit_csv": {"audit_exported"},
     "admin.export_directory": {"directory_exported", "contact_revealed"},
+    "briefings.report_csv": {"briefings_exported"},
 }
 # Fields no form has, sent to every POST: none of them may change a role, an organisation or
 # an owner. (`role` is left out where it is the form's own field.)
@@ -307,6 +351,12 @@ _answerable = _by_viewer(
 )
 _connection = _by_viewer({"staff": lambda w: w.requests["A2"].id}, lambda w: w.requests["A1"].id)
 
+
+def _briefing(key: str) -> ArgFn:
+    name = "request_id" if key.startswith("B") else "invitation_id"
+    return lambda w, v: {name: w.briefings[key].id}
+
+
 _credit = _by_viewer(
     {"manager_own": lambda w: w.council.credit_ids[-w.own.id]},
     lambda w: w.council.credit_ids[w.users["defender"].id],
@@ -329,6 +379,28 @@ ARGS: dict[str, ArgFn] = {
     "connections.decline": lambda w, v: {"request_id": _answerable(w, v)},
     "connections.block": lambda w, v: {"request_id": _answerable(w, v)},
     "connections.end": lambda w, v: {"request_id": _connection(w, v)},
+    "admin.council_member": lambda w, v: {"person_id": w.users["policy_maker"].id},
+    # Briefings: the invited defender answers I1, steps back from I3; the secretariat invites
+    # the subject on B2 and records I3; the policy-maker withdraws B1.
+    **{
+        f"briefings.{name}": _briefing(key)
+        for name, key in (
+            ("show", "B1"),
+            ("withdraw", "B1"),
+            ("cancel", "B1"),
+            ("invite", "B2"),
+            ("invitation", "I1"),
+            ("accept", "I1"),
+            ("decline", "I1"),
+            ("step_back", "I3"),
+            ("withdraw_invitation", "I1"),
+            ("held", "I3"),
+            ("follow_up", "I3"),
+            ("risk", "I3"),
+            ("reprisal", "I3"),
+        )
+    },
+    "briefings.checkin": lambda w, v: {"invitation_id": w.briefings["I3"].id, "days": 7},
     "account.answer_credit": lambda w, v: {"credit_id": _credit(w, v), "move": "accept"},
     "admin.publish_recommendation": lambda w, v: {"recommendation_id": w.council.draft_id},
 }
@@ -569,6 +641,13 @@ def _new_email(prefix: str) -> FormFn:
     return make
 
 
+def _risk_version(w: World, client: Client) -> str:
+    """The checklist's version, as the form she opens carries it ("0" when she cannot)."""
+    html = client.get(f"/briefings/invitations/{w.briefings['I3'].id}/risk").get_data(as_text=True)
+    found = re.search(r'name="version" type="hidden" value="(\d+)"', html)
+    return found.group(1) if found else "0"
+
+
 FORMS: dict[str, FormFn] = {
     "auth.login": _login_form,
     "main.set_language": lambda w, v, c: {"locale": "fr", "next": "/"},
@@ -618,6 +697,29 @@ FORMS: dict[str, FormFn] = {
     "admin.assign_manager": lambda w, v, c: {"email": w.users["staff"].email},
     "admin.change_role": lambda w, v, c: {"role": "policy_maker"},
     "admin.verify": lambda w, v, c: {"verified": "1"},
+    "admin.council_member": lambda w, v, c: {"until": str(utcnow().year)},
+    "briefings.availability": lambda w, v, c: {
+        "active": "y",
+        "situations": ["SD"],
+        "languages": ["ar"],
+        "modes": ["remote"],
+        "named": "anonymous",
+    },
+    "briefings.new": lambda w, v, c: {
+        "meeting": "",
+        "meeting_date": (utcnow().date() + timedelta(days=20)).isoformat(),
+        "item": "SD",
+        "topic": "Women's participation in the peace talks.",
+        "language": "ar",
+        "mode": "either",
+        "deadline": (utcnow().date() + timedelta(days=10)).isoformat(),
+    },
+    "briefings.invite": lambda w, v, c: {"people": [str(w.subject.id)]},
+    "briefings.held": lambda w, v, c: {"held-held_on": utcnow().date().isoformat()},
+    "briefings.follow_up": lambda w, v, c: {"fu-follow_up": "Raised with the mission."},
+    "briefings.checkin": lambda w, v, c: {"ci-result": "done"},
+    "briefings.risk": lambda w, v, c: {"version": _risk_version(w, c), "travel_note": "Visa."},
+    "briefings.reprisal": lambda w, v, c: {"body": "Questioned at the airport on return."},
     "admin.suspend": lambda w, v, c: {"reason": "Reported by two members"},
     "admin.import_preview": lambda w, v, c: _import_file(),
     "admin.import_confirm": _import_confirm_form,
@@ -738,6 +840,13 @@ def ownership() -> dict[str, dict[int, Any]]:
             i.id: (i.user_id, i.invited_by_id) for i in db.session.scalars(sa.select(Invitation))
         },
         "orgs": {o.id: o.slug for o in db.session.scalars(sa.select(Organization))},
+        "briefing_requests": {
+            r.id: r.requester_id for r in db.session.scalars(sa.select(BriefingRequest))
+        },
+        "briefing_invitations": {
+            i.id: (i.request_id, i.defender_id, i.invited_by_id)
+            for i in db.session.scalars(sa.select(BriefingInvitation))
+        },
     }
 
 
@@ -758,9 +867,11 @@ def check_ownership(before: dict, after: dict, allowed: Allowed, me: int | None,
         problems.append(f"new accounts {new}")
     if allowed.new_users is not None and not new:
         problems.append("no account was invited")
-    for name in ("tokens", "requests", "invitations"):
+    for name in ("tokens", "requests", "invitations", "briefing_requests", "briefing_invitations"):
         for key, was in before[name].items():
-            if key in after[name] and after[name][key] != was:
+            # A deleted account's briefing requests and invitations stay without her name.
+            gone = name.startswith("briefing") and _only_deleted(was, after[name].get(key), allowed)
+            if key in after[name] and after[name][key] != was and not gone:
                 problems.append(f"{name} {key} went from {was} to {after[name][key]}")
     for key, owner in after["tokens"].items():
         if key not in before["tokens"] and owner != me:
@@ -771,10 +882,22 @@ def check_ownership(before: dict, after: dict, allowed: Allowed, me: int | None,
     for key, (_user, inviter) in after["invitations"].items():
         if key not in before["invitations"] and inviter != me:
             problems.append(f"new invitation {key} was sent by {inviter}")
+    for key, requester in after["briefing_requests"].items():
+        if key not in before["briefing_requests"] and requester != me:
+            problems.append(f"new briefing request {key} was asked by {requester}")
+    for key, (_request, _defender, inviter) in after["briefing_invitations"].items():
+        if key not in before["briefing_invitations"] and inviter != me:
+            problems.append(f"new briefing invitation {key} was made by {inviter}")
     new_orgs = {slug for oid, slug in after["orgs"].items() if oid not in before["orgs"]}
     if new_orgs != allowed.new_orgs:
         problems.append(f"new organisations {new_orgs}, expected {allowed.new_orgs}")
     assert not problems, f"{what}: " + "; ".join(problems)
+
+
+def _only_deleted(was: Any, now: Any, allowed: Allowed) -> bool:
+    """Whether `now` is `was` with deleted accounts' ids set to None (ON DELETE SET NULL)."""
+    pairs = zip(was, now, strict=True) if isinstance(was, tuple) and now else [(was, now)]
+    return all(a == b or (b is None and a in allowed.deleted) for a, b in pairs)
 
 
 def refused(endpoint: str, viewer: str, expected: Any) -> bool:

@@ -121,3 +121,53 @@ def of_kind(kind: str, relationship: str = "none", *, her_org: bool = True) -> V
         return Viewer("", herself=True)
     role, manages = KINDS[kind]
     return Viewer(role, manages_her=manages and her_org, connected=relationship == CONNECTED)
+
+
+# --- briefers (issue 19, part B) ------------------------------------------------------------
+# Written from the issue and its brief, apart from ngowg_directory.privacy.briefings and
+# briefing_states: who learns that a defender is available to brief, who sees an invitation,
+# who reads what a briefing's record holds, and what the policy-maker who asked is told.
+
+# What the policy-maker who asked is told of her request while it is open.
+SEARCHING, CONFIRMED, HELD = "searching", "confirmed", "briefed"
+
+
+def sees_availability(role: str, *, verified: bool = False, herself: bool = False) -> bool:
+    """Her availability: herself, the secretariat, verified policy-makers; nobody else."""
+    return herself or role == "admin" or (role == "policy_maker" and verified)
+
+
+def offered(*, available: bool, listed: bool) -> bool:
+    """Offered as available (to those who may see it): her availability on, and listed."""
+    return available and listed
+
+
+def sees_invitation(role: str, *, herself: bool) -> bool:
+    """An invitation (its existence, state and meeting): she who is invited, the secretariat."""
+    return herself or role == "admin"
+
+
+def reads_record(part: str, role: str, *, herself: bool) -> bool:
+    """A part of a briefing's record: the risk assessment is hers and the secretariat's; the
+    follow-up, the check-ins and reprisal reports are the secretariat's alone (she who filed
+    a report is told only that it was received)."""
+    if part == "risk":
+        return herself or role == "admin"
+    return role == "admin"
+
+
+def requester_is_told(invitations: list[str]) -> str:
+    """The public state of an open request, from its invitations' states: a briefing held,
+    a briefer who accepted, else still searching (a decline or a withdrawal looks the same
+    as no answer)."""
+    if "briefed" in invitations:
+        return HELD
+    if "accepted" in invitations:
+        return CONFIRMED
+    return SEARCHING
+
+
+def requester_sees_name(*, state: str, named: bool, listed: bool) -> bool:
+    """Her name, to the policy-maker who asked: she accepted (or briefed), chose to be named,
+    and is listed now."""
+    return state in ("accepted", "briefed") and named and listed

@@ -10,9 +10,19 @@ way she can leave it (the privacy tests).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
 
 from ngowg_directory.extensions import db
-from ngowg_directory.models import ContactRequest, Invitation, Organization, User
+from ngowg_directory.models import (
+    BriefingAvailability,
+    BriefingInvitation,
+    BriefingRequest,
+    ContactRequest,
+    Invitation,
+    Organization,
+    User,
+)
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.services import accounts, invitations, orgs, profiles, reminders, tokens
 
@@ -91,6 +101,9 @@ class World:
     requests: dict[str, ContactRequest]
     council: CouncilData
     clients: dict[str, Client] = field(default_factory=dict)
+    # B1, B2: the policy-maker's requests for a briefer; I1 (B1, the defender, invited),
+    # I2 (B1, the subject, accepted), I3 (B2, the defender, accepted).
+    briefings: dict[str, Any] = field(default_factory=dict)
 
     def me(self, viewer: str) -> User | None:
         return self.users.get(viewer)
@@ -105,6 +118,44 @@ def _listed(user: User, *, delegate: bool = False) -> User:
 def _invite(email: str, organization: Organization) -> tuple[Invitation, str]:
     sent = invitations.invite(email, "staff", organization=organization)
     return sent.invitation, sent.link.rsplit("/", 1)[1]
+
+
+def _briefings(users: dict[str, User], subject: User) -> dict[str, Any]:
+    """The policy-maker works for a Council member; the defender and the subject are
+    available to brief; two requests, one invitation waiting and two accepted."""
+    pm = users["policy_maker"]
+    pm.verified_at = utcnow()
+    pm.council_member_until = date(utcnow().year + 1, 12, 31)
+    for person in (users["defender"], subject):
+        db.session.add(
+            BriefingAvailability(user=person, situations="SD", languages="ar", remote=True)
+        )
+    day = utcnow().date() + timedelta(days=10)
+    made: dict[str, Any] = {}
+    for key in ("B1", "B2"):
+        made[key] = BriefingRequest(
+            requester=pm,
+            meeting_date=day,
+            item="SD",
+            topic="Women's participation in the peace talks.",
+            language="ar",
+            mode="either",
+            deadline=day,
+        )
+    admin, now = users["admin"], utcnow()
+    made["I1"] = BriefingInvitation(request=made["B1"], defender=users["defender"])
+    made["I2"] = BriefingInvitation(
+        request=made["B1"], defender=subject, status="accepted", answered_at=now
+    )
+    made["I3"] = BriefingInvitation(
+        request=made["B2"], defender=users["defender"], status="accepted", answered_at=now
+    )
+    for row in made.values():
+        db.session.add(row)
+    db.session.flush()
+    for key in ("I1", "I2", "I3"):
+        made[key].invited_by_id = admin.id
+    return made
 
 
 def build_world(make_user, make_org, new_client, login) -> World:
@@ -159,6 +210,7 @@ def build_world(make_user, make_org, new_client, login) -> World:
         ),
     }
     db.session.add_all(requests.values())
+    briefing_rows = _briefings(users, subject)
     api_tokens: dict[str, str] = {}
     defender_token_id = 0
     for viewer, user in users.items():
@@ -186,6 +238,7 @@ def build_world(make_user, make_org, new_client, login) -> World:
         api_tokens=api_tokens,
         defender_token_id=defender_token_id,
         requests=requests,
+        briefings=briefing_rows,
         council=council,
     )
     for viewer in VIEWERS:

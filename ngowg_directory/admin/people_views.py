@@ -89,6 +89,7 @@ def person(person_id: int) -> str:
         confirm=ConfirmForm(),
         roles=[(r, ROLE_LABELS[r]) for r in ROLES],
         likely_genuine=admin_service.likely_genuine(person),
+        council_years=admin_service.council_years(),
     )
 
 
@@ -133,6 +134,25 @@ def verify(person_id: int) -> Response:
     def action(person: User) -> str:
         admin_service.set_verified(person, verified, current_user)
         return _("Marked as verified.") if verified else _("No longer marked as verified.")
+
+    return _act(person_id, action)
+
+
+@bp.post("/people/<int:person_id>/council-member")
+@fresh_admin_required
+def council_member(person_id: int) -> Response:
+    """Mark a verified policy-maker as working for a Security Council member (until the end
+    of the member's term: she may ask for briefers), or take the mark away."""
+    until = request.form.get("until", "")
+
+    def action(person: User) -> str:
+        year = admin_service.set_council_member(person, until, current_user)
+        if year is None:
+            return _("No longer marked as working for a Security Council member.")
+        return _(
+            "Marked as working for a Security Council member until the end of %(year)s.",
+            year=year,
+        )
 
     return _act(person_id, action)
 

@@ -257,6 +257,18 @@ def document() -> dict[str, Any]:
                                 "bio": {"type": "string"},
                                 "verified": {"type": "boolean"},
                                 "last_confirmed": NULLABLE_STRING,
+                                # Only for the secretariat and verified policy-makers, and
+                                # only of a listed defender available to brief.
+                                "briefing": _object(
+                                    {
+                                        "situations": STRING_LIST,
+                                        "themes": STRING_LIST,
+                                        "languages": STRING_LIST,
+                                        "modes": STRING_LIST,
+                                        "named": {"type": "boolean"},
+                                    },
+                                    ["situations", "themes", "languages", "modes", "named"],
+                                ),
                                 "contact": _object(
                                     {
                                         name: {"type": "string"}

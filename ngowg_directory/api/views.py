@@ -11,6 +11,7 @@ from flask import Response, abort, request, url_for
 from .. import privacy
 from ..extensions import csrf, db, limiter
 from ..models import User
+from ..privacy.briefings import availability_of
 from ..ratelimits import (
     api_auth_failure_limit_value,
     api_limit_value,
@@ -146,24 +147,32 @@ def people() -> Response:
 def person(person_id: int) -> Response:
     """One person with the contact details the token's owner may see (reveals audited)."""
     viewer = api_user()
-    view = privacy.view_of(viewer, privacy.person_or_404(viewer, person_id))
+    person = privacy.person_or_404(viewer, person_id)
+    view = privacy.view_of(viewer, person)
     if view is None:
         abort(404)
     if privacy.record_reveal(viewer, view, channel="api"):
         db.session.commit()
-    return respond(
-        {
-            "data": {
-                **_person_fields(view),
-                "bio": view.bio,
-                "verified": view.verified,
-                "contact": view.contact,
-                "last_confirmed": view.last_confirmed_at.date().isoformat()
-                if view.last_confirmed_at
-                else None,
-            }
+    data = {
+        **_person_fields(view),
+        "bio": view.bio,
+        "verified": view.verified,
+        "contact": view.contact,
+        "last_confirmed": view.last_confirmed_at.date().isoformat()
+        if view.last_confirmed_at
+        else None,
+    }
+    # Her availability to brief, for the viewers who may know it (as on her profile page).
+    offer = availability_of(viewer, person)
+    if offer is not None:
+        data["briefing"] = {
+            "situations": offer.situations,
+            "themes": offer.themes,
+            "languages": offer.languages,
+            "modes": offer.modes,
+            "named": offer.named,
         }
-    )
+    return respond({"data": data})
 
 
 def _org_item(org: privacy.OrgView, *, full: bool = False) -> dict[str, Any]:

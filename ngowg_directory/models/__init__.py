@@ -2,6 +2,14 @@
 
 from ..extensions import Base, db
 from .audit import AuditEvent
+from .briefings import (
+    BriefingAvailability,
+    BriefingInvitation,
+    BriefingRequest,
+    ReprisalReport,
+    RiskAssessment,
+    SafetyCheckin,
+)
 from .connections import REQUEST_STATES, Block, ContactRequest
 from .council import (
     CREDIT_STATES,
@@ -43,6 +51,9 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Block",
+    "BriefingAvailability",
+    "BriefingInvitation",
+    "BriefingRequest",
     "CalendarKey",
     "ContactRequest",
     "CouncilMeeting",
@@ -61,6 +72,9 @@ __all__ = [
     "RecommendationCredit",
     "RecommendationText",
     "RecoveryCode",
+    "ReprisalReport",
+    "RiskAssessment",
+    "SafetyCheckin",
     "User",
     "db",
 ]

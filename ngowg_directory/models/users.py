@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -51,6 +51,9 @@ class User(UserMixin, Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Policy-makers checked by the secretariat get a visible badge.
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A verified policy-maker of a Security Council member's mission, until the last day of
+    # the member's term (set by the secretariat): she may ask for a briefer (privacy/briefings).
+    council_member_until: Mapped[date | None] = mapped_column(sa.Date)
 
     organization: Mapped[Organization | None] = relationship(lazy="joined")
     profile: Mapped[Profile] = relationship(

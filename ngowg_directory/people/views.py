@@ -8,6 +8,8 @@ from flask_login import current_user
 from .. import privacy
 from ..extensions import db
 from ..forms import RequestForm
+from ..labels import BRIEFING_MODE_LABELS
+from ..privacy.briefings import availability_of
 from ..ratelimits import profile_view_limit
 from ..services import connections
 from . import bp
@@ -30,6 +32,9 @@ def show(person_id: int) -> str:
         "people/profile.html",
         view=view,
         request=seen,
+        # Her availability to brief: for the secretariat and verified policy-makers only.
+        availability=availability_of(current_user, person),
+        mode_names=BRIEFING_MODE_LABELS,
         form=RequestForm(),
         # Asking needs the asker to be seen (services/connections.ask): the menu's state says
         # whether she is listed, in the statement the menu runs anyway.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -44,6 +45,7 @@ def change_role(user: User, role: str, actor: User) -> None:
     old, user.role = user.role, role
     if user.role != "policy_maker":
         user.verified_at = None
+        user.council_member_until = None  # asking for a briefer ends with the role
     user.end_all_sessions()
     audit.record("role_changed", actor=actor, target=user, old=old, new=role)
 
@@ -53,7 +55,31 @@ def set_verified(user: User, verified: bool, actor: User) -> None:
     if user.role != "policy_maker":
         raise AccountError(_l("Only policy-makers are verified."))
     user.verified_at = utcnow() if verified else None
+    if not verified:
+        user.council_member_until = None  # asking for a briefer ends with the mark
     audit.record("verified" if verified else "unverified", actor=actor, target=user)
+
+
+def council_years() -> list[int]:
+    """The years a Council member's term may be said to end in: this one and the next."""
+    year = utcnow().year
+    return [year, year + 1]
+
+
+def set_council_member(user: User, until: str, actor: User) -> int | None:
+    """Say that a verified policy-maker works for a Security Council member whose term ends
+    with the year `until` ("": not a Council member): she may ask for briefers until then."""
+    if user.role != "policy_maker" or user.verified_at is None:
+        raise AccountError(_l("Only verified policy-makers can be marked as a Council member's."))
+    year = None
+    if until:
+        allowed = {str(y): y for y in council_years()}
+        if until not in allowed:
+            raise AccountError(_l("Choose the year the member's term ends."))
+        year = allowed[until]
+    user.council_member_until = date(year, 12, 31) if year is not None else None
+    audit.record("council_member_set", actor=actor, target=user, until=year)
+    return year
 
 
 def clean_reason(raw: str | None) -> str:

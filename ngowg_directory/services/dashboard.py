@@ -12,6 +12,7 @@ from .. import privacy, reference
 from ..extensions import db
 from ..models import AuditEvent, ContactRequest, Invitation, Profile, ProfileTheme, User
 from ..models._types import utcnow
+from . import briefing_figures
 
 SECURITY_ACTIONS = (
     "login_failure",
@@ -57,6 +58,7 @@ def figures() -> dict[str, Any]:
                 ContactRequest.created_at >= now - timedelta(days=request_days),
             )
         ),
+        **briefing_figures.figures(),
         "security_events": list(
             db.session.scalars(
                 sa.select(AuditEvent)

@@ -1,0 +1,149 @@
+"""The reference model of the briefings' model-based test: requests, invitations and the
+people they depend on, over time, and what each move may do.
+
+Written from issue 19 and its brief alone: nothing here imports the application. What each
+side may be told is asked of testsupport/visibility.py, the reference every privacy test
+shares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from testsupport import visibility
+
+LIVE = ("invited", "accepted")
+
+
+@dataclass
+class Briefer:
+    key: str
+    name: str
+    status: str = "active"  # active, suspended
+    agreed: bool = True
+    hidden: bool = False
+    available: bool = True
+    named: bool = False
+
+    @property
+    def listed(self) -> bool:
+        return visibility.is_listed(status=self.status, agreed=self.agreed, hidden=self.hidden)
+
+    @property
+    def offered(self) -> bool:
+        return visibility.offered(available=self.available, listed=self.listed)
+
+
+@dataclass
+class Asker:
+    """The policy-maker who asks: her role, the secretariat's mark, the Council's term."""
+
+    role: str = "policy_maker"
+    verified: bool = True
+    council: bool = True
+
+    @property
+    def verified_policy_maker(self) -> bool:
+        return self.role == "policy_maker" and self.verified
+
+    @property
+    def may_ask(self) -> bool:
+        return self.verified_policy_maker and self.council
+
+
+@dataclass
+class Request:
+    id: int
+    status: str = "open"  # open, withdrawn, cancelled
+    invitations: dict[str, str] = field(default_factory=dict)  # briefer key -> state
+    named: dict[str, bool] = field(default_factory=dict)  # her choice when she accepted
+
+
+@dataclass
+class Model:
+    briefers: dict[str, Briefer]
+    asker: Asker = field(default_factory=Asker)
+    requests: list[Request] = field(default_factory=list)
+
+    def held(self) -> bool:
+        """Every request waits while whoever asked is not a verified policy-maker."""
+        return not self.asker.verified_policy_maker
+
+    # --- the moves: each returns whether it is made ------------------------------------
+
+    def invite(self, request: Request, key: str) -> bool:
+        briefer = self.briefers[key]
+        ok = (
+            request.status == "open"
+            and not self.held()
+            and briefer.offered
+            and key not in request.invitations
+        )
+        if ok:
+            request.invitations[key] = "invited"
+        return ok
+
+    def answer(self, request: Request, key: str, action: str) -> bool:
+        """She accepts, declines or steps back."""
+        briefer = self.briefers[key]
+        state = request.invitations.get(key)
+        if briefer.status != "active" or state is None:
+            return False
+        if action == "accept":
+            ok = state == "invited" and request.status == "open" and not self.held()
+            ok = ok and briefer.listed
+            if ok:
+                request.invitations[key] = "accepted"
+                request.named[key] = briefer.named
+            return ok
+        if action == "decline" and state == "invited":
+            request.invitations[key] = "declined"
+            return True
+        if action == "step_back" and state == "accepted":
+            request.invitations[key] = "withdrawn"
+            return True
+        return False
+
+    def withdraw_invitation(self, request: Request, key: str) -> bool:
+        """The secretariat takes an invitation back."""
+        if request.invitations.get(key) in LIVE:
+            request.invitations[key] = "withdrawn"
+            return True
+        return False
+
+    def end(self, request: Request, by: str) -> bool:
+        """The policy-maker withdraws (while verified), the secretariat cancels: an open
+        request ends, and its live invitations are cancelled with it."""
+        if request.status != "open":
+            return False
+        if by == "asker" and not self.asker.verified_policy_maker:
+            return False
+        request.status = "withdrawn" if by == "asker" else "cancelled"
+        for key, state in request.invitations.items():
+            if state in LIVE:
+                request.invitations[key] = "cancelled"
+        return True
+
+    # --- what each side is told --------------------------------------------------------
+
+    def asker_sees(self, request: Request) -> str | None:
+        """The request's state as whoever asked is told it; None: she sees nothing now."""
+        if not self.asker.verified_policy_maker:
+            return None
+        if request.status != "open":
+            return request.status
+        return visibility.requester_is_told(list(request.invitations.values()))
+
+    def asker_names(self, request: Request) -> set[str]:
+        """The briefers whose names whoever asked may read on her request."""
+        if self.asker_sees(request) is None or request.status != "open":
+            return set()
+        return {
+            key
+            for key, state in request.invitations.items()
+            if visibility.requester_sees_name(
+                state=state,
+                named=request.named.get(key, False),
+                listed=self.briefers[key].listed,
+            )
+        }
