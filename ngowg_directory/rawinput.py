@@ -5,8 +5,9 @@ Query strings that are not UTF-8 are read as if the odd bytes had been percent-e
 A browser percent-encodes what it sends, but any client can put raw bytes after the `?`.
 Werkzeug decodes the raw query string strictly, so `GET /directory?q=\\xff` would raise in
 every place that reads `request.args` or `request.full_path` (the error page included). This
-middleware percent-encodes the bytes above 0x7f of such a query string; they then decode like
-any other malformed percent-escape, to U+FFFD, and the page explains what it left out.
+middleware percent-encodes the bytes above 0x7f of such a query string, and writes any
+percent-escape that is not UTF-8 (`%FF`, raw or sent so) as U+FFFD: the search explains what
+it left out (search/params.py).
 
 Uploaded files are read into memory, never spooled to a temporary file.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable
 from typing import IO, Any
+from urllib.parse import quote, unquote_to_bytes
 
 from flask import Flask, Request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
@@ -24,7 +26,8 @@ from werkzeug.routing import BaseConverter
 
 def safe_query_string(value: str) -> str:
     """The WSGI query string (bytes as latin-1), with non-ASCII bytes percent-encoded when
-    the bytes are not UTF-8; unchanged otherwise."""
+    the bytes are not UTF-8, and each name or value whose percent-escapes are not UTF-8
+    written with U+FFFD in their place; unchanged otherwise."""
     try:
         data = value.encode("latin-1")
     except UnicodeEncodeError:
@@ -32,8 +35,24 @@ def safe_query_string(value: str) -> str:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        return "".join(chr(b) if b < 0x80 else f"%{b:02X}" for b in data)
-    return value
+        value = "".join(chr(b) if b < 0x80 else f"%{b:02X}" for b in data)
+    if "%" not in value:
+        return value
+    # Werkzeug would keep such an escape as its three characters ("%FF"), searched as text.
+    return "&".join(
+        "=".join(_readable(piece) for piece in part.split("=", 1)) for part in value.split("&")
+    )
+
+
+def _readable(piece: str) -> str:
+    if "%" not in piece:
+        return piece
+    raw = unquote_to_bytes(piece.replace("+", " "))
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return quote(raw.decode("utf-8", "replace"), safe="")
+    return piece
 
 
 class QueryStringGuard:

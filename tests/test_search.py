@@ -253,6 +253,28 @@ def test_paging_bounds_and_bad_parameters_never_fail(searcher):
     assert "No organisation matches" not in orgs
 
 
+def test_bytes_that_are_not_text_are_left_out_of_the_search_and_said(searcher):
+    """Percent-escapes that are not UTF-8 (sent by a client, or raw bytes after the `?`) and
+    control characters are not searched as text ("%FF" with a "did you mean"): they are left
+    out, and the page and the API say so."""
+    client = searcher.client
+    everyone = searcher()
+    message = "Characters of the search that are not text were left out."
+    cases = {"q=%ff%fe": "", "q=%c3%28": "(", "q=%00%01%02": "", "q=\xff\xfe": ""}
+    for raw, kept in cases.items():
+        response = client.get("/directory", environ_overrides={"QUERY_STRING": raw})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, raw
+        assert message in html, raw
+        assert "Did you mean" not in html and "%FF" not in html, raw
+        assert f'name="q" id="q" value="{kept}"' in html, raw
+    assert searcher(q="\x01peace\x02") == searcher(q="peace")
+    assert len(everyone) > 1
+    both = client.get("/directory", environ_overrides={"QUERY_STRING": "q=%ff+peace"})
+    assert message in both.get_data(as_text=True)
+    assert "Did you mean" not in both.get_data(as_text=True)
+
+
 def test_empty_state_offers_a_wider_search(searcher):
     html = searcher.client.get("/directory?q=zzzzqqq&role=defender").get_data(as_text=True)
     assert "Nobody matches this search" in html

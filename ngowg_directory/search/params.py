@@ -6,6 +6,7 @@ API read their arguments through `parse`.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -15,6 +16,8 @@ from . import MAX_PAGE, MAX_PAGE_SIZE, MAX_QUERY_CHARS, PAGE_SIZE, SORTS, Query
 from .facets import ORG_FACETS, PEOPLE_FACETS, Facet
 
 __all__ = ["ORG_FACETS", "PEOPLE_FACETS", "Parsed", "parse"]
+
+UNREADABLE = "\ufffd"  # what rawinput.py writes for bytes that are not UTF-8
 
 
 @dataclass
@@ -47,7 +50,11 @@ def _int(args: MultiDict, name: str, default: int, low: int, high: int, messages
 def parse(args: MultiDict, facets: tuple[Facet, ...]) -> Parsed:
     """A Query from request arguments, with a message for each value that was left out."""
     messages: list[str] = []
-    text = args.get("q", "").strip()
+    text = args.get("q", "")
+    readable = "".join(ch for ch in text if ch != UNREADABLE and unicodedata.category(ch) != "Cc")
+    if readable != text:
+        messages.append(_("Characters of the search that are not text were left out."))
+    text = readable.strip()
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]
         messages.append(
