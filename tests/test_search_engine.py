@@ -167,7 +167,9 @@ def test_a_repeated_search_page_reads_no_change_and_no_entry(
     assert again.get_data(as_text=True).count('<li class="result">') == first.get_data(
         as_text=True
     ).count('<li class="result">')
-    assert "FROM users" in statements[0] and "search_state" in statements[1], statements
+    assert "FROM users" in statements[0], statements
+    # The state row once (the Council's recommendations matching the words may come first).
+    assert sum("search_state" in s for s in statements) == 1, statements
     assert not any("search_changes" in s for s in statements), statements
     assert len(statements) <= 6, statements
 
