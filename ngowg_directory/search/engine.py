@@ -136,15 +136,22 @@ def facet_field(letter: str) -> str:
 BITS = 8
 
 
-def bit_fields(letter: str) -> list[str]:
+@cache
+def bit_fields(letter: str) -> tuple[str, ...]:
     """The bit columns of a facet's usual values (none for a facet without them)."""
     dense = BY_LETTER[letter].dense_tokens()
-    return [f"m{letter}{n}" for n in range(0, len(dense), BITS)]
+    return tuple(f"m{letter}{n}" for n in range(0, len(dense), BITS))
 
 
 def rest_field(letter: str) -> str:
     """The column of a facet's values that are not among its usual ones."""
     return "q" + letter
+
+
+def counted_field(letter: str) -> str:
+    """The column a facet's values are counted from by their own names: those beyond the
+    usual ones where it has bit columns, else all of them."""
+    return rest_field(letter) if bit_fields(letter) else facet_field(letter)
 
 
 def _dense_digest() -> str:
@@ -515,10 +522,9 @@ def count_facets(
 
     aggregations: dict[str, dict] = {}
     for letter in letters:
-        columns = bit_fields(letter)
-        for column in columns:
+        for column in bit_fields(letter):
             aggregations[column] = {"terms": {"field": column, "size": 1 << BITS}}
-        field = rest_field(letter) if columns else facet_field(letter)
+        field = counted_field(letter)
         size = ORG_FACET_SIZE if letter == ORG.letter else 1000
         aggregations[field] = {"terms": {"field": field, "size": size}}
     if not aggregations:
@@ -536,13 +542,12 @@ def count_facets(
                         counter[dense[position]] += count
                     mask >>= 1
                     position += 1
-        field = rest_field(letter) if bit_fields(letter) else facet_field(letter)
-        for bucket in answer.get(field, {}).get("buckets", []):
+        for bucket in answer.get(counted_field(letter), {}).get("buckets", []):
             counter[bucket["key"]] = int(bucket["doc_count"])
     return counter
 
 
-# Two threads per process count the facets of a search (a search waits for its own counts),
+# Two threads per process count the facets of searches (a search waits for its own counts),
 # from PARALLEL_FROM entries: below it counting takes a few milliseconds, and handing it to
 # threads costs a busy server more than it saves one search.
 COUNTING_THREADS = 2
@@ -592,10 +597,10 @@ def search(kind_name: str, query: Query) -> Result:
     tokens = query.tokens
     # Matched and counted unscored, through one field; ranked with the fields' weights. The
     # facets are counted on the counting threads (tantivy lets go of the GIL) while this one
-    # ranks the page: each facet with a value picked apart, without its own filter.
+    # ranks the page: those with no value picked in one aggregation (one pass over the
+    # matches: counted by bits, splitting them over two threads cost more than it saved),
+    # each facet with a value picked apart, without its own filter.
     match = matching(schema, kind, words, tokens)
-    # The facets with no value picked in one aggregation (one pass over the matches: since
-    # they are counted by bits, splitting them over two threads cost more than it saved).
     picked = {tok[1] for tok in tokens}
     unpicked = [letter for letter in kind.letters if letter not in picked]
     pool = _counting_pool() if searcher.num_docs >= PARALLEL_FROM else _Inline()
