@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from ngowg_directory.extensions import db
 from ngowg_directory.models import BriefingAvailability, BriefingInvitation, BriefingRequest, User
 from ngowg_directory.models._types import utcnow
+from ngowg_directory.models.briefings import RISK_ITEMS
 from ngowg_directory.services import briefings
 
 FLASH = re.compile(r'<p class="flash flash-(\w+)"[^>]*>(.*?)</p>', re.S)
@@ -86,6 +87,23 @@ def invitation_of(request_id: int, person_id: int) -> BriefingInvitation | None:
             BriefingInvitation.defender_id == person_id,
         )
     )
+
+
+def risk_fields(note: str, version: str, done: bool = True) -> dict[str, str]:
+    """The risk assessment's form: every item with a note, all done (or none)."""
+    fields = {"version": version}
+    for name in RISK_ITEMS:
+        fields[f"{name}_note"] = f"{note} {name}"
+        fields[f"{name}_done"] = "y" if done else ""
+    return fields
+
+
+def assess(client: Any, invitation_id: int, note: str = "Checked together") -> None:
+    """The risk assessment completed through its page (all six items done)."""
+    url = f"/briefings/invitations/{invitation_id}/risk"
+    version = re.search(r'name="version"[^>]*value="(\d+)"', client.get(url).get_data(as_text=True))
+    answer = client.form(url, risk_fields(note, version.group(1) if version else "0"), page=url)
+    assert answer.status_code == 302, answer.status_code
 
 
 def told(html: str) -> list[tuple[str, str]]:

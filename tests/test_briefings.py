@@ -30,12 +30,15 @@ from testsupport.worlds import RAISED_LIMITS
 
 from .briefing_support import (
     TOPIC,
+    assess,
     invitation_of,
     make_available,
     make_council_member,
     press,
     request_for,
+    risk_fields,
     today,
+    told,
 )
 
 
@@ -215,7 +218,7 @@ def test_a_decline_reads_as_no_answer_yet_to_whoever_asked(cast, mailbox):
 
     def strip(html: str) -> str:  # the page's content, without its CSRF tokens (timed)
         content = html.split("<main", 1)[1].split("</main>", 1)[0]
-        return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token"', content)
+        return re.sub(r'<input[^>]*name="csrf_token"[^>]*>', "", content)
 
     assert strip(before) == strip(after), "the policy-maker's page changed with a decline"
     assert "Declined" in page(clients["admin"], f"/briefings/{request.id}")
@@ -349,17 +352,6 @@ def accepted(cast):
     return people, clients, invitation_of(request.id, people["defender"].id)
 
 
-def risk_fields(note: str, version: str, done: bool = True) -> dict[str, str]:
-    fields = {"version": version}
-    for name in ("travel", "visibility", "organisation", "digital", "emergency_contact"):
-        fields[f"{name}_note"] = f"{note} {name}"
-        if done:
-            fields[f"{name}_done"] = "y"
-    fields["checkin_plan_note"] = note
-    fields["checkin_plan_done"] = "y" if done else ""
-    return fields
-
-
 def test_the_risk_assessment_is_hers_and_the_secretariats_and_encrypted(accepted, tmp_path: Path):
     _people, clients, invitation = accepted
     url = f"/briefings/invitations/{invitation.id}/risk"
@@ -380,8 +372,40 @@ def test_the_risk_assessment_is_hers_and_the_secretariats_and_encrypted(accepted
     assert len(events) == 1 and "Zainab" not in json.dumps(events[0].details)
 
 
+def test_a_briefing_is_held_only_after_its_risk_assessment(accepted):
+    """Recorded as held only once every item of the checklist is done; then the checklist is
+    kept as it was, for her and for the secretariat."""
+    _people, clients, invitation = accepted
+    admin, base = clients["admin"], f"/briefings/invitations/{invitation.id}"
+    held = {"held-held_on": today().isoformat()}
+    record = page(admin, base)
+    assert "Complete the risk assessment first" in record and 'name="held-held_on"' not in record
+    # Five of six items done is not complete.
+    partial = {**risk_fields("Checked", "0"), "checkin_plan_done": ""}
+    assert clients["defender"].form(f"{base}/risk", partial, page=f"{base}/risk").status_code == 302
+    _status, said = press(admin, f"{base}/held", held)
+    assert said == [("error", f"Error: {briefing_records.INCOMPLETE}")], said
+    assert invitation_of(invitation.request_id, invitation.defender_id).status == "accepted"
+    assess(clients["defender"], invitation.id, note="All six done")
+    assert 'name="held-held_on"' in page(admin, base)
+    _status, said = press(admin, f"{base}/held", held)
+    assert said[0][0] == "success", said
+    # Kept as it was: shown to both, changed by neither.
+    for key in ("defender", "admin"):
+        shown = page(clients[key], f"{base}/risk")
+        assert "kept as it was then" in shown and "All six done travel" in shown, key
+        assert 'name="travel_done"' not in shown, key
+        answer = clients[key].form(f"{base}/risk", risk_fields("Changed", "2", done=False))
+        assert answer.status_code == 302, key
+        assert told(page(clients[key], base)) == [("error", f"Error: {briefing_records.KEPT}")], key
+    row = db.session.get(RiskAssessment, invitation.id)
+    db.session.refresh(row)
+    assert row.completed_at is not None and "Changed" not in row.answers
+
+
 def test_held_check_ins_are_reminded_once_with_no_names(accepted, mailbox, runner):
     people, clients, invitation = accepted
+    assess(clients["defender"], invitation.id)
     held_on = today() - timedelta(days=31)
     _status, said = press(
         clients["admin"],
@@ -450,6 +474,7 @@ def test_a_reprisal_report_is_read_by_the_secretariat_alone(accepted, mailbox):
 
 def test_figures_and_the_annual_report(accepted, make_user, login, new_client):
     people, clients, invitation = accepted
+    assess(clients["admin"], invitation.id)
     press(
         clients["admin"],
         f"/briefings/invitations/{invitation.id}/held",

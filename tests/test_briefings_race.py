@@ -11,11 +11,20 @@ import pytest
 import sqlalchemy as sa
 
 from ngowg_directory.extensions import db
-from ngowg_directory.models import AuditEvent, BriefingInvitation, BriefingRequest
+from ngowg_directory.models import AuditEvent, BriefingInvitation, BriefingRequest, RiskAssessment
 from ngowg_directory.services import briefings
 from testsupport.worlds import RAISED_LIMITS
 
-from .briefing_support import invitation_of, make_available, make_council_member, request_for, told
+from .briefing_support import (
+    assess,
+    invitation_of,
+    make_available,
+    make_council_member,
+    request_for,
+    risk_fields,
+    today,
+    told,
+)
 
 
 @pytest.fixture
@@ -140,3 +149,28 @@ def test_two_invitations_of_one_person_at_once_make_one(scene, mailbox, round_):
     assert rows == 1 and count("briefing_invited") == 1
     assert len(mailbox.to(people["defender"].email)) == 1
     assert "Race Briefer" not in "".join(mailbox.body(m) for m in mailbox.messages)
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_held_against_an_undone_checklist_never_holds_an_unassessed_briefing(scene, round_):
+    """The secretariat records the briefing as held while she unticks an item of the risk
+    assessment: either it is held with the checklist complete, or it is not held."""
+    people, clients = scene
+    invitation = invited(people, request_for(people["pm"]))
+    base = f"/briefings/invitations/{invitation.id}"
+    assert pressing(clients["defender"][0], f"{base}/accept")()[0][0] == "success"
+    assess(clients["defender"][0], invitation.id)
+    undo = {**risk_fields("Not sure of the travel", "1"), "travel_done": ""}
+    calls = [
+        pressing(clients["admin"][0], f"{base}/held", {"held-held_on": today().isoformat()}),
+        pressing(clients["defender"][1], f"{base}/risk", undo),
+    ]
+    answers = race(calls if round_ % 2 == 0 else calls[::-1])
+    db.session.expire_all()
+    state = invitation_of(invitation.request_id, people["defender"].id).status
+    assessment = db.session.get(RiskAssessment, invitation.id)
+    if state == "briefed":
+        assert assessment.completed_at is not None, answers
+    else:
+        assert state == "accepted" and assessment.completed_at is None, answers
+    assert count("briefing_held") == (state == "briefed"), answers

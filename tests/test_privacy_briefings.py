@@ -34,7 +34,13 @@ from testsupport import visibility
 from testsupport.http import CSRF_RE, bearer
 from testsupport.worlds import RAISED_LIMITS
 
-from .briefing_support import invitation_of, make_available, make_council_member, today
+from .briefing_support import (
+    invitation_of,
+    make_available,
+    make_council_member,
+    risk_fields,
+    today,
+)
 from .test_privacy_outputs import raw_store_text
 
 VIEWERS = ("defender", "staff", "manager_same", "manager_other", "pm_unverified", "pm", "admin")
@@ -215,7 +221,7 @@ def drive(viewers, briefers, clients) -> tuple[int, dict[str, int]]:
     for key in ("anonymous", "named"):
         assert press(clients[key], f"/briefings/invitations/{ids[key]}/accept") == 302
     risk = f"/briefings/invitations/{ids['anonymous']}/risk"
-    note = {"version": "0", "emergency_contact_note": CANARIES["risk"], "travel_done": "y"}
+    note = {**risk_fields("Checked", "0"), "emergency_contact_note": CANARIES["risk"]}
     assert clients["anonymous"].form(risk, note, page=risk).status_code == 302
     base = f"/briefings/invitations/{ids['anonymous']}"
     held = {"held-held_on": (today() - timedelta(days=8)).isoformat(),

@@ -192,6 +192,10 @@ def risk(invitation_id: int) -> str | WerkzeugResponse:
         abort(404)
     form = RiskForm()
     current = briefing_records.checklist(found)
+    editable = states.may_change_assessment(current_user, found)
+    if form.is_submitted() and not editable:
+        flash(str(briefing_records.KEPT), "error")
+        return _back(invitation_id)
     if form.validate_on_submit():
         raw = form.version.data or ""
         version = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 9 else -1
@@ -210,7 +214,11 @@ def risk(invitation_id: int) -> str | WerkzeugResponse:
     elif not form.is_submitted():
         _fill(form, current)
     return render_template(
-        "briefings/risk.html", form=form, checklist=current, invitation_id=found.id
+        "briefings/risk.html",
+        form=form,
+        checklist=current,
+        invitation_id=found.id,
+        editable=editable,
     )
 
 

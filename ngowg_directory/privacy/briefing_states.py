@@ -13,7 +13,8 @@ tests/test_briefings_states.py):
                 invited            decline    declined   she
                 invited, accepted  withdraw   withdrawn  the secretariat
                 accepted           step_back  withdrawn  she
-                accepted           brief      briefed    the secretariat (the briefing was held)
+                accepted           brief      briefed    the secretariat (the briefing was held),
+                                                         once the risk assessment is complete
                 invited, accepted  cancel     cancelled  the request's end (withdrawn or cancelled)
 
 A request is held while whoever asked is not a verified policy-maker (her role changed, the
@@ -40,7 +41,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
-from ..models import BriefingInvitation, BriefingRequest, User
+from ..models import BriefingInvitation, BriefingRequest, RiskAssessment, User
 from ..models._types import utcnow
 from ..models.rows import changed
 from .briefings import is_verified_policy_maker, today
@@ -171,6 +172,12 @@ def move_invitation(invitation: BriefingInvitation, action: str, **extra: object
             BriefingRequest.id == invitation.request_id, BriefingRequest.status == OPEN
         )
         statement = statement.where(sa.exists(still_open))
+    if action == "brief":
+        assessed = sa.select(RiskAssessment.invitation_id).where(
+            RiskAssessment.invitation_id == invitation.id,
+            RiskAssessment.completed_at.is_not(None),
+        )
+        statement = statement.where(sa.exists(assessed))
     if changed(statement.values(**values), execution_options={"synchronize_session": False}) != 1:
         db.session.expire(invitation)
         return False
@@ -260,8 +267,14 @@ def was_accepted(invitation: BriefingInvitation) -> bool:
 
 
 def may_assess(user: User, invitation: BriefingInvitation) -> bool:
-    """She and the secretariat read and complete the risk assessment, while it is on."""
+    """She and the secretariat read the risk assessment, while it is on and once held."""
     return bool(invitation_sides(user, invitation)) and invitation.status in ASSESSED
+
+
+def may_change_assessment(user: User, invitation: BriefingInvitation) -> bool:
+    """She and the secretariat complete it before the briefing; once it is recorded as held
+    (which a complete checklist allows), it is kept as it was."""
+    return bool(invitation_sides(user, invitation)) and invitation.status == ACCEPTED
 
 
 def may_record(user: User, invitation: BriefingInvitation) -> bool:

@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 NOTE_MAX = 2000
 REPORT_MIN, REPORT_MAX = 10, 10_000
+KEPT = _l("The briefing was held: its risk assessment is kept as it was then.")
+INCOMPLETE = _l("Complete the risk assessment first: every item of its checklist done, with her.")
 CHANGED = _l(
     "Someone else saved this checklist meanwhile: here it is as it is now. Your changes were "
     "not saved; make them again."
@@ -76,9 +78,15 @@ def checklist(invitation: BriefingInvitation) -> Checklist:
 def save_checklist(
     invitation: BriefingInvitation, actor: Any, data: dict[str, Any], version: int
 ) -> Checklist:
-    """Store the checklist as `version` was seen; BriefingError when someone saved since."""
+    """Store the checklist as `version` was seen; BriefingError when someone saved since, or
+    when the briefing was recorded as held (the request's row is locked first, so that a
+    checklist is never undone while the briefing is being recorded)."""
     if not states.may_assess(actor, invitation):
         raise LookupError("not a reader of this assessment")
+    briefings.lock_request(invitation.request_id)
+    db.session.refresh(invitation)
+    if not states.may_change_assessment(actor, invitation):
+        raise briefings.BriefingError(str(KEPT))
     answers = {}
     for name in RISK_ITEMS:
         note = clean_text(data.get(f"{name}_note"), NOTE_MAX, f"{name}_note")
@@ -128,6 +136,9 @@ def record_held(invitation: BriefingInvitation, actor: Any, held_on: Any, follow
     if held_on > rules.today():
         raise ValidationError("held_on", _l("This day has not come yet."))
     text = clean_text(follow_up, NOTE_MAX, "follow_up") or None
+    if not checklist(invitation).complete:
+        raise briefings.BriefingError(str(INCOMPLETE))
+    # move() locks the request and records it only while the checklist is still complete.
     briefings.move(invitation, actor, "brief", held_on=held_on, follow_up=text)
 
 

@@ -117,6 +117,16 @@ def seed(admin: User | None, asker: User | None, briefers: list[User]) -> int:
             updated_by_id=admin.id,
         )
     )
+    # The briefing held was assessed in full first, as a briefing must be.
+    done = {name: {"done": True, "note": ""} for name in RISK_ITEMS}
+    db.session.add(
+        RiskAssessment(
+            invitation_id=briefed.id,
+            answers=json.dumps(done),
+            completed_at=utcnow(),
+            updated_by_id=admin.id,
+        )
+    )
     db.session.add(
         SafetyCheckin(
             invitation_id=briefed.id,
