@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from testsupport import visibility
 
 LIVE = ("invited", "accepted")
+MEETING_IN = 12  # days from the request to its meeting (the machine asks for that day)
+CHECKIN_DAYS = (7, 30)  # after the briefing (held, else the meeting's day)
 
 
 @dataclass
@@ -57,6 +59,14 @@ class Request:
     status: str = "open"  # open, withdrawn, cancelled
     invitations: dict[str, str] = field(default_factory=dict)  # briefer key -> state
     named: dict[str, bool] = field(default_factory=dict)  # her choice when she accepted
+    meeting_in: int = MEETING_IN  # days until the meeting; negative once it has passed
+    assessed: dict[str, bool] = field(default_factory=dict)  # checklist complete, per briefer
+    held_ago: dict[str, int] = field(default_factory=dict)  # days since it was held
+    checked: set[tuple[str, int]] = field(default_factory=set)  # check-ins recorded
+
+    @property
+    def meeting_passed(self) -> bool:
+        return self.meeting_in < 0
 
 
 @dataclass
@@ -76,6 +86,7 @@ class Model:
         ok = (
             request.status == "open"
             and not self.held()
+            and not request.meeting_passed
             and briefer.offered
             and key not in request.invitations
         )
@@ -91,7 +102,7 @@ class Model:
             return False
         if action == "accept":
             ok = state == "invited" and request.status == "open" and not self.held()
-            ok = ok and briefer.listed
+            ok = ok and briefer.listed and not request.meeting_passed
             if ok:
                 request.invitations[key] = "accepted"
                 request.named[key] = briefer.named
@@ -123,6 +134,53 @@ class Model:
             if state in LIVE:
                 request.invitations[key] = "cancelled"
         return True
+
+    def assess(self, request: Request, key: str, complete: bool) -> str:
+        """She or the secretariat saves the risk assessment: `done`; `refused` once the
+        briefing was held (kept as it was); `404` when there is none to read."""
+        state = request.invitations.get(key)
+        if state == "briefed":
+            return "refused"
+        if state != "accepted":
+            return "404"
+        request.assessed[key] = complete
+        return "done"
+
+    def brief(self, request: Request, key: str) -> bool:
+        """The secretariat records it as held today: accepted, and the checklist complete."""
+        if request.invitations.get(key) != "accepted" or not request.assessed.get(key):
+            return False
+        request.invitations[key] = "briefed"
+        request.held_ago[key] = 0
+        return True
+
+    def check_in(self, request: Request, key: str, days: int) -> str:
+        """The secretariat records a check-in: `done` on an accepted or held briefing, else
+        `404` (there is no record to write)."""
+        if request.invitations.get(key) not in ("accepted", "briefed"):
+            return "404"
+        request.checked.add((key, days))
+        return "done"
+
+    def days_pass(self, days: int) -> None:
+        for request in self.requests:
+            request.meeting_in -= days
+            for key in request.held_ago:
+                request.held_ago[key] += days
+
+    def due(self) -> set[tuple[int, str, int]]:
+        """(request, briefer, days) of the check-ins the secretariat is told are due: of an
+        accepted or held briefing, counted from the day it was held, else from the meeting's."""
+        found = set()
+        for request in self.requests:
+            for key, state in request.invitations.items():
+                if state not in ("accepted", "briefed"):
+                    continue
+                since = request.held_ago.get(key, -request.meeting_in)
+                for days in CHECKIN_DAYS:
+                    if since >= days and (key, days) not in request.checked:
+                        found.add((request.id, key, days))
+        return found
 
     # --- what each side is told --------------------------------------------------------
 

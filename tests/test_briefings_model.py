@@ -4,12 +4,14 @@ from the code (tests/briefing_reference.py on testsupport/visibility.py).
 
 Moves: a Council member's policy-maker asks; the secretariat invites, withdraws invitations
 and cancels requests; the policy-maker withdraws hers; briefers accept, decline and step back;
+she or the secretariat completes the risk assessment (or leaves an item); the secretariat
+records the briefing as held and its check-ins; days pass (meetings go by, check-ins come due);
 briefers hide and show themselves, withdraw and give their agreement, switch their
 availability off and on; the secretariat suspends and reactivates them, takes the
 policy-maker's verified mark away and gives it back, and changes her role. After every step,
 every move's outcome (made, or refused with a message) and what each side is shown (the
-secretariat's invitations, each briefer's own, the public state and the names the
-policy-maker who asked reads) must be the model's.
+secretariat's invitations and the check-ins it is told are due, each briefer's own, the
+public state and the names the policy-maker who asked reads) must be the model's.
 
 `NGOWG_FUZZ_EXAMPLES` and `NGOWG_FUZZ_STEPS` run it longer, as `make fuzz` does.
 """
@@ -39,7 +41,14 @@ from hypothesis.stateful import (
 
 from ngowg_directory.extensions import db
 from ngowg_directory.labels import INVITATION_STATE_LABELS, REQUEST_STATE_LABELS
-from ngowg_directory.models import BriefingAvailability, BriefingInvitation, Organization, User
+from ngowg_directory.models import (
+    BriefingAvailability,
+    BriefingInvitation,
+    BriefingRequest,
+    Organization,
+    User,
+)
+from ngowg_directory.models.briefings import RISK_ITEMS
 from ngowg_directory.services import accounts
 from testsupport.signin import sign_in, unspent_code
 
@@ -57,6 +66,8 @@ OWN_ROW = re.compile(
     r'<a href="/briefings/invitations/(\d+)">.*?</a></td><td>[^<]*</td><td>([^<]+)</td>', re.S
 )
 STATUS = re.compile(r'<p class="status"><strong>([^<]+)</strong>')
+VERSION = re.compile(r'name="version"[^>]*value="(\d+)"')
+DUE = re.compile(r'<a href="/briefings/invitations/(\d+)">(\d+) days? after the briefing')
 INVITATION_OF = {str(label): state for state, label in INVITATION_STATE_LABELS.items()}
 REQUEST_OF = {str(label): state for state, label in REQUEST_STATE_LABELS.items()}
 
@@ -103,6 +114,7 @@ class BriefingMachine(RuleBasedStateMachine):
         self.clients: dict[str, Client] = {}
         self.signed_in: dict[str, bool] = {}
         self.invitation_ids: dict[tuple[int, str], int] = {}
+        self.moved = 0  # days the clock was moved on
 
     def teardown(self) -> None:
         db.session.remove()
@@ -281,6 +293,76 @@ class BriefingMachine(RuleBasedStateMachine):
         assert said == expected, f"{by} ends: {said}, model {expected}"
 
     @rule(
+        index=st.integers(0, 2),
+        key=st.sampled_from(tuple(BRIEFERS)),
+        by=st.sampled_from(("she", "secretariat")),
+        complete=st.booleans(),
+    )
+    def assess(self, index: int, key: str, by: str, complete: bool) -> None:
+        """She or the secretariat saves the risk assessment, all done or one item left."""
+        request = self.request_at(index)
+        if request is None or (request.id, key) not in self.invitation_ids:
+            return
+        who = key if by == "she" else "admin"
+        if who == key and self.model.briefers[key].status != "active":
+            return
+        path = f"/briefings/invitations/{self.invitation_ids[(request.id, key)]}/risk"
+        status, html = self.get(who, path)
+        found = VERSION.search(html)
+        fields = {"version": found.group(1) if found else "0"}
+        for item in RISK_ITEMS:
+            fields[f"{item}_note"] = f"Checked by {by}"
+            if complete or item != "travel":
+                fields[f"{item}_done"] = "y"
+        said = self.post(who, path, fields)
+        expected = self.model.assess(request, key, complete)
+        assert said == expected, f"{by} assesses {key} ({status}): {said}, model {expected}"
+
+    @rule(index=st.integers(0, 2), key=st.sampled_from(tuple(BRIEFERS)))
+    def brief(self, index: int, key: str) -> None:
+        """The secretariat records the briefing as held today."""
+        request = self.request_at(index)
+        if request is None or (request.id, key) not in self.invitation_ids:
+            return
+        path = f"/briefings/invitations/{self.invitation_ids[(request.id, key)]}/held"
+        said = self.post("admin", path, {"held-held_on": today().isoformat()})
+        made = self.model.brief(request, key)
+        assert said == ("done" if made else "refused"), f"held {key}: {said}, model {made}"
+
+    @rule(
+        index=st.integers(0, 2),
+        key=st.sampled_from(tuple(BRIEFERS)),
+        days=st.sampled_from((7, 30)),
+    )
+    def check_in(self, index: int, key: str, days: int) -> None:
+        request = self.request_at(index)
+        if request is None or (request.id, key) not in self.invitation_ids:
+            return
+        path = f"/briefings/invitations/{self.invitation_ids[(request.id, key)]}/checkins/{days}"
+        said = self.post("admin", path, {"ci-result": "done"})
+        expected = self.model.check_in(request, key, days)
+        assert said == expected, f"check-in {key} {days}: {said}, model {expected}"
+
+    @rule(days=st.sampled_from((1, 6, 13, 24)))
+    def days_pass(self, days: int) -> None:
+        """Time passes for everything counted in days: the stored days move back, as the
+        clock moving on would leave them (sign-in, which counts seconds, is not moved). The
+        Council member's term ends next year, beyond any run's days."""
+        if self.moved + days > 60:
+            return
+        self.moved += days
+        back = timedelta(days=days)
+        for request in db.session.scalars(sa.select(BriefingRequest)):
+            request.meeting_date -= back
+            request.deadline -= back
+        for invitation in db.session.scalars(
+            sa.select(BriefingInvitation).where(BriefingInvitation.held_on.is_not(None))
+        ):
+            invitation.held_on -= back
+        db.session.commit()
+        self.model.days_pass(days)
+
+    @rule(
         key=st.sampled_from(tuple(BRIEFERS)),
         action=st.sampled_from(
             ("hide", "show", "withdraw", "agree", "off", "on", "suspend", "reactivate")
@@ -354,6 +436,11 @@ class BriefingMachine(RuleBasedStateMachine):
             if shown != expected:
                 problems.append(f"secretariat on {request.id}: {shown}, model {expected}")
             self.check_asker(request, problems)
+        _status, html = self.get("admin", "/briefings")
+        by_id = {i: (request_id, key) for (request_id, key), i in self.invitation_ids.items()}
+        due = {(*by_id[int(i)], int(days)) for i, days in DUE.findall(html)}
+        if due != self.model.due():
+            problems.append(f"check-ins due: {sorted(due)}, model {sorted(self.model.due())}")
         for key in BRIEFERS:
             if self.model.briefers[key].status != "active":
                 continue
@@ -464,3 +551,31 @@ def test_suspension_and_cancellation(machine):
     machine.answer(0, "b1", "step_back")
     machine.withdraw_invitation(0, "b2")
     machine.pages_meet_the_model()
+
+
+def test_held_after_the_assessment_then_check_ins_come_due(machine):
+    """Held only on a complete checklist; the check-ins come due 7 and 30 days after, and
+    leave the list when recorded; a meeting that passed can no longer be accepted."""
+    machine.answer(0, "b1", "accept")
+    machine.assess(0, "b1", "she", complete=False)
+    machine.brief(0, "b1")  # refused: one item left
+    machine.assess(0, "b1", "secretariat", complete=True)
+    machine.brief(0, "b1")
+    machine.assess(0, "b1", "she", complete=False)  # refused: kept as it was
+    assert machine.model.requests[0].invitations["b1"] == "briefed"
+    machine.days_pass(6)
+    machine.pages_meet_the_model()
+    assert not machine.model.due()
+    machine.days_pass(1)
+    machine.pages_meet_the_model()
+    assert machine.model.due() == {(machine.model.requests[0].id, "b1", 7)}
+    machine.check_in(0, "b1", 7)
+    machine.pages_meet_the_model()
+    machine.days_pass(24)
+    machine.pages_meet_the_model()
+    assert {d for *_, d in machine.model.due()} == {30}
+    # The second request's meeting (12 days after the start) has passed: nobody may accept it.
+    machine.invite(1, "b2")
+    machine.answer(0, "b2", "accept")
+    machine.pages_meet_the_model()
+    assert machine.model.requests[0].invitations["b2"] == "invited"
