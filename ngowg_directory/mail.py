@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from . import files, i18n
 
@@ -248,3 +249,23 @@ def try_send_template(
     except MailError:
         return False
     return True
+
+
+def notify_waiting(person: User) -> bool:
+    """Tell her something waits for her in the directory (an invitation to brief, a credit
+    offered): nothing but that and the link, since her mailbox may be read by others; in her
+    language; not when she turned notices off, nor to an account that cannot sign in.
+    Whether a message went."""
+    if person.status != "active" or (
+        person.profile is not None and not person.profile.notify_email
+    ):
+        return False
+    if try_send_template(
+        person.email,
+        _l("Something is waiting for you in the directory"),
+        "waiting",
+        locale=language_for(person),
+    ):
+        return True
+    logger.warning("notice for user %s could not be sent", person.id)
+    return False

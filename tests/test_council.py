@@ -346,6 +346,37 @@ def test_the_secretariat_offers_and_removes_credits(admin, admin_client, make_us
     assert {"credit_offered", "credit_removed"} <= set(actions())
 
 
+def test_whoever_may_answer_a_credit_is_told_that_something_waits_and_nothing_more(
+    admin, admin_client, make_user, make_org, mailbox
+):
+    """She, or her organisation's active managers: a notice that names no recommendation,
+    situation or organisation (her mailbox may be read by others); nobody else, and not her
+    when she turned notices off."""
+    data = add_council(admin)
+    org = make_org("larkspur")
+    person = make_user("defender", email="credited@example.org")
+    quiet = make_user("defender", email="quiet@example.org")
+    quiet.profile.notify_email = False
+    managers = [make_user("manager", org="larkspur") for _ in range(2)]
+    suspended = make_user("manager", org="larkspur")
+    suspended.status = "suspended"
+    staff = make_user("staff", org="larkspur")
+    db.session.commit()
+    url = f"/admin/council/recommendations/{data.published_id}/credits"
+    mailbox.clear()
+    for who in ("credited@example.org", "quiet@example.org", org.slug):
+        assert admin_client.form(url, {"who": who}).status_code == 302
+    told = sorted(m["To"] for m in mailbox.messages)
+    assert told == sorted([person.email, *(m.email for m in managers)]), told
+    for message in mailbox.messages:
+        text = str(message["Subject"]) + mailbox.body(message)
+        assert "Something is waiting for you" in text
+        for word in ("Sudan", "credit", "Larkspur", "recommendation", PUBLISHED_TITLE):
+            assert word.lower() not in text.lower(), word
+    assert not mailbox.to(quiet.email) and not mailbox.to(suspended.email)
+    assert not mailbox.to(staff.email) and not mailbox.to(admin.email)
+
+
 # --- the directory's search box -----------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from .. import reference
+from .. import mail, reference
 from ..extensions import db
 from ..forms import ConfirmForm, confirmed
 from ..models import RECOMMENDATION_LOCALES, Recommendation, RecommendationCredit
@@ -130,13 +130,21 @@ def add_credit(recommendation_id: int) -> Response:
     """Offer a credit to a person (e-mail address) or an organisation (short name)."""
     rec = confirmed(db.session.get(Recommendation, recommendation_id))
     try:
-        credits.offer(rec, request.form.get("who", ""), current_user)
+        credit = credits.offer(rec, request.form.get("who", ""), current_user)
     except ValidationError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(_("The credit was offered: it shows once accepted."), "success")
+        for person in credits.answerers(credit):
+            mail.notify_waiting(person)
+        flash(
+            _(
+                "The credit was offered: it shows once accepted. Whoever may answer it is told "
+                "by e-mail that something waits in the directory (nothing more)."
+            ),
+            "success",
+        )
     return redirect(url_for("admin.recommendation", recommendation_id=recommendation_id))
 
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from .. import mail
 from ..extensions import db
 from ..forms import ConfirmForm, confirmed
 from ..models import BriefingRequest
@@ -127,7 +128,7 @@ def invite(request_id: int) -> Response:
         return redirect(url_for("briefings.show", request_id=request_id))
     db.session.commit()
     for invitation in made:
-        briefings.notify_invited(invitation.defender)
+        mail.notify_waiting(invitation.defender)
     flash(_("Invited. Each of them is told that something waits for them."), "success")
     return redirect(url_for("briefings.show", request_id=request_id))
 

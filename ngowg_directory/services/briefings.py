@@ -299,20 +299,6 @@ def secretariat() -> list[User]:
     )
 
 
-def notify_invited(person: User) -> None:
-    """Tell her something waits: no meeting, no situation, no name, nothing but the link (her
-    mailbox may be read by others), in her language; not when she turned notices off."""
-    if person.profile is not None and not person.profile.notify_email:
-        return
-    if not mail.try_send_template(
-        person.email,
-        _l("Something is waiting for you in the directory"),
-        "briefing_invited",
-        locale=mail.language_for(person),
-    ):
-        logger.warning("briefing notice for user %s could not be sent", person.id)
-
-
 def notify_secretariat(template: str, subject: Any, **context: Any) -> int:
     """A notice to every admin, in her language, without names or content: how many went."""
     sent = 0

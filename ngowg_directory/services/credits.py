@@ -59,6 +59,18 @@ def offer(recommendation: Recommendation, who: str, actor: User) -> Recommendati
     return credit
 
 
+def answerers(credit: RecommendationCredit) -> list[User]:
+    """Whoever may answer the credit and can sign in: she, or her organisation's managers
+    (told that something waits for them; privacy/credits.py, may_answer)."""
+    if credit.user_id is not None:
+        where = User.id == credit.user_id
+    else:
+        where = sa.and_(User.organization_id == credit.organization_id, User.role == "manager")
+    return list(
+        db.session.scalars(sa.select(User).where(where, User.status == "active").order_by(User.id))
+    )
+
+
 def remove(credit: RecommendationCredit, actor: User) -> None:
     """The secretariat takes a credit off, whatever its state."""
     audit.record("credit_removed", actor=actor, target=credit, state=credit.state)
