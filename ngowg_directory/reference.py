@@ -354,6 +354,18 @@ def resolutions() -> tuple[str, ...]:
     return tuple(row["number"] for row in _rows("wps_resolutions.csv"))
 
 
+# The WPS theme (wps_themes.csv) whose people a thematic item's page lists: the closest one.
+# "wps" is every theme (the directory itself) and "children-armed-conflict" none of them.
+THEMATIC_THEMES = {
+    "protection-of-civilians": "protection",
+    "peace-security": "prevention",
+    "peacekeeping": "peacekeeping-sea",
+    "peacebuilding": "relief-recovery",
+    "terrorism": "violent-extremism",
+    "small-arms": "disarmament",
+}
+
+
 # The regions the Working Group's annual report groups the Council's country situations by;
 # a thematic item (a WPS theme) has none ("thematic").
 SITUATION_REGIONS = {

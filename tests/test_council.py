@@ -128,6 +128,30 @@ def test_the_situation_page_lists_meetings_archive_and_listed_people_only(
     assert member.get("/council/situations/wps").status_code == 200
 
 
+@pytest.mark.parametrize("make_unlisted_as", ["hidden", "unconsented", "suspended"])
+def test_a_thematic_items_page_lists_the_listed_people_of_its_theme(
+    admin, member, make_user, make_unlisted_as
+):
+    """Protection of civilians lists who works on protection, through the listing; the
+    Women, Peace and Security item (the whole directory) lists nobody."""
+    add_council(admin)
+    listed = make_user("defender", name="Listed Protection Worker")
+    listed.profile.set_tags([], ["protection"], [])
+    listed.profile.phone, listed.profile.phone_audience = "+249922222222", "members"
+    away = make_user("defender", name="Unlisted Protection Worker")
+    away.profile.set_tags([], ["protection"], [])
+    other = make_user("defender", name="Disarmament Worker")
+    other.profile.set_tags([], ["disarmament"], [])
+    db.session.commit()
+    make_unlisted(away, make_unlisted_as)
+    html = member.get("/council/situations/protection-of-civilians").get_data(as_text=True)
+    assert "Listed Protection Worker" in html and "1 person works on it" in html
+    assert "Unlisted Protection Worker" not in html and "Disarmament Worker" not in html
+    assert "+249922222222" not in html and "/directory?theme=protection" in html
+    wps = member.get("/council/situations/wps").get_data(as_text=True)
+    assert "works on it" not in wps and "Listed Protection Worker" not in wps
+
+
 def test_the_situation_page_is_paginated(admin, member, make_user):
     add_council(admin)
     for n in range(23):

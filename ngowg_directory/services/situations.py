@@ -9,7 +9,14 @@ import sqlalchemy as sa
 
 from .. import privacy, reference
 from ..extensions import db
-from ..models import Organization, OrganizationCountry, Profile, ProfileSituation, User
+from ..models import (
+    Organization,
+    OrganizationCountry,
+    Profile,
+    ProfileSituation,
+    ProfileTheme,
+    User,
+)
 from . import council, recommendations
 
 PER_PAGE = 20
@@ -26,13 +33,20 @@ class PeoplePage:
 
 
 def people_on(viewer: User, code: str, page: int) -> PeoplePage:
-    """Listed people with this situation on their profile, by name, through the listing (the
-    listed clause counts them, and the listing shows them: nobody unlisted, no contact)."""
+    """Listed people with this situation on their profile (a thematic item: its theme,
+    reference.THEMATIC_THEMES), by name, through the listing (the listed clause counts them,
+    and the listing shows them: nobody unlisted, no contact)."""
+    tagged = (
+        sa.select(ProfileSituation.user_id).where(ProfileSituation.code == code)
+        if code in reference.situations()
+        else sa.select(ProfileTheme.user_id).where(
+            ProfileTheme.slug == reference.THEMATIC_THEMES[code]
+        )
+    )
     listed = (
         sa.select(User.id)
         .join(Profile, Profile.user_id == User.id)
-        .join(ProfileSituation, ProfileSituation.user_id == User.id)
-        .where(ProfileSituation.code == code, privacy.listed_clause())
+        .where(User.id.in_(tagged), privacy.listed_clause())
     )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(listed.subquery())) or 0
     pages = max(1, -(-total // PER_PAGE))
@@ -64,17 +78,21 @@ class SituationPage:
     recommendations: list[recommendations.RecommendationView]
     people: PeoplePage | None
     organizations: list[privacy.OrgView]
+    theme: str | None = None  # a thematic item's theme, whose people are listed
 
 
 def situation_page(
     viewer: User, code: str, page: int, *, people: bool = True, language: str | None = None
 ) -> SituationPage:
-    """Everything the item's page shows (the people only for a country situation)."""
+    """Everything the item's page shows: the people of a country situation or of the theme a
+    thematic item has (its organisations: a country's only)."""
     country = code in reference.situations()
+    with_people = people and (country or code in reference.THEMATIC_THEMES)
     return SituationPage(
         code=code,
         meetings=council.item_meetings(code),
         recommendations=recommendations.of_item(viewer, code, language),
-        people=people_on(viewer, code, page) if people and country else None,
+        people=people_on(viewer, code, page) if with_people else None,
         organizations=organizations_on(viewer, code) if people and country else [],
+        theme=None if country else reference.THEMATIC_THEMES.get(code),
     )
