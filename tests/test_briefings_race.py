@@ -5,14 +5,13 @@ sent or audited twice; nothing reaches anyone it should not."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
 from ngowg_directory.extensions import db
 from ngowg_directory.models import AuditEvent, BriefingInvitation, BriefingRequest, RiskAssessment
 from ngowg_directory.services import briefings
+from testsupport.race import race
 from testsupport.worlds import RAISED_LIMITS
 
 from .briefing_support import (
@@ -47,26 +46,6 @@ def scene(app, make_user, make_org, new_client, login):
             login(client, user)
             clients[key].append(client)
     return {"admin": admin, "defender": defender, "pm": pm}, clients
-
-
-def race(calls) -> list:
-    """Run the calls at the same moment, each in its own thread; their answers in order."""
-    barrier = threading.Barrier(len(calls))
-    answers: list = [None] * len(calls)
-
-    def run(index: int, call) -> None:
-        try:
-            barrier.wait(timeout=30)
-            answers[index] = call()
-        except Exception as exc:  # shown beside the other answers
-            answers[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return answers
 
 
 def pressing(client, url: str, data=None):

@@ -6,7 +6,6 @@ exactly what the model says. Then publishing and accepting at once from several 
 from __future__ import annotations
 
 import os
-import threading
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ from ngowg_directory.extensions import db
 from ngowg_directory.models import AuditEvent, Organization, Profile, Recommendation
 from ngowg_directory.models import RecommendationCredit as Credit
 from testsupport.council import PUBLISHED_TITLE, add_council
+from testsupport.race import race
 from testsupport.worlds import RAISED_LIMITS
 
 from .council_reference import ANSWERS, CouncilModel
@@ -156,26 +156,6 @@ def test_recommendations_and_credits_follow_the_model(cast):
 # --- at once ---------------------------------------------------------------------------------
 
 
-def _race(calls) -> list:
-    """Run the calls at the same moment, each in its own thread; their answers in order."""
-    barrier = threading.Barrier(len(calls))
-    answers: list = [None] * len(calls)
-
-    def run(index: int, call) -> None:
-        try:
-            barrier.wait(timeout=30)
-            answers[index] = call()
-        except Exception as exc:  # the assertion shows it beside the other answers
-            answers[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return answers
-
-
 def _press(client, url: str, data: dict[str, str] | None = None):
     token = client.csrf_token("/account/credits")
 
@@ -202,7 +182,7 @@ def test_two_publishes_at_once_publish_once(cast, new_client, login, round_):
     url = f"/admin/council/recommendations/{cast['rec']}/publish"
     form = {"published_on": "2026-01-01"}
     before = _audits("recommendation_published")
-    answers = _race([_press(cast["clients"]["admin"], url, form), _press(second, url, form)])
+    answers = race([_press(cast["clients"]["admin"], url, form), _press(second, url, form)])
     assert sorted(answers) == [("error",), ("success",)], answers
     db.session.expire_all()
     assert db.session.get(Recommendation, cast["rec"]).state == "published"
@@ -221,7 +201,7 @@ def test_accepts_at_once_accept_once(cast, make_user, new_client, login, credit)
         clients.append(new_client())
         login(clients[-1], user)
     url = f"/account/credits/{cast['credits'][credit]}/accept"
-    answers = _race([_press(client, url) for client in clients])
+    answers = race([_press(client, url) for client in clients])
     assert sorted(answers) == [("error",), ("error",), ("success",)], answers
     db.session.expire_all()
     assert db.session.get(Credit, cast["credits"][credit]).state == "accepted"

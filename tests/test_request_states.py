@@ -50,7 +50,6 @@ What each side may know of a request (privacy.request_state_for):
 from __future__ import annotations
 
 import re
-import threading
 from html import unescape
 
 import pytest
@@ -60,6 +59,7 @@ from ngowg_directory.extensions import db
 from ngowg_directory.models import AuditEvent, ContactRequest, User
 from ngowg_directory.models._types import utcnow
 from ngowg_directory.models.connections import Block
+from testsupport.race import race
 
 from .test_connections import (
     MESSAGE,
@@ -557,26 +557,6 @@ def test_every_transition_as_the_table_says(
 # --- single use under concurrency -------------------------------------------------------------
 
 
-def _race(app, calls) -> list:
-    """Run the calls at the same moment, each in its own thread; their answers in order."""
-    barrier = threading.Barrier(len(calls))
-    answers: list = [None] * len(calls)
-
-    def run(index: int, call) -> None:
-        try:
-            barrier.wait(timeout=30)
-            answers[index] = call()
-        except Exception as exc:  # the assertion shows it beside the other answers
-            answers[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return answers
-
-
 def _press(client, token: str, url: str):
     """A button pressed in a browser: the POST, then the page it leads to (its flash)."""
 
@@ -619,7 +599,7 @@ def test_answers_at_once_exactly_one_wins(
         _press(client, token, f"/connections/{request_id}/{decision}")
         for client, token, decision in zip(clients, tokens, decisions, strict=True)
     ]
-    answers = _race(app, calls)
+    answers = race(calls)
     won = [i for i, a in enumerate(answers) if isinstance(a, tuple) and a and a[0][0] == "success"]
     lost = [i for i, a in enumerate(answers) if a == (("error", NO_LONGER),)]
     assert len(won) == 1 and len(lost) == len(clients) - 1, answers
@@ -649,7 +629,7 @@ def test_both_sides_ending_at_once_end_it_once(
     login(clients[3], pair["recipient"])
     tokens = [client.csrf_token("/connections") for client in clients]
     url = f"/connections/{request_id}/end"
-    answers = _race(app, [_press(c, t, url) for c, t in zip(clients, tokens, strict=True)])
+    answers = race([_press(c, t, url) for c, t in zip(clients, tokens, strict=True)])
     won = [a for a in answers if isinstance(a, tuple) and a and a[0][0] == "success"]
     lost = [a for a in answers if a == (("error", NOT_ACTIVE),)]
     assert len(won) == 1 and len(lost) == 3, answers
@@ -683,9 +663,7 @@ def test_asks_at_once_between_two_people_make_one_request(
             clients.append(client)
             targets.append(pair["ids"][other])
     tokens = [client.csrf_token("/connections") for client in clients]
-    answers = _race(
-        app, [_ask_call(c, t, p) for c, t, p in zip(clients, tokens, targets, strict=True)]
-    )
+    answers = race([_ask_call(c, t, p) for c, t, p in zip(clients, tokens, targets, strict=True)])
     assert all(a == 302 for a in answers), answers
     only_request()
 
@@ -703,7 +681,7 @@ def test_asks_at_once_keep_the_daily_limit(app, make_user, new_client, login):
         login(client, sender)
     tokens = [client.csrf_token("/connections") for client in clients]
     calls = [_ask_call(c, t, p.id) for c, t, p in zip(clients, tokens, people, strict=True)]
-    answers = _race(app, calls)
+    answers = race(calls)
     assert all(a == 302 for a in answers), answers
     db.session.expire_all()
     sent = db.session.scalar(sa.select(sa.func.count()).select_from(ContactRequest))
