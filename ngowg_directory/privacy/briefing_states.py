@@ -35,16 +35,14 @@ invitation does. Nobody else learns that a request or an invitation exists.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sqlalchemy as sa
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import BriefingInvitation, BriefingRequest, RiskAssessment, User
 from ..models._types import utcnow
-from ..models.rows import changed
+from . import moves
 from .briefings import is_verified_policy_maker, today
+from .moves import Move
 from .policy import is_listed
 
 OPEN, WITHDRAWN, CANCELLED = "open", "withdrawn", "cancelled"
@@ -54,16 +52,6 @@ LIVE = (INVITED, ACCEPTED)  # invitations a request's end cancels
 SEARCHING, CONFIRMED = "searching", "confirmed"
 # Who may make a move.
 SECRETARIAT, DEFENDER, REQUESTER, CLOSING = "secretariat", "defender", "requester", "closing"
-
-
-@dataclass(frozen=True)
-class Move:
-    """One allowed transition: from these states to one, by these actors."""
-
-    action: str
-    sources: tuple[str, ...]
-    target: str
-    actors: frozenset[str]
 
 
 REQUEST_MOVES = {
@@ -164,26 +152,19 @@ def move_invitation(invitation: BriefingInvitation, action: str, **extra: object
         values["answered_at"] = now
     else:
         values["closed_at"] = now
-    statement = sa.update(BriefingInvitation).where(
-        BriefingInvitation.id == invitation.id, BriefingInvitation.status.in_(step.sources)
-    )
+    where = []
     if action == "accept":
         still_open = sa.select(BriefingRequest.id).where(
             BriefingRequest.id == invitation.request_id, BriefingRequest.status == OPEN
         )
-        statement = statement.where(sa.exists(still_open))
+        where.append(sa.exists(still_open))
     if action == "brief":
         assessed = sa.select(RiskAssessment.invitation_id).where(
             RiskAssessment.invitation_id == invitation.id,
             RiskAssessment.completed_at.is_not(None),
         )
-        statement = statement.where(sa.exists(assessed))
-    if changed(statement.values(**values), execution_options={"synchronize_session": False}) != 1:
-        db.session.expire(invitation)
-        return False
-    for name, value in values.items():
-        set_committed_value(invitation, name, value)
-    return True
+        where.append(sa.exists(assessed))
+    return moves.make(invitation, step, values, *where)
 
 
 def move_request(request: BriefingRequest, actor: User, action: str) -> list[int] | None:
@@ -193,14 +174,8 @@ def move_request(request: BriefingRequest, actor: User, action: str) -> list[int
     step = REQUEST_MOVES[action]
     now = utcnow()
     values = {"status": step.target, "closed_at": now, "closed_by_id": actor.id}
-    statement = sa.update(BriefingRequest).where(
-        BriefingRequest.id == request.id, BriefingRequest.status.in_(step.sources)
-    )
-    if changed(statement.values(**values), execution_options={"synchronize_session": False}) != 1:
-        db.session.expire(request)
+    if not moves.make(request, step, values):
         return None
-    for name, value in values.items():
-        set_committed_value(request, name, value)
     live = list(
         db.session.scalars(
             sa.select(BriefingInvitation.id).where(

@@ -25,17 +25,15 @@ atomic UPDATE ... WHERE status IN (its sources): of several at once, exactly one
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm.attributes import set_committed_value
 
-from ..extensions import db
 from ..models import REQUEST_STATES, ContactRequest, User
 from ..models._types import utcnow
-from ..models.rows import changed
+from . import moves
+from .moves import Move
 from .policy import is_listed
 
 # The states, as the model lists them (models/connections.py).
@@ -44,16 +42,6 @@ PENDING, ACCEPTED, DECLINED, BLOCKED, ENDED, EXPIRED = REQUEST_STATES
 EXPIRING = (PENDING, DECLINED, BLOCKED)
 # Who may make a move: the sides of the request, her delegated managers, the clock.
 SENDER, RECIPIENT, DELEGATE, CLOCK = "sender", "recipient", "delegate", "clock"
-
-
-@dataclass(frozen=True)
-class Move:
-    """One allowed transition: from these states to one, by these actors."""
-
-    action: str
-    sources: tuple[str, ...]
-    target: str
-    actors: frozenset[str]
 
 
 MOVES = {
@@ -159,17 +147,9 @@ def move(request: ContactRequest, actor: User, action: str) -> bool:
         values.update(responded_at=now, answered_by_id=actor.id)
     if action == "end":
         values["ended_at"] = now
-    statement = sa.update(ContactRequest).where(
-        ContactRequest.id == request.id, ContactRequest.status.in_(step.sources)
-    )
     if set(step.sources) & set(EXPIRING):
-        statement = statement.where(ContactRequest.created_at >= expiry_cutoff())
-    if changed(statement.values(**values), execution_options={"synchronize_session": False}) != 1:
-        db.session.expire(request)
-        return False
-    for name, value in values.items():
-        set_committed_value(request, name, value)
-    return True
+        return moves.make(request, step, values, ContactRequest.created_at >= expiry_cutoff())
+    return moves.make(request, step, values)
 
 
 def request_state_for(viewer: User, request: ContactRequest) -> str | None:
