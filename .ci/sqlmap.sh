@@ -2,7 +2,8 @@
 # sqlmap (Debian's package) against the app served by gunicorn on a fresh SQLite database with
 # the demo data, signed in through the real sign-in form (password, then a two-factor code for
 # the admin). Tests the directory's and the secretariat's query parameters, the API's (with a
-# bearer token) and the main forms (sign-in, profile edit, contact request), and fails if
+# bearer token) and the main forms (sign-in, profile edit, contact request; the Council's
+# situation page, a briefing request, a recommendation's texts), and fails if
 # sqlmap calls any parameter injectable. Usage: bash .ci/sqlmap.sh  (SQLMAP_LEVEL, SQLMAP_FORM_LEVEL, SQLMAP_RISK)
 set -euo pipefail
 exec </dev/null
@@ -130,6 +131,18 @@ with create_app().app_context():
     print(ids[-1])
 EOF
 )
+REC_ID=$("$BIN/python" - 2>>"$WORK/setup.log" <<'EOF'
+import sqlalchemy as sa
+
+from ngowg_directory import create_app
+from ngowg_directory.extensions import db
+from ngowg_directory.models import Recommendation
+
+with create_app().app_context():
+    print(db.session.scalar(sa.select(sa.func.min(Recommendation.id))))
+EOF
+)
+SOON=$("$BIN/python" -c 'import datetime as d; print(d.date.today() + d.timedelta(days=20))')
 OPENED=$(curl -fsS -b "$WORK/member.jar" "$BASE/account/profile" |
   sed -n 's/.*name="opened" type="hidden" value="\([^"]*\)".*/\1/p' | head -n 1)
 
@@ -189,6 +202,16 @@ run profile-edit -u "$BASE/account/profile" --cookie="$MEMBER_COOKIE" \
 run contact-request -u "$BASE/connections/request/$PERSON_ID" --cookie="$MEMBER_COOKIE" \
   --data="message=We+would+like+to+invite+you+to+brief+the+Council+in+March.&csrf_token=x" \
   --csrf-token=csrf_token --csrf-url="$BASE/people/$PERSON_ID" -p message --level="$FORM_LEVEL"
+# The Council's month (issue 19): a situation's page and its pager, a briefing request by
+# the demo's Council delegate (pm.france), and a recommendation's texts by the secretariat.
+run council-situation -u "$BASE/council/situations/SD?page=1" --cookie="$MEMBER_COOKIE" -p page
+run briefing-request -u "$BASE/briefings/new" --cookie="$MEMBER_COOKIE" \
+  --data="meeting=&meeting_date=$SOON&item=SD&theme=&topic=Women%27s+participation+in+the+talks.&language=ar&mode=either&deadline=$SOON&csrf_token=x" \
+  --csrf-token=csrf_token --csrf-url="$BASE/briefings/new" -p item,topic,language,theme --level="$FORM_LEVEL"
+run recommendation-texts -u "$BASE/admin/council/recommendations/$REC_ID" --cookie="$ADMIN_COOKIE" \
+  --data="en-title=Sudan&en-body=Protect+defenders.&fr-title=&fr-body=&action=preview&csrf_token=x" \
+  --csrf-token=csrf_token --csrf-url="$BASE/admin/council/recommendations/$REC_ID" -p en-title,en-body,action \
+  --level="$FORM_LEVEL"
 
 # The server must have answered the scan, not crashed under it.
 if grep -q "Traceback\|Internal Server Error\| 500 " "$WORK/server.log"; then
