@@ -135,6 +135,7 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "audit_exported": _l("Audit log exported"),
     "briefing_accepted": _l("Briefing invitation accepted"),
     "briefing_availability_changed": _l("Availability to brief changed"),
+    "briefing_naming_changed": _l("Named or anonymous on a briefing changed"),
     "briefing_checkin_recorded": _l("Safety check-in recorded"),
     "briefing_declined": _l("Briefing invitation declined"),
     "briefing_follow_up_saved": _l("Briefing follow-up saved"),

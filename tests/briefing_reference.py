@@ -115,6 +115,25 @@ class Model:
             return True
         return False
 
+    def choose_name(self, request: Request, key: str, named: bool) -> bool:
+        """She, and nobody else, says whether she is named on a briefing she accepted."""
+        if self.briefers[key].status != "active":
+            return False
+        if request.invitations.get(key) not in ("accepted", "briefed"):
+            return False
+        request.named[key] = named
+        return True
+
+    def say_named(self, key: str, named: bool) -> None:
+        """She saves her availability named or anonymous: anonymous is also off every
+        briefing she accepted before; named is for those she accepts from now on."""
+        briefer = self.briefers[key]
+        briefer.available, briefer.named = True, named
+        if not named:
+            for request in self.requests:
+                if key in request.named:
+                    request.named[key] = False
+
     def withdraw_invitation(self, request: Request, key: str) -> bool:
         """The secretariat takes an invitation back."""
         if request.invitations.get(key) in LIVE:
@@ -154,11 +173,17 @@ class Model:
         request.held_ago[key] = 0
         return True
 
+    def since(self, request: Request, key: str) -> int:
+        """Days since the briefing: since it was held, else since the meeting's day."""
+        return request.held_ago.get(key, -request.meeting_in)
+
     def check_in(self, request: Request, key: str, days: int) -> str:
-        """The secretariat records a check-in: `done` on an accepted or held briefing, else
-        `404` (there is no record to write)."""
+        """The secretariat records a check-in: `done` on an accepted or held briefing once
+        its day has come, `refused` before; `404` without a record to write."""
         if request.invitations.get(key) not in ("accepted", "briefed"):
             return "404"
+        if self.since(request, key) < days:
+            return "refused"
         request.checked.add((key, days))
         return "done"
 
@@ -176,7 +201,7 @@ class Model:
             for key, state in request.invitations.items():
                 if state not in ("accepted", "briefed"):
                     continue
-                since = request.held_ago.get(key, -request.meeting_in)
+                since = self.since(request, key)
                 for days in CHECKIN_DAYS:
                     if since >= days and (key, days) not in request.checked:
                         found.add((request.id, key, days))

@@ -249,6 +249,49 @@ def test_she_accepts_and_whoever_asked_learns_her_name_only_if_she_chose_to_be_n
     assert len(mailbox.to(people["admin"].email)) == 1
 
 
+def test_she_takes_her_name_off_one_briefing_or_all_of_them(cast):
+    """Named when she accepted; then off this briefing (she only), back on it, and off every
+    one at once when she says anonymous on /account/briefing: whoever asked and the annual
+    report's CSV lose her name each time."""
+    people, clients = cast
+    make_available(people["defender"], named=True)
+    request = request_for(people["pm"])
+    press(clients["admin"], f"/briefings/{request.id}/invite", {"people": [people["defender"].id]})
+    invitation = invitation_of(request.id, people["defender"].id)
+    base = f"/briefings/invitations/{invitation.id}"
+    press(clients["defender"], f"{base}/accept")
+    asker = f"/briefings/{request.id}"
+    assert "Amira Available" in page(clients["pm"], asker)
+    assert "Take my name off this briefing" in page(clients["defender"], base)
+    for key in ("admin", "pm", "other", "staff"):
+        status, said = press(clients[key], f"{base}/name", {"named": "anonymous"})
+        assert status == 404 or said[0][0] == "error", (key, status, said)
+    assert "Amira Available" in page(clients["pm"], asker), "nobody else takes it off"
+    status, said = press(clients["defender"], f"{base}/name", {"named": "maybe"})
+    assert said[0][0] == "error" and "Choose named or anonymous." in said[0][1], said
+    status, said = press(clients["defender"], f"{base}/name", {"named": "anonymous"})
+    assert said[0][0] == "success", said
+    assert "Amira Available" not in page(clients["pm"], asker)
+    assert "Name me on this briefing" in page(clients["defender"], base)
+    press(clients["defender"], f"{base}/name", {"named": "named"})
+    assert "Amira Available" in page(clients["pm"], asker)
+    assess(clients["admin"], invitation.id)
+    press(clients["admin"], f"{base}/held", {"held-held_on": today().isoformat()})
+    assert "Amira Available" in clients["admin"].get("/admin/briefings.csv").get_data(as_text=True)
+    # Anonymous on her availability: off every briefing she accepted, held ones included.
+    clients["defender"].form(
+        "/account/briefing",
+        {"active": "y", "situations": ["SD"], "languages": ["ar"], "modes": ["remote"],
+         "named": "anonymous"},
+        page="/account/briefing",
+    )  # fmt: skip
+    assert "Amira Available" not in page(clients["pm"], asker)
+    assert "Amira" not in clients["admin"].get("/admin/briefings.csv").get_data(as_text=True)
+    changes = [e.details["named"] for e in audited("briefing_naming_changed")]
+    assert changes == [False, True]
+    assert audited("briefing_availability_changed")[-1].details["unnamed"] == 1
+
+
 def test_a_request_is_held_while_whoever_asked_is_not_verified(cast):
     people, clients = cast
     request = request_for(people["pm"])
@@ -401,6 +444,23 @@ def test_a_briefing_is_held_only_after_its_risk_assessment(accepted):
     row = db.session.get(RiskAssessment, invitation.id)
     db.session.refresh(row)
     assert row.completed_at is not None and "Changed" not in row.answers
+
+
+def test_a_check_in_is_recorded_only_once_it_is_due(accepted):
+    """Before the briefing, or 7 days not yet past, a check-in cannot stand for the one that
+    is due later (which would then never be asked for)."""
+    _people, clients, invitation = accepted
+    admin, base = clients["admin"], f"/briefings/invitations/{invitation.id}"
+    record = page(admin, base)
+    assert "Not due yet" in record and f"{base}/checkins/7" not in record
+    _status, said = press(admin, f"{base}/checkins/7", {"ci-result": "done"})
+    assert said[0][0] == "error" and "not due yet" in said[0][1], said
+    assess(admin, invitation.id)
+    held = {"held-held_on": (today() - timedelta(days=3)).isoformat()}
+    assert press(admin, f"{base}/held", held)[1][0][0] == "success"
+    _status, said = press(admin, f"{base}/checkins/7", {"ci-result": "done"})
+    assert said[0][0] == "error", said
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SafetyCheckin)) == 0
 
 
 def test_held_check_ins_are_reminded_once_with_no_names(accepted, mailbox, runner):

@@ -278,6 +278,25 @@ class BriefingMachine(RuleBasedStateMachine):
         made = self.model.withdraw_invitation(request, key)
         assert said == ("done" if made else "refused"), f"withdraw {key}: {said}, model {made}"
 
+    @rule(
+        index=st.integers(0, 2),
+        key=st.sampled_from(tuple(BRIEFERS)),
+        by=st.sampled_from(("briefer", "admin")),
+        named=st.booleans(),
+    )
+    def choose_name(self, index: int, key: str, by: str, named: bool) -> None:
+        """Named or anonymous on one briefing: hers to say; the secretariat is refused."""
+        request = self.request_at(index)
+        if request is None or (request.id, key) not in self.invitation_ids:
+            return
+        if self.model.briefers[key].status != "active":
+            return
+        path = f"/briefings/invitations/{self.invitation_ids[(request.id, key)]}/name"
+        said = self.post(key if by == "briefer" else "admin", path,
+                         {"named": "named" if named else "anonymous"})  # fmt: skip
+        made = by == "briefer" and self.model.choose_name(request, key, named)
+        assert (said == "done") is made, f"name {key} by {by}: {said}, model {made}"
+
     @rule(index=st.integers(0, 2), by=st.sampled_from(("asker", "secretariat")))
     def end(self, index: int, by: str) -> None:
         request = self.request_at(index)
@@ -365,9 +384,10 @@ class BriefingMachine(RuleBasedStateMachine):
     @rule(
         key=st.sampled_from(tuple(BRIEFERS)),
         action=st.sampled_from(
-            ("hide", "show", "withdraw", "agree", "off", "on", "suspend", "reactivate")
+            ("hide", "show", "withdraw", "agree", "off", "on", "suspend", "reactivate",
+             "named", "anonymous")
         ),
-    )
+    )  # fmt: skip
     def briefer_changes(self, key: str, action: str) -> None:
         briefer = self.model.briefers[key]
         if action in ("suspend", "reactivate"):
@@ -390,6 +410,11 @@ class BriefingMachine(RuleBasedStateMachine):
                                          "modes": "remote",
                                          "named": "named" if briefer.named else "anonymous"}),
         }  # fmt: skip
+        if action in ("named", "anonymous"):
+            data = {**paths["on"][1], "named": action}
+            assert self.post(key, "/account/briefing", data) == "done", (key, action)
+            self.model.say_named(key, action == "named")
+            return
         path, data = paths[action]
         assert self.post(key, path, data) == "done", (key, action)
         if action in ("hide", "show"):
@@ -579,3 +604,25 @@ def test_held_after_the_assessment_then_check_ins_come_due(machine):
     machine.answer(0, "b2", "accept")
     machine.pages_meet_the_model()
     assert machine.model.requests[0].invitations["b2"] == "invited"
+
+
+def test_anonymous_takes_her_name_off_what_she_accepted_and_named_only_what_follows(machine):
+    """b2 (named) accepts: whoever asked reads her name; off on this briefing by her, not by
+    the secretariat; back on; then anonymous on her availability takes it off, and named
+    again does not put it back on a briefing she accepted before."""
+    machine.answer(0, "b2", "accept")
+    machine.pages_meet_the_model()
+    assert machine.model.asker_names(machine.model.requests[0]) == {"b2"}
+    machine.choose_name(0, "b2", "admin", named=False)
+    machine.choose_name(0, "b2", "briefer", named=False)
+    machine.pages_meet_the_model()
+    machine.choose_name(0, "b2", "briefer", named=True)
+    machine.pages_meet_the_model()
+    machine.briefer_changes("b2", "anonymous")
+    machine.pages_meet_the_model()
+    machine.briefer_changes("b2", "named")
+    machine.pages_meet_the_model()
+    assert machine.model.asker_names(machine.model.requests[0]) == set()
+    machine.answer(0, "b2", "step_back")
+    machine.choose_name(0, "b2", "briefer", named=True)  # refused: she stepped back
+    machine.pages_meet_the_model()

@@ -176,6 +176,14 @@ def test_the_secretariat_enters_a_month_and_its_meetings_audited(admin_client):
     meeting_id = meeting.id
     html = admin_client.get("/admin/council/2027-03").get_data(as_text=True)
     assert "UNITAMS" in html and "France" in html
+    # As the importer: no second meeting of the same day, item and kind; no formula title.
+    for bad, said in (
+        ({**form, "title": "Again"}, "already on the programme"),
+        ({**form, "kind": "consultations", "title": "=1+2"}, "spreadsheet formula"),
+    ):
+        admin_client.form("/admin/council/2027-03/meetings", bad)
+        assert said in admin_client.get("/admin/council/2027-03").get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(CouncilMeeting.id))) == 1
     moved = {**form, "date": "2027-04-01", "title": "Moved"}
     assert admin_client.form(f"/admin/council/meetings/{meeting.id}", moved).status_code == 302
     db.session.refresh(meeting)
@@ -288,6 +296,11 @@ def test_non_admins_cannot_reach_the_secretariats_council_pages(admin, member):
         ('<img src=x onerror="alert(1)">', "<img"),
         ('<a href="https://x.org" onclick="alert(1)">x</a>', "<a href"),
         ("<iframe src=https://x.org></iframe>", "<iframe"),
+        ("[x](//evil.example/login)", "href="),
+        ("[x](/admin/people)", "href="),
+        ("[x](../account/delete)", "href="),
+        ("Pay \u202egnp.exe here", "\u202e"),
+        ("An \u2066isolate\u2069", "\u2066"),
     ],
 )
 def test_markdown_is_sanitised(source, absent):
@@ -298,6 +311,9 @@ def test_links_get_rel_and_headings_stay_under_the_page():
     html = markdown.render("# Title\n\n[WILPF](https://www.wilpf.org)")
     assert "<h3>Title</h3>" in html
     assert 'rel="noopener noreferrer nofollow"' in html
+    assert 'href="mailto:info@wilpf.org"' in markdown.render("[mail](mailto:info@wilpf.org)")
+    arabic = "\u0627\u0644\u0633\u0648\u062f\u0627\u0646\u200f (UNITAMS)"
+    assert "\u200f" in markdown.render(arabic), "the marks Arabic needs are kept"
 
 
 # --- credits --------------------------------------------------------------------------------
@@ -456,6 +472,18 @@ def test_the_secretariat_uploads_a_programme(admin_client):
     html = admin_client.form("/admin/council/import", data).get_data(as_text=True)
     assert "2 meetings added" in html
     assert db.session.scalar(sa.select(sa.func.count(CouncilMeeting.id))) == 2
+
+
+def test_a_programme_beyond_five_thousand_rows_is_refused_whole(runner, admin_client, tmp_path):
+    rows = "".join(f"2027-05-{1 + i % 28:02d};wps;briefing;Row {i}\n" for i in range(5_001))
+    path = tmp_path / "big.csv"
+    path.write_text("date;item;kind;title\n" + rows)
+    answer = runner.invoke(args=["import-programme", str(path)])
+    assert answer.exit_code != 0 and "more than 5,000 rows" in answer.output
+    data = {"file": (io.BytesIO(path.read_bytes()), "big.csv")}
+    html = admin_client.form("/admin/council/import", data).get_data(as_text=True)
+    assert "more than 5,000 rows" in html
+    assert db.session.scalar(sa.select(sa.func.count(CouncilMeeting.id))) == 0
 
 
 def test_seed_demo_has_a_month(runner, member):

@@ -188,6 +188,11 @@ TABLE: dict[str, dict[str, tuple[Any, ...]]] = {
     "briefings.step_back": {
         "POST": row(LOGIN, "302 /briefings/invitations/", 404, 404, 404, 404, 404)
     },
+    # Hers alone to say; the secretariat is told so on the invitation's page.
+    "briefings.name": {
+        "POST": row(LOGIN, "302 /briefings/invitations/", 404, 404, 404, 404,
+                    "302 /briefings/invitations/")
+    },  # fmt: skip
     "briefings.withdraw_invitation": {"POST": admin_post("302 /briefings/invitations/")},
     "briefings.held": {"POST": admin_post("302 /briefings/invitations/")},
     "briefings.follow_up": {"POST": admin_post("302 /briefings/invitations/")},
@@ -393,6 +398,7 @@ ARGS: dict[str, ArgFn] = {
             ("accept", "I1"),
             ("decline", "I1"),
             ("step_back", "I3"),
+            ("name", "I3"),
             ("withdraw_invitation", "I1"),
             ("held", "I3"),
             ("follow_up", "I3"),

@@ -50,7 +50,13 @@ class AvailabilityForm(FlaskForm):
         validate_choice=False,
     )
     named = RadioField(
-        _l("Named or anonymous"), choices=list(NAMED_LABELS.items()), default="anonymous"
+        _l("Named or anonymous"),
+        choices=list(NAMED_LABELS.items()),
+        default="anonymous",
+        description=_l(
+            "Anonymous also takes your name off every briefing you accepted before. Named "
+            "applies to the briefings you accept from now on; on each earlier one you choose."
+        ),
     )
     submit = SubmitField(_l("Save"))
 

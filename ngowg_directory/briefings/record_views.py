@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,6 +19,7 @@ from ..privacy import briefing_states as states
 from ..services import (
     briefing_checkins,
     briefing_figures,
+    briefing_offers,
     briefing_records,
     briefing_views,
     briefings,
@@ -105,6 +106,29 @@ def decline(invitation_id: int) -> WerkzeugResponse:
 def step_back(invitation_id: int) -> WerkzeugResponse:
     """She takes back her acceptance, at any time."""
     return _move(invitation_id, "step_back")
+
+
+@bp.post("/briefings/invitations/<int:invitation_id>/name")
+def name(invitation_id: int) -> WerkzeugResponse:
+    """She says whether she is named on this briefing (field `named`: named or anonymous)."""
+    found = confirmed(db.session.get(BriefingInvitation, invitation_id))
+    if states.invitation_state_for(current_user, found) is None:
+        abort(404)
+    choice = request.form.get("named")
+    if choice not in ("named", "anonymous"):
+        flash(_("Choose named or anonymous."), "error")
+        return _back(invitation_id)
+    if not briefing_offers.choose_name(found, current_user, choice == "named"):
+        flash(_("Only she who accepted the briefing says whether she is named on it."), "error")
+        return _back(invitation_id)
+    db.session.commit()
+    flash(
+        _("You are named on this briefing.")
+        if choice == "named"
+        else _("Your name is off this briefing: it is given to nobody beyond the secretariat."),
+        "success",
+    )
+    return _back(invitation_id)
 
 
 @bp.post("/briefings/invitations/<int:invitation_id>/withdraw")

@@ -252,6 +252,12 @@ def may_change_assessment(user: User, invitation: BriefingInvitation) -> bool:
     return bool(invitation_sides(user, invitation)) and invitation.status == ACCEPTED
 
 
+def may_choose_name(user: User, invitation: BriefingInvitation) -> bool:
+    """She alone says, briefing by briefing she accepted, whether she is named on it: nobody
+    else, not even the secretariat, decides that for her."""
+    return DEFENDER in invitation_sides(user, invitation) and invitation.status in ASSESSED
+
+
 def may_record(user: User, invitation: BriefingInvitation) -> bool:
     """The secretariat records the outcome, follow-up and check-ins of an accepted briefing."""
     return is_secretariat(user) and invitation.status in ASSESSED

@@ -70,7 +70,9 @@ def set_council_member(user: User, until: str, actor: User) -> int | None:
     """Say that a verified policy-maker works for a Security Council member whose term ends
     with the year `until` ("": not a Council member): she may ask for briefers until then."""
     if user.role != "policy_maker" or user.verified_at is None:
-        raise AccountError(_l("Only verified policy-makers can be marked as a Council member's."))
+        raise AccountError(
+            _l("Only verified policy-makers can be marked as working for a Council member.")
+        )
     year = None
     if until:
         allowed = {str(y): y for y in council_years()}

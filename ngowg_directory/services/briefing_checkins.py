@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from .. import audit, i18n
 from ..extensions import db
 from ..models import BriefingInvitation, BriefingRequest, SafetyCheckin
 from ..models._types import utcnow
@@ -47,8 +47,13 @@ class Checkin:
     reminded_at: datetime | None
 
     @property
+    def has_come(self) -> bool:
+        """Whether its day has come: it may be recorded from then on, not before."""
+        return self.due <= rules.today()
+
+    @property
     def is_due(self) -> bool:
-        return self.result is None and self.due <= rules.today()
+        return self.result is None and self.has_come
 
 
 def checkins(invitation: BriefingInvitation) -> list[Checkin]:
@@ -82,6 +87,17 @@ def record_checkin(
     """What the check-in found: done, or concerns (and a note, encrypted)."""
     if not states.may_record(actor, invitation) or days not in CHECKIN_DAYS:
         raise LookupError("not the secretariat's record to write")
+    due = briefing_day(invitation) + timedelta(days=days)
+    if due > rules.today():
+        # A check-in after the return, not before it: recorded early, it would stand for
+        # the check-in that is due later, and that one would never be asked for.
+        raise ValidationError(
+            "result",
+            _l(
+                "This check-in is not due yet: it can be recorded from %(date)s.",
+                date=i18n.format_day(due),
+            ),
+        )
     if result not in CHECKIN_RESULTS:
         raise ValidationError("result", _l("Say whether the check-in was done or found concerns."))
     text = clean_text(note, NOTE_MAX, "note") or None
@@ -116,14 +132,13 @@ def due_checkins() -> list[tuple[BriefingInvitation, int]]:
     ).all()
     if not rows:
         return []
-    recorded = set(
-        db.session.execute(
-            sa.select(SafetyCheckin.invitation_id, SafetyCheckin.days).where(
-                SafetyCheckin.invitation_id.in_([r.id for r in rows]),
-                SafetyCheckin.recorded_at.is_not(None),
-            )
-        ).tuples()
+    found = db.session.execute(
+        sa.select(SafetyCheckin.invitation_id, SafetyCheckin.days).where(
+            SafetyCheckin.invitation_id.in_([r.id for r in rows]),
+            SafetyCheckin.recorded_at.is_not(None),
+        )
     )
+    recorded = {(invitation_id, days) for invitation_id, days in found}
     return [
         (invitation, days)
         for invitation in rows

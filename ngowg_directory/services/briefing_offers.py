@@ -15,9 +15,11 @@ from flask_babel import lazy_gettext as _l
 
 from .. import audit, reference
 from ..extensions import db
-from ..models import BriefingAvailability, BriefingRequest, Profile, User
+from ..models import BriefingAvailability, BriefingInvitation, BriefingRequest, Profile, User
 from ..models._types import utcnow
 from ..models.briefings import MODES
+from ..models.rows import changed
+from ..privacy import briefing_states as states
 from ..privacy import briefings as rules
 from ..validation import ValidationError, clean_codes
 
@@ -58,10 +60,49 @@ def save_availability(user: User, data: dict[str, Any]) -> BriefingAvailability:
     row.named = data.get("named") == "named"
     row.updated_at = utcnow()
     db.session.flush()
+    unnamed = 0 if row.named else unname_all(user)
     audit.record(
-        "briefing_availability_changed", actor=user, target=user, active=active, before=before
+        "briefing_availability_changed",
+        actor=user,
+        target=user,
+        active=active,
+        before=before,
+        unnamed=unnamed,
     )
     return row
+
+
+def unname_all(user: User) -> int:
+    """Anonymous from now on, and on every briefing she accepted before: how many changed."""
+    return changed(
+        sa.update(BriefingInvitation)
+        .where(BriefingInvitation.defender_id == user.id, BriefingInvitation.named.is_(True))
+        .values(named=False),
+        execution_options={"synchronize_session": "fetch"},
+    )
+
+
+def choose_name(invitation: BriefingInvitation, user: User, named: bool) -> bool:
+    """She is named, or not, on one briefing she accepted (in one statement, so that a step
+    back or a withdrawal at once leaves nothing to name). False: not hers to change now."""
+    if not states.may_choose_name(user, invitation):
+        return False
+    done = changed(
+        sa.update(BriefingInvitation)
+        .where(
+            BriefingInvitation.id == invitation.id,
+            BriefingInvitation.defender_id == user.id,
+            BriefingInvitation.status.in_(states.ASSESSED),
+        )
+        .values(named=named),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    if done:
+        audit.record(
+            "briefing_naming_changed", actor=user, target=user, invitation=invitation.id,
+            named=named,
+        )  # fmt: skip
+    return bool(done)
 
 
 def switch_off(user: User) -> None:

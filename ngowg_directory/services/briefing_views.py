@@ -71,6 +71,7 @@ class InvitationView:
     named: bool
     may_assess: bool
     may_report: bool
+    may_choose_name: bool
     listed: bool  # whether she is listed now (the secretariat's note: held while she is not)
     person: tuple[int, str] | None = None  # for the secretariat: her account and name
     receipts: list[datetime] = field(default_factory=list)
@@ -97,6 +98,7 @@ def invitation_view(
         named=invitation.named,
         may_assess=states.may_assess(viewer, invitation),
         may_report=states.may_report(viewer, invitation),
+        may_choose_name=states.may_choose_name(viewer, invitation),
         listed=rules.is_listed(person),
         person=(person.id, person.name) if secretariat else None,
         receipts=records.receipts(viewer, invitation) if detail and not secretariat else [],

@@ -19,7 +19,7 @@ from .. import audit, reference
 from ..extensions import db
 from ..models import MEETING_KINDS, CouncilMeeting, CouncilMonth, User
 from ..models._types import utcnow
-from ..validation import ValidationError, clean_line, clean_text
+from ..validation import ValidationError, clean_line, clean_text, starts_like_formula
 
 logger = logging.getLogger(__name__)
 
@@ -153,9 +153,23 @@ def clean_meeting(data: dict[str, Any]) -> dict[str, Any]:
     return {"date": day, "item": item, "kind": kind, "title": title}
 
 
+def _refuse_on_the_programme(values: dict[str, Any], meeting_id: int | None = None) -> None:
+    """As the importer does: no title a spreadsheet would run, and no second meeting of the
+    same date, item and kind (ValidationError)."""
+    if starts_like_formula(values["title"]):
+        raise ValidationError(
+            "title", _l("The title starts like a spreadsheet formula (=, +, - or @).")
+        )
+    if duplicate(values, meeting_id):
+        raise ValidationError(
+            "date", _l("This meeting is already on the programme (same day, item and kind).")
+        )
+
+
 def add_meeting(data: dict[str, Any], actor: User | None, via: str = "form") -> CouncilMeeting:
     """A new meeting on the programme, in the month of its date (made if needed)."""
     values = clean_meeting(data)
+    _refuse_on_the_programme(values)
     meeting = CouncilMeeting(month_id=month_for(values["date"]).id, **values)
     db.session.add(meeting)
     db.session.flush()
@@ -166,6 +180,7 @@ def add_meeting(data: dict[str, Any], actor: User | None, via: str = "form") -> 
 def update_meeting(meeting: CouncilMeeting, data: dict[str, Any], actor: User) -> None:
     """Change a meeting; a new date may move it to another month."""
     values = clean_meeting(data)
+    _refuse_on_the_programme(values, meeting.id)
     for name, value in values.items():
         setattr(meeting, name, value)
     meeting.month_id = month_for(values["date"]).id
@@ -178,13 +193,15 @@ def delete_meeting(meeting: CouncilMeeting, actor: User) -> None:
     db.session.delete(meeting)
 
 
-def duplicate(values: dict[str, Any]) -> bool:
-    """Whether a meeting of this date, item and kind is already on the programme."""
+def duplicate(values: dict[str, Any], meeting_id: int | None = None) -> bool:
+    """Whether a meeting of this date, item and kind (other than `meeting_id`) is already on
+    the programme."""
     found = db.session.scalar(
         sa.select(CouncilMeeting.id).where(
             CouncilMeeting.date == values["date"],
             CouncilMeeting.item == values["item"],
             CouncilMeeting.kind == values["kind"],
+            CouncilMeeting.id != (meeting_id or 0),
         )
     )
     return found is not None

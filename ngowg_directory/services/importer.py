@@ -143,14 +143,28 @@ class Report:
 
 
 def read_csv(
-    data: bytes, columns: tuple[str, ...], optional: tuple[str, ...] = ()
+    data: bytes,
+    columns: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    max_rows: int | None = None,
 ) -> list[tuple[int, dict[str, str]]]:
     """(first line number, row) pairs of a UTF-8 CSV file with the expected header; the
-    `optional` columns are read too where the header names them.
+    `optional` columns are read too where the header names them; more than `max_rows` rows
+    refuse the file.
 
     The whole file is read before anything is written, so a file that turns out to be
     unreadable half-way imports nothing."""
-    return list(_rows(data, columns, optional))
+    rows = []
+    for found in _rows(data, columns, optional):
+        rows.append(found)
+        if max_rows is not None and len(rows) > max_rows:
+            raise ImportFileError(
+                _(
+                    "The file has more than %(count)s rows. Split it into smaller files.",
+                    count=f"{max_rows:,}",
+                )
+            )
+    return rows
 
 
 def _rows(
@@ -277,6 +291,7 @@ def _run(
     echo: Callable[[str], object] | None,
     report: Report | None = None,
     optional: tuple[str, ...] = (),
+    max_rows: int | None = None,
 ) -> Report:
     """Check every row; create the good ones (unless a dry run); report each in plain words.
 
@@ -301,7 +316,7 @@ def _run(
         batch.clear()
         waiting.clear()
 
-    for line, values in read_csv(data, columns, optional):
+    for line, values in read_csv(data, columns, optional, max_rows):
         try:
             start = time.perf_counter()
             checked = check(values, seen, line)

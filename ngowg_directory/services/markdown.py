@@ -2,8 +2,11 @@
 by nh3 (Ammonia), whatever the renderer let through.
 
 No raw HTML (the parser escapes it), no images (shown as their alternative text), headings
-moved under the page's own (# becomes h3), only http, https and mailto links, each with
-rel="noopener noreferrer nofollow".
+moved under the page's own (# becomes h3), only absolute http, https and mailto links (a
+relative or protocol-relative one, `//elsewhere`, loses its address), each with
+rel="noopener noreferrer nofollow". Bidirectional embeddings, overrides and isolates are
+dropped (they can make a text, or an address, read as another); the marks an Arabic or
+Hebrew text needs (LRM, RLM, ALM) are kept.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "noopener noreferrer nofollow"
+LINK_STARTS = ("http://", "https://", "mailto:")
+# U+202A to U+202E (embeddings, overrides) and U+2066 to U+2069 (isolates).
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 MAX_SOURCE = 20_000
 
 
@@ -58,9 +64,15 @@ def _parser() -> MarkdownIt:
 _MD = _parser()
 
 
+def _absolute_links_only(element: str, attribute: str, value: str) -> str | None:
+    if element == "a" and attribute == "href":
+        return value if value.strip().lower().startswith(LINK_STARTS) else None
+    return value
+
+
 def render(source: str) -> str:
     """Safe HTML of a Markdown text."""
-    html = _MD.render(source or "")
+    html = _MD.render((source or "").translate(BIDI_CONTROLS))
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -68,4 +80,5 @@ def render(source: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
+        attribute_filter=_absolute_links_only,
     )

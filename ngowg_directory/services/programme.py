@@ -18,6 +18,9 @@ from . import council
 from .importer import Problems, Report, _run, refuse_formulas
 
 PROGRAMME_COLUMNS = ("date", "item", "kind", "title")
+# A month has some forty meetings, a year some five hundred: a file beyond this is a mistake,
+# refused before its rows are checked (each is looked up on the programme).
+MAX_ROWS = 5_000
 
 
 def _check(values: dict[str, str], seen: dict[str, int], line: int) -> dict[str, Any]:
@@ -74,4 +77,6 @@ def import_programme(
             kind=checked["kind"],
         )
 
-    return _run(data, PROGRAMME_COLUMNS, _check, create, describe, dry_run, echo)
+    return _run(
+        data, PROGRAMME_COLUMNS, _check, create, describe, dry_run, echo, max_rows=MAX_ROWS
+    )
