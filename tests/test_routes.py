@@ -51,6 +51,7 @@ NEW_PASSWORD = "a brand new passphrase 2026"
 # /path ({me}, {subject}, {subject2}, {invitee} are filled in with the viewer's and the world's
 # ids). For POSTs the answer is the one to a request with a valid CSRF token.
 LOGIN = "302 /auth/login"
+INVITATION_PAGE = "302 /briefings/invitations/"
 
 
 def row(anon: Any, *signed_in: Any) -> tuple[Any, ...]:
@@ -189,10 +190,7 @@ TABLE: dict[str, dict[str, tuple[Any, ...]]] = {
         "POST": row(LOGIN, "302 /briefings/invitations/", 404, 404, 404, 404, 404)
     },
     # Hers alone to say; the secretariat is told so on the invitation's page.
-    "briefings.name": {
-        "POST": row(LOGIN, "302 /briefings/invitations/", 404, 404, 404, 404,
-                    "302 /briefings/invitations/")
-    },  # fmt: skip
+    "briefings.name": {"POST": row(LOGIN, INVITATION_PAGE, 404, 404, 404, 404, INVITATION_PAGE)},
     "briefings.withdraw_invitation": {"POST": admin_post("302 /briefings/invitations/")},
     "briefings.held": {"POST": admin_post("302 /briefings/invitations/")},
     "briefings.follow_up": {"POST": admin_post("302 /briefings/invitations/")},

@@ -77,6 +77,4 @@ def import_programme(
             kind=checked["kind"],
         )
 
-    return _run(
-        data, PROGRAMME_COLUMNS, _check, create, describe, dry_run, echo, max_rows=MAX_ROWS
-    )
+    return _run(data, PROGRAMME_COLUMNS, _check, create, describe, dry_run, echo, max_rows=MAX_ROWS)
