@@ -14,9 +14,10 @@
 - a defender accepts an invitation, and saves her checklist, with JavaScript off;
 - axe-core finds nothing on the new pages, in English and in Arabic.
 
-Screenshots of each step are kept in test-artifacts/browser/. Three app bugs found by these
-tests are marked where they show (strict xfails, and the axe test's known violation): each
-turns into a failure, or passes, once fixed, so that its mark is taken away then.
+Screenshots of each step are kept in test-artifacts/browser/. Two tests hold bugs these
+tests found (a due check-in named after the meeting's day; a reader's words marked as the
+recommendation's language), and axe-core's landmark-unique caught the third (a section and its
+table's region of one name).
 """
 
 from __future__ import annotations
@@ -551,11 +552,6 @@ def test_the_risk_assessment_comes_first_and_the_check_in_after(
     expect(her.locator("main p.status")).to_contain_text("Briefing held")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: /briefings names a due check-in after the meeting's day, not the day the "
-    "briefing was held, which the check-ins count from (templates/briefings/index.html)",
-)
 def test_a_due_check_in_is_named_after_the_day_the_briefing_was_held(
     browser: Browser, make_user
 ) -> None:
@@ -615,11 +611,6 @@ def test_a_defender_accepts_and_assesses_without_javascript(browser: Browser, ma
     assert db.session.get(RiskAssessment, invitation.id) is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: a recommendation shown in English on an Arabic page marks its 'Published "
-    "on' line, in Arabic, as English (templates/council/_recommendation.html)",
-)
 def test_an_english_recommendation_keeps_the_reader_s_words_in_her_language(
     browser: Browser, make_user
 ) -> None:
@@ -678,15 +669,6 @@ def check(page: Page, who: str, path: str, found: dict, browser: Browser, locale
     if violations := axe_violations(page):
         found[f"{path} ({who}, {locale})"] = violations
         browser.shot(page, f"axe-{who}-" + path.strip("/").replace("/", "-")[:40])
-
-
-def known_landmark_clash(violation: dict[str, Any]) -> bool:
-    """The app's known violation (reported, not fixed here): a section named by its heading
-    holds a table region named by the same words (`aria-label` of .table-scroll), two region
-    landmarks of one name, on the Council's and the briefings' pages."""
-    return violation["id"] == "landmark-unique" and all(
-        node.startswith("section") for node in violation["nodes"]
-    )
 
 
 @pytest.mark.parametrize("locale", ["en", "ar"])
@@ -762,15 +744,5 @@ def test_the_council_pages_have_no_axe_violations(
     expect(secretariat.locator("main section table")).to_have_count(1)
     check(secretariat, "secretariat-report", "/admin/council/import", found, browser, locale)
 
-    known = {
-        where: [v for v in violations if known_landmark_clash(v)]
-        for where, violations in found.items()
-    }
-    others = {
-        where: [v for v in violations if not known_landmark_clash(v)]
-        for where, violations in found.items()
-    }
-    others = {where: v for where, v in others.items() if v}
-    assert others == {}, "axe-core found violations:\n" + describe_violations(others)
-    if known := {where: v for where, v in known.items() if v}:
-        pytest.xfail("app bug, two region landmarks of one name:\n" + describe_violations(known))
+    found = {where: v for where, v in found.items() if v}
+    assert found == {}, "axe-core found violations:\n" + describe_violations(found)
