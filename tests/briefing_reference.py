@@ -143,8 +143,9 @@ class Model:
 
     def end(self, request: Request, by: str) -> bool:
         """The policy-maker withdraws (while verified), the secretariat cancels: an open
-        request ends, and its live invitations are cancelled with it."""
-        if request.status != "open":
+        request ends, and its live invitations are cancelled with it; once a briefing of it
+        was held, it is kept as it is."""
+        if request.status != "open" or "briefed" in request.invitations.values():
             return False
         if by == "asker" and not self.asker.verified_policy_maker:
             return False

@@ -620,3 +620,23 @@ def test_seed_demo_has_two_available_briefers_and_a_briefing_in_every_state(
     for invitation_id in db.session.scalars(sa.select(BriefingInvitation.id)):
         assert client.get(f"/briefings/invitations/{invitation_id}").status_code == 200
     assert client.get("/admin/").status_code == 200
+
+
+def test_a_held_briefings_request_is_neither_withdrawn_nor_cancelled_after_the_fact(accepted):
+    people, clients, invitation = accepted
+    request_id = invitation.request_id
+    assess(clients["admin"], invitation.id)
+    held = {"held-held_on": today().isoformat()}
+    press(clients["admin"], f"/briefings/invitations/{invitation.id}/held", held)
+    assert f"/briefings/{request_id}/withdraw" not in page(
+        clients["pm"], f"/briefings/{request_id}"
+    )
+    assert f"/briefings/{request_id}/cancel" not in page(
+        clients["admin"], f"/briefings/{request_id}"
+    )
+    for key, move in (("pm", "withdraw"), ("admin", "cancel")):
+        _status, said = press(clients[key], f"/briefings/{request_id}/{move}")
+        assert said[0][0] == "error", (key, said)
+    db.session.expire_all()
+    assert db.session.get(BriefingRequest, request_id).status == "open"
+    assert "The briefing was held" in page(clients["pm"], f"/briefings/{request_id}")

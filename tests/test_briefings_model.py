@@ -599,6 +599,11 @@ def test_held_after_the_assessment_then_check_ins_come_due(machine):
     machine.days_pass(24)
     machine.pages_meet_the_model()
     assert {d for *_, d in machine.model.due()} == {30}
+    # Held: the request is its record, neither withdrawn nor cancelled after the fact.
+    machine.end(0, "asker")
+    machine.end(0, "secretariat")
+    assert machine.model.requests[0].status == "open"
+    machine.pages_meet_the_model()
     # The second request's meeting (12 days after the start) has passed: nobody may accept it.
     machine.invite(1, "b2")
     machine.answer(0, "b2", "accept")

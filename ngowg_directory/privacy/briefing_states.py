@@ -107,7 +107,10 @@ def invitation_sides(user: User, invitation: BriefingInvitation) -> frozenset[st
 def request_allowed(user: User, action: str, request: BriefingRequest) -> bool:
     """Whether the user may make this move on the request now."""
     step = REQUEST_MOVES[action]
-    return bool(request_sides(user, request) & step.actors) and request.status in step.sources
+    if not request_sides(user, request) & step.actors or request.status not in step.sources:
+        return False
+    # Once a briefing was held, the request is its record: nobody ends it after the fact.
+    return all(invitation.status != BRIEFED for invitation in request.invitations)
 
 
 def request_actions(user: User, request: BriefingRequest) -> tuple[str, ...]:
@@ -174,7 +177,10 @@ def move_request(request: BriefingRequest, actor: User, action: str) -> list[int
     step = REQUEST_MOVES[action]
     now = utcnow()
     values = {"status": step.target, "closed_at": now, "closed_by_id": actor.id}
-    if not moves.make(request, step, values):
+    briefed = sa.select(BriefingInvitation.id).where(
+        BriefingInvitation.request_id == request.id, BriefingInvitation.status == BRIEFED
+    )
+    if not moves.make(request, step, values, ~sa.exists(briefed)):
         return None
     live = list(
         db.session.scalars(
