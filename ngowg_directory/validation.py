@@ -49,6 +49,11 @@ def clean_name(value: str | None, limit: int, field: str = "name") -> str:
     return clean_text(value, limit, field)
 
 
+# Bidirectional embeddings and overrides (U+202A to U+202E) and isolates (U+2066 to U+2069),
+# for str.translate: dropped from texts they could make read as other texts. The marks an
+# Arabic or Hebrew text needs (LRM, RLM, ALM) are not among them.
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
 ONE_LINE = _l("Write this on one line, without tabs or invisible control characters.")
 
 

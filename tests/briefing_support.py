@@ -61,6 +61,7 @@ def request_for(
     mode: str = "either",
     days: int = 10,
     theme: str | None = None,
+    topic: str = TOPIC,
 ) -> BriefingRequest:
     """A request made through the service (committed), for a meeting `days` from today."""
     request = briefings.ask(
@@ -69,7 +70,7 @@ def request_for(
             "meeting_date": today() + timedelta(days=days),
             "item": item,
             "theme": theme,
-            "topic": TOPIC,
+            "topic": topic,
             "language": language,
             "mode": mode,
             "deadline": today() + timedelta(days=max(days - 2, 0)),

@@ -325,6 +325,7 @@ def test_withdrawing_a_request_cancels_its_invitations(cast):
     [
         ({"item": "XX"}, "Choose a situation or a thematic item."),
         ({"meeting_date": "2001-01-01"}, "The meeting&#39;s day has passed."),
+        ({"meeting_date": "9999-12-31"}, "more than a year away"),
         ({"topic": "short"}, "at least 10 characters"),
         ({"language": "zz"}, "Choose a language."),
         ({"mode": "teleport"}, "Not a valid choice"),
@@ -350,6 +351,13 @@ def test_a_bad_request_is_refused_with_a_message_and_stores_nothing(cast, change
     answer = clients["pm"].form("/briefings/new", fields, page="/briefings/new")
     assert answer.status_code == 200 and message in answer.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BriefingRequest)) == 0
+
+
+def test_a_requests_topic_loses_its_bidirectional_overrides(cast):
+    people, clients = cast
+    request = request_for(people["pm"], topic="Women\u202e in the \u2066peace\u2069 talks of Juba")
+    html = page(clients["admin"], f"/briefings/{request.id}")
+    assert "Women in the peace talks of Juba" in html and "\u202e" not in html
 
 
 @pytest.mark.parametrize("who", ["unverified", "staff", "manager", "defender", "admin"])
@@ -492,6 +500,12 @@ def test_held_check_ins_are_reminded_once_with_no_names(accepted, mailbox, runne
         {"ci-result": "concerns", "ci-note": "Followed by a car after her return."},
     )
     assert said[0][0] == "success"
+    _status, said = press(
+        clients["admin"],
+        f"/briefings/invitations/{invitation.id}/checkins/7",
+        {"ci-result": "done", "ci-note": "All fine"},
+    )
+    assert said[0][0] == "error" and "kept as it was" in said[0][1], "not overwritten"
     rows = {r.days: r for r in db.session.scalars(sa.select(SafetyCheckin))}
     assert rows[7].result == "concerns" and rows[30].result is None and rows[30].reminded_at
     raw = db.session.execute(sa.text("SELECT note FROM briefing_checkins WHERE days = 7"))
@@ -623,7 +637,7 @@ def test_seed_demo_has_two_available_briefers_and_a_briefing_in_every_state(
 
 
 def test_a_held_briefings_request_is_neither_withdrawn_nor_cancelled_after_the_fact(accepted):
-    people, clients, invitation = accepted
+    _people, clients, invitation = accepted
     request_id = invitation.request_id
     assess(clients["admin"], invitation.id)
     held = {"held-held_on": today().isoformat()}

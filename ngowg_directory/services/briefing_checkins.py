@@ -102,6 +102,15 @@ def record_checkin(
         raise ValidationError("result", _l("Say whether the check-in was done or found concerns."))
     text = clean_text(note, NOTE_MAX, "note") or None
     row = db.session.get(SafetyCheckin, (invitation.id, days))
+    if row is not None and row.recorded_at is not None:
+        # A record of her safety, kept as it was: what follows goes in the follow-up.
+        raise ValidationError(
+            "result",
+            _l(
+                "This check-in was recorded on %(date)s and is kept as it was.",
+                date=i18n.format_day(row.recorded_at.date()),
+            ),
+        )
     if row is None:
         row = SafetyCheckin(invitation_id=invitation.id, days=days)
         db.session.add(row)

@@ -11,7 +11,7 @@ the pages' views in services/briefing_views.py.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,7 +29,7 @@ from ..models import (
 from ..models.briefings import REQUEST_MODES
 from ..privacy import briefing_states as states
 from ..privacy import briefings as rules
-from ..validation import ValidationError, clean_text
+from ..validation import BIDI_CONTROLS, ValidationError, clean_text
 from .briefing_offers import availability, offered
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ class BriefingError(ValueError):
     """A move that cannot be made now; str() is for the person."""
 
 
+# A briefer is asked for a meeting of the months ahead: a day beyond a year is a mistyped year.
+MEETING_AHEAD_DAYS = 366
 NO_LONGER = _l("This can no longer be done: the briefing or its request has changed meanwhile.")
 
 
@@ -86,10 +88,15 @@ def clean_request(data: dict[str, Any], meeting: Any | None) -> dict[str, Any]:
             raise ValidationError("item", _l("Choose a situation or a thematic item."))
     if meeting_date < rules.today():
         raise ValidationError("meeting_date", _l("The meeting's day has passed."))
+    if meeting_date > rules.today() + timedelta(days=MEETING_AHEAD_DAYS):
+        raise ValidationError(
+            "meeting_date", _l("The meeting's day is more than a year away: check the year.")
+        )
     theme = (data.get("theme") or "").strip() or None
     if theme is not None and theme not in reference.themes():
         raise ValidationError("theme", _l("Unknown value: %(v)s", v=theme))
-    topic = clean_text(data.get("topic"), TOPIC_MAX, "topic")
+    # Without bidirectional controls, which could make it read as another text to her.
+    topic = clean_text(data.get("topic"), TOPIC_MAX, "topic").translate(BIDI_CONTROLS)
     if len(topic) < TOPIC_MIN:
         raise ValidationError(
             "topic", _l("Say in at least %(n)s characters what the briefing is about.", n=10)

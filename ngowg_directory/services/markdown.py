@@ -17,6 +17,8 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 
+from ..validation import BIDI_CONTROLS
+
 ALLOWED_TAGS = {
     "p",
     "br",
@@ -39,8 +41,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "noopener noreferrer nofollow"
 LINK_STARTS = ("http://", "https://", "mailto:")
-# U+202A to U+202E (embeddings, overrides) and U+2066 to U+2069 (isolates).
-BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
 MAX_SOURCE = 20_000
 
 
