@@ -47,6 +47,10 @@ class CouncilMeeting(Model):
     """A meeting on the programme: a country situation (ISO alpha-2) or a thematic item slug."""
 
     __tablename__ = "council_meetings"
+    # One meeting of a day, item and kind: a double click or two people at once make one.
+    __table_args__ = (
+        sa.Index("uq_council_meetings_date_item_kind", "date", "item", "kind", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     month_id: Mapped[int] = mapped_column(

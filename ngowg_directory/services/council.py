@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit, reference
 from ..extensions import db
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 FIRST_YEAR, LAST_YEAR = 1946, 2100
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 _DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+ON_THE_PROGRAMME = _l("This meeting is already on the programme (same day, item and kind).")
 
 
 def parse_month(key: str | None) -> date | None:
@@ -98,12 +100,22 @@ def months() -> list[tuple[CouncilMonth, int]]:
 
 
 def month_for(day: date) -> CouncilMonth:
-    """The month of this day, created (without a presidency) when it is not there yet."""
+    """The month of this day, created (without a presidency) when it is not there yet. Two
+    requests making the same new month at once make it once: the second's insert meets the
+    unique month, is rolled back to its savepoint, and reads the first's."""
     month = find_month(first_day(day))
-    if month is None:
-        month = CouncilMonth(month=first_day(day), notes="")
-        db.session.add(month)
-        db.session.flush()
+    if month is not None:
+        return month
+    month = CouncilMonth(month=first_day(day), notes="")
+    try:
+        with db.session.begin_nested():
+            db.session.add(month)
+            db.session.flush()
+    except IntegrityError:
+        found = find_month(first_day(day))
+        if found is None:  # the unique month was not what refused it: not ours to hide
+            raise
+        return found
     return month
 
 
@@ -161,9 +173,19 @@ def _refuse_on_the_programme(values: dict[str, Any], meeting_id: int | None = No
             "title", _l("The title starts like a spreadsheet formula (=, +, - or @).")
         )
     if duplicate(values, meeting_id):
-        raise ValidationError(
-            "date", _l("This meeting is already on the programme (same day, item and kind).")
-        )
+        raise ValidationError("date", ON_THE_PROGRAMME)
+
+
+def _flush_unique(meeting: CouncilMeeting) -> None:
+    """Write the meeting in a savepoint: the unique day, item and kind refuses the second of
+    two requests saving the same meeting at once (a double click), with the same message as
+    the check before it."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(meeting)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise ValidationError("date", ON_THE_PROGRAMME) from exc
 
 
 def add_meeting(data: dict[str, Any], actor: User | None, via: str = "form") -> CouncilMeeting:
@@ -171,8 +193,7 @@ def add_meeting(data: dict[str, Any], actor: User | None, via: str = "form") -> 
     values = clean_meeting(data)
     _refuse_on_the_programme(values)
     meeting = CouncilMeeting(month_id=month_for(values["date"]).id, **values)
-    db.session.add(meeting)
-    db.session.flush()
+    _flush_unique(meeting)
     audit.record("council_meeting_added", actor=actor, target=meeting, via=via)
     return meeting
 
@@ -181,10 +202,12 @@ def update_meeting(meeting: CouncilMeeting, data: dict[str, Any], actor: User) -
     """Change a meeting; a new date may move it to another month."""
     values = clean_meeting(data)
     _refuse_on_the_programme(values, meeting.id)
+    month = month_for(values["date"])  # before the change: its query would flush it
     for name, value in values.items():
         setattr(meeting, name, value)
-    meeting.month_id = month_for(values["date"]).id
+    meeting.month_id = month.id
     meeting.updated_at = utcnow()
+    _flush_unique(meeting)
     audit.record("council_meeting_changed", actor=actor, target=meeting)
 
 

@@ -5,6 +5,7 @@ dates."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,8 @@ from ..models import User
 from ..validation import ValidationError
 from . import council
 from .importer import Problems, Report, _run, refuse_formulas
+
+logger = logging.getLogger(__name__)
 
 PROGRAMME_COLUMNS = ("date", "item", "kind", "title")
 # A month has some forty meetings, a year some five hundred: a file beyond this is a mistake,
@@ -65,7 +68,12 @@ def import_programme(
 
     def create(batch: list[dict[str, Any]]) -> None:
         for checked in batch:
-            council.add_meeting(checked, actor, via="import")
+            try:
+                council.add_meeting(checked, actor, via="import")
+            except ValidationError:
+                # Added by someone else between this row's check and now (two uploads at
+                # once): it is on the programme, as the row asked; the batch goes on.
+                logger.info("meeting on %s already added meanwhile", checked["date"])
         audit.record("programme_imported", actor=actor, meetings=len(batch))
         db.session.commit()
 
