@@ -80,6 +80,16 @@ def request_for(
     return request
 
 
+def asked_days_ago(request_id: int, days: int) -> None:
+    """Move a request's making back: a briefing is held no earlier than it was asked for, and
+    a check-in comes due only days after."""
+    request = db.session.get(BriefingRequest, request_id)
+    assert request is not None, request_id
+    request.created_at = utcnow() - timedelta(days=days)
+    db.session.commit()
+    db.session.expire_all()  # the session keeps objects past a commit (expire_on_commit=False)
+
+
 def invitation_of(request_id: int, person_id: int) -> BriefingInvitation | None:
     db.session.expire_all()
     return db.session.scalar(

@@ -8,7 +8,7 @@ import csv
 import io
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,6 +30,7 @@ from testsupport.worlds import RAISED_LIMITS
 
 from .briefing_support import (
     TOPIC,
+    asked_days_ago,
     assess,
     invitation_of,
     make_available,
@@ -439,6 +440,11 @@ def test_a_briefing_is_held_only_after_its_risk_assessment(accepted):
     assert invitation_of(invitation.request_id, invitation.defender_id).status == "accepted"
     assess(clients["defender"], invitation.id, note="All six done")
     assert 'name="held-held_on"' in page(admin, base)
+    # Not before it was asked for (its check-ins are counted from that day), nor in 1946.
+    for day in (today() - timedelta(days=1), date(1946, 1, 17)):
+        _status, said = press(admin, f"{base}/held", {"held-held_on": day.isoformat()})
+        assert said[0][0] == "error" and "before the briefing was asked for" in said[0][1], said
+        assert invitation_of(invitation.request_id, invitation.defender_id).held_on is None
     _status, said = press(admin, f"{base}/held", held)
     assert said[0][0] == "success", said
     # Kept as it was: shown to both, changed by neither.
@@ -464,6 +470,7 @@ def test_a_check_in_is_recorded_only_once_it_is_due(accepted):
     _status, said = press(admin, f"{base}/checkins/7", {"ci-result": "done"})
     assert said[0][0] == "error" and "not due yet" in said[0][1], said
     assess(admin, invitation.id)
+    asked_days_ago(invitation.request_id, 5)
     held = {"held-held_on": (today() - timedelta(days=3)).isoformat()}
     assert press(admin, f"{base}/held", held)[1][0][0] == "success"
     _status, said = press(admin, f"{base}/checkins/7", {"ci-result": "done"})
@@ -474,6 +481,7 @@ def test_a_check_in_is_recorded_only_once_it_is_due(accepted):
 def test_held_check_ins_are_reminded_once_with_no_names(accepted, mailbox, runner):
     people, clients, invitation = accepted
     assess(clients["defender"], invitation.id)
+    asked_days_ago(invitation.request_id, 40)
     held_on = today() - timedelta(days=31)
     _status, said = press(
         clients["admin"],
@@ -484,7 +492,10 @@ def test_held_check_ins_are_reminded_once_with_no_names(accepted, mailbox, runne
     assert "2 days after" not in page(clients["admin"], "/briefings")
     assert "Safety check-ins due" in page(clients["admin"], "/briefings")
     mailbox.clear()
-    db.session.rollback()  # the command runs in this test's session: no stale snapshot
+    # The command runs in this test's session: no stale snapshot, nor stale objects (a
+    # rollback with no transaction begun expires nothing).
+    db.session.rollback()
+    db.session.expire_all()
     first = runner.invoke(args=["send-checkin-reminders"])
     assert first.exit_code == 0, first.output
     (reminder,) = mailbox.to(people["admin"].email)

@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 NOTE_MAX = 2000
 REPORT_MIN, REPORT_MAX = 10, 10_000
+BEFORE_ASKED = _l("This day is before the briefing was asked for: give the day it was held.")
 KEPT = _l("The briefing was held: its risk assessment is kept as it was then.")
 INCOMPLETE = _l("Complete the risk assessment first: every item of its checklist done, with her.")
 CHANGED = _l(
@@ -135,6 +136,10 @@ def record_held(invitation: BriefingInvitation, actor: Any, held_on: Any, follow
         raise ValidationError("held_on", _l("Give a date."))
     if held_on > rules.today():
         raise ValidationError("held_on", _l("This day has not come yet."))
+    if held_on < invitation.request.created_at.date():
+        # Its check-ins are counted from this day: a day before the request would make them
+        # due at once (or long forgotten).
+        raise ValidationError("held_on", BEFORE_ASKED)
     text = clean_text(follow_up, NOTE_MAX, "follow_up") or None
     if not checklist(invitation).complete:
         raise briefings.BriefingError(str(INCOMPLETE))

@@ -43,6 +43,7 @@ from ngowg_directory.services import briefing_records, briefings, council, recom
 
 from ..briefing_support import (
     TOPIC,
+    asked_days_ago,
     invitation_of,
     make_available,
     make_council_member,
@@ -453,6 +454,7 @@ def test_the_risk_assessment_comes_first_and_the_check_in_after(
     briefer = make_listed(make_user, "defender", "Hiba Osman")
     make_available(briefer)
     request = request_for(asker)
+    asked_days_ago(request.id, 10)  # held after it was asked for, a week and more ago
     (invitation,) = briefings.invite(request, admin, [briefer.id])
     db.session.commit()
     briefings.move(invitation, briefer, "accept")
@@ -560,6 +562,7 @@ def test_a_due_check_in_is_named_after_the_day_the_briefing_was_held(
     briefer = make_listed(make_user, "defender", "Nyakim Gatluak")
     make_available(briefer)
     request = request_for(asker, days=12)
+    asked_days_ago(request.id, 10)
     (invitation,) = briefings.invite(request, admin, [briefer.id])
     db.session.commit()
     briefings.move(invitation, briefer, "accept")
