@@ -181,7 +181,10 @@ def _rows(
     if "\x00" in text:
         raise ImportFileError(_("The file is not a CSV text file."))
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    header = [name.strip() for name in reader.fieldnames or []]
+    try:
+        header = [name.strip() for name in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise _unreadable(exc, 1) from exc
     missing = [name for name in columns if name not in header]
     if missing:
         raise ImportFileError(
@@ -193,6 +196,7 @@ def _rows(
         )
     reader.fieldnames = header
     columns = (*columns, *(name for name in optional if name in header))
+    start = reader.line_num + 1
     try:
         while True:
             start = reader.line_num + 1
@@ -203,7 +207,20 @@ def _rows(
             if any(values.values()):
                 yield start, values
     except csv.Error as exc:
-        raise ImportFileError(_("The file is not valid CSV: %(error)s", error=str(exc))) from exc
+        raise _unreadable(exc, start) from exc
+
+
+def _unreadable(exc: csv.Error, line: int) -> ImportFileError:
+    """The csv module's error in the reader's language (its own words are English)."""
+    if "field limit" in str(exc):
+        return ImportFileError(
+            _(
+                "Line %(line)s has a cell longer than %(limit)s KB: check the quotes around it.",
+                line=line,
+                limit=csv.field_size_limit() // 1024,
+            )
+        )
+    return ImportFileError(_("The file is not valid CSV (line %(line)s).", line=line))
 
 
 def _delimiter(text: str) -> str:
