@@ -309,6 +309,37 @@ def test_a_request_is_held_while_whoever_asked_is_not_verified(cast):
     assert clients["pm"].get("/briefings/new").status_code == 403
 
 
+def test_she_is_told_why_she_cannot_accept_now(cast):
+    """Hidden, or the request on hold: Accept is not offered, and the page and the refusal
+    say why, in her words (not "changed meanwhile")."""
+    people, clients = cast
+    request = request_for(people["pm"])
+    press(clients["admin"], f"/briefings/{request.id}/invite", {"people": [people["defender"].id]})
+    invitation = invitation_of(request.id, people["defender"].id)
+    her, url = clients["defender"], f"/briefings/invitations/{invitation.id}"
+
+    def refused(said: str) -> None:
+        html = page(her, url)
+        assert f"{url}/accept" not in html and said in html, html
+        _status, told_her = press(her, f"{url}/accept")
+        assert told_her[0][0] == "error" and said in told_her[0][1], told_her
+        assert invitation_of(request.id, people["defender"].id).status == "invited"
+
+    db.session.get(User, people["defender"].id).profile.hidden = True
+    db.session.commit()
+    refused("hidden or not listed in the directory")
+    assert 'href="/account/privacy"' in page(her, url)
+    db.session.get(User, people["defender"].id).profile.hidden = False
+    db.session.commit()
+    assert f"{url}/accept" in page(her, url) and "cannot be accepted" not in page(her, url)
+    db.session.get(User, people["pm"].id).verified_at = None
+    db.session.commit()
+    refused("the request is on hold")
+    # Nobody else is told any of it: the page is hers and the secretariat's alone.
+    assert "cannot be accepted" not in page(clients["admin"], url)
+    assert clients["pm"].get(url).status_code == 404
+
+
 def test_withdrawing_a_request_cancels_its_invitations(cast):
     people, clients = cast
     request = request_for(people["pm"])

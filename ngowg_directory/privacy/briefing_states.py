@@ -125,14 +125,24 @@ def invitation_allowed(user: User, action: str, invitation: BriefingInvitation) 
     if invitation.status not in step.sources:
         return False
     if action == "accept":
-        request = invitation.request
-        return (
-            request.status == OPEN
-            and not is_held(request)
-            and not meeting_passed(request)
-            and is_listed(invitation.defender)
-        )
+        return accept_refusal(invitation) is None
     return True
+
+
+def accept_refusal(invitation: BriefingInvitation) -> str | None:
+    """Why an invitation she may answer cannot be accepted now, or None: "closed" (the
+    request ended), "passed" (the meeting's day is over), "held" (whoever asked is not a
+    verified policy-maker now) or "unlisted" (she is hidden or not listed)."""
+    request = invitation.request
+    if request.status != OPEN:
+        return "closed"
+    if meeting_passed(request):
+        return "passed"
+    if is_held(request):
+        return "held"
+    if not is_listed(invitation.defender):
+        return "unlisted"
+    return None
 
 
 def invitation_actions(user: User, invitation: BriefingInvitation) -> tuple[str, ...]:

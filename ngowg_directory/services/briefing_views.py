@@ -73,6 +73,7 @@ class InvitationView:
     may_report: bool
     may_choose_name: bool
     listed: bool  # whether she is listed now (the secretariat's note: held while she is not)
+    cannot_accept: str | None  # for her: why Accept is not offered now
     person: tuple[int, str] | None = None  # for the secretariat: her account and name
     receipts: list[datetime] = field(default_factory=list)
 
@@ -100,6 +101,7 @@ def invitation_view(
         may_report=states.may_report(viewer, invitation),
         may_choose_name=states.may_choose_name(viewer, invitation),
         listed=rules.is_listed(person),
+        cannot_accept=briefings.cannot_accept(viewer, invitation),
         person=(person.id, person.name) if secretariat else None,
         receipts=records.receipts(viewer, invitation) if detail and not secretariat else [],
     )

@@ -44,6 +44,27 @@ class BriefingError(ValueError):
 # A briefer is asked for a meeting of the months ahead: a day beyond a year is a mistyped year.
 MEETING_AHEAD_DAYS = 366
 NO_LONGER = _l("This can no longer be done: the briefing or its request has changed meanwhile.")
+# Why she cannot accept now (privacy.briefing_states.accept_refusal), in her words.
+CANNOT_ACCEPT = {
+    "closed": _l("This invitation cannot be accepted: the request was withdrawn or ended."),
+    "passed": _l("This invitation cannot be accepted: the meeting's day has passed."),
+    "held": _l(
+        "This invitation cannot be accepted now: the request is on hold. The secretariat will "
+        "tell you if it goes ahead."
+    ),
+    "unlisted": _l(
+        "You cannot accept while you are hidden or not listed in the directory: list yourself "
+        "again on your privacy page, then accept."
+    ),
+}
+
+
+def cannot_accept(viewer: User, invitation: BriefingInvitation) -> str | None:
+    """For her, while the invitation waits for her answer: why Accept is not offered now."""
+    if invitation.status != states.INVITED or viewer.id != invitation.defender_id:
+        return None
+    reason = states.accept_refusal(invitation)
+    return str(CANNOT_ACCEPT[reason]) if reason else None
 
 
 def item_name(item: str) -> str:
@@ -260,7 +281,8 @@ def move(invitation: BriefingInvitation, actor: User, action: str, **values: Any
     locked = lock_request(invitation.request_id)
     db.session.refresh(invitation)
     if locked is None or not states.invitation_allowed(actor, action, invitation):
-        raise BriefingError(str(NO_LONGER))
+        reason = cannot_accept(actor, invitation) if action == "accept" else None
+        raise BriefingError(reason or str(NO_LONGER))
     if action == "accept":
         # Named or anonymous: her choice as it is when she accepts.
         row = availability(invitation.defender)
