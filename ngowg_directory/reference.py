@@ -13,7 +13,7 @@ from babel import Locale
 from babel.support import NullTranslations, Translations
 from flask_babel import get_locale
 
-from .i18n import LANGUAGES, sorted_by_label
+from .i18n import LANGUAGES, babel_locale, sorted_by_label
 
 ENGLISH = Locale("en")
 
@@ -185,7 +185,7 @@ def situation_choices() -> list[tuple[str, str]]:
 def all_country_names(code: str) -> list[str]:
     """The country's names in each language the directory speaks, the UN's and CLDR's (for
     search: "Democratic Republic of the Congo" and "Congo - Kinshasa" both find CD)."""
-    locales = [Locale(lang) for lang in LANGUAGES]
+    locales = [Locale.parse(babel_locale(lang)) for lang in LANGUAGES]
     names = {country_name(code, locale) for locale in locales}
     names.update(name for locale in locales if (name := locale.territories.get(code)))
     return sorted(names)
@@ -323,7 +323,9 @@ def _catalogue(language: str) -> NullTranslations:
 
 def _in_every_language(english: str) -> list[str]:
     """A message in English and in each catalogue's translation, each name once."""
-    names = [english] + [_catalogue(lang).gettext(english) for lang in LANGUAGES if lang != "en"]
+    names = [english] + [
+        _catalogue(babel_locale(lang)).gettext(english) for lang in LANGUAGES if lang != "en"
+    ]
     return list(dict.fromkeys(name for name in names if name))
 
 
@@ -344,7 +346,9 @@ def situation_names_all(code: str) -> list[str]:
 
     if code in SITUATION_LABELS:
         return _in_every_language(label)
-    names = [label] + [country_name(code, Locale(lang)) for lang in LANGUAGES if lang != "en"]
+    names = [label] + [
+        country_name(code, Locale.parse(babel_locale(lang))) for lang in LANGUAGES if lang != "en"
+    ]
     return list(dict.fromkeys(names))
 
 
