@@ -380,6 +380,19 @@ class NetworkLog:
 
 # --- axe-core --------------------------------------------------------------------------------
 
+# Anything wider than the phone (a table scrolls in its own region, which must fit).
+TOO_WIDE = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll('body *')].filter((e) => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && (r.right > width + 1 || r.left < -1)
+      && !e.closest('.skip, .visually-hidden, .table-scroll > table');
+  }).slice(0, 5).map((e) => e.tagName + '.' + e.className);
+  const extra = document.documentElement.scrollWidth - width;
+  return extra > 0 ? [`${extra} px of sideways scrolling`, ...wide] : wide;
+}"""
+
+
 AXE_RUN = """async (tags) => {
   const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
   return result.violations.map((v) => ({

@@ -53,6 +53,7 @@ from ..briefing_support import (
 from .conftest import Browser
 from .helpers import (
     AXE_SCRIPT,
+    TOO_WIDE,
     axe_violations,
     describe_violations,
     make_listed,
@@ -81,17 +82,6 @@ FR_BODY = """Le Conseil devrait **exiger un accès humanitaire sans entrave** à
 
 - Financer les conseillères pour la protection des femmes de la mission."""
 
-# Anything wider than the phone (a table scrolls in its own region, which must fit).
-TOO_WIDE = """() => {
-  const width = document.documentElement.clientWidth;
-  const wide = [...document.querySelectorAll('body *')].filter((e) => {
-    const r = e.getBoundingClientRect();
-    return r.width > 0 && (r.right > width + 1 || r.left < -1)
-      && !e.closest('.skip, .visually-hidden, .table-scroll > table');
-  }).slice(0, 5).map((e) => e.tagName + '.' + e.className);
-  const extra = document.documentElement.scrollWidth - width;
-  return extra > 0 ? [`${extra} px of sideways scrolling`, ...wide] : wide;
-}"""
 # Runs of three Latin words or more in the page's own text: English left untranslated on an
 # Arabic page. What people wrote (isolated in <bdi>, or in their own direction) is theirs.
 LATIN_PHRASES = """() => {

@@ -34,6 +34,7 @@ from .conftest import Browser
 from .helpers import (
     AXE_SCRIPT,
     AXE_TAGS,
+    TOO_WIDE,
     describe_violations,
     make_listed,
     sign_in,
@@ -89,18 +90,7 @@ class Walk:
         if heading is not None:
             expect(page.locator("main h1")).to_have_text(heading)
         # A table may scroll sideways inside its own region; the region must fit the phone.
-        too_wide = page.evaluate(
-            """() => {
-                 const width = document.documentElement.clientWidth;
-                 const wide = [...document.querySelectorAll('body *')].filter((e) => {
-                   const r = e.getBoundingClientRect();
-                   return r.width > 0 && (r.right > width + 1 || r.left < -1)
-                     && !e.closest('.skip, .visually-hidden, .table-scroll > table');
-                 }).slice(0, 5).map((e) => e.tagName + '.' + e.className);
-                 const extra = document.documentElement.scrollWidth - width;
-                 return extra > 0 ? [`${extra} px of sideways scrolling`, ...wide] : wide;
-               }"""
-        )
+        too_wide = page.evaluate(TOO_WIDE)
         if too_wide:
             self.browser.shot(page, f"{self.tag}-{name}-too-wide")
         assert too_wide == [], f"{name}: wider than the phone: {too_wide}"
