@@ -195,8 +195,10 @@ def all_country_names(code: str) -> list[str]:
 
 # Country names as the United Nations writes them (UNTERM's short names, as in the list of
 # Member States) in the languages where CLDR's differ, among them Russian and Chinese (zh: the
-# Simplified names); country_name prefers them, and every other language (Ukrainian, Dari and
-# Pashto are not the UN's) and every country not here keeps CLDR's. Data, not messages: no msgid.
+# Simplified names); country_name prefers them, and every other language and every country not
+# here keeps CLDR's. Ukrainian, Dari and Pashto are not the UN's languages: for the few
+# countries whose CLDR name is not the one the UN recognises (Congo - Kinshasa, Palestinian
+# Territories, North Korea, Myanmar (Burma)), the UN's name written in them. Data, not messages: no msgid.
 # Left to CLDR on purpose: GB and US, whose UNTERM short names are the full ones ("United
 # Kingdom of Great Britain and Northern Ireland", "United States of America"), while the UN
 # writes "United Kingdom" and "United States" in running text, as CLDR does; North Macedonia,
@@ -229,6 +231,9 @@ UN_COUNTRY_NAMES: dict[str, dict[str, str]] = {
         "ar": "جمهورية الكونغو الديمقراطية",
         "ru": "Демократическая Республика Конго",
         "zh": "刚果民主共和国",
+        "uk": "Демократична Республіка Конго",
+        "fa": "جمهوری دموکراتیک کنگو",
+        "ps": "د کانګو دیموکراتیک جمهوریت",
     },
     "CG": {
         "en": "Congo",
@@ -237,6 +242,9 @@ UN_COUNTRY_NAMES: dict[str, dict[str, str]] = {
         "ar": "الكونغو",
         "ru": "Конго",
         "zh": "刚果",
+        "uk": "Конго",
+        "fa": "کنگو",
+        "ps": "کانګو",
     },
     "CI": {"ar": "كوت ديفوار"},
     "CV": {"en": "Cabo Verde", "fr": "Cabo Verde", "ar": "كابو فيردي"},
@@ -267,6 +275,9 @@ UN_COUNTRY_NAMES: dict[str, dict[str, str]] = {
         "ar": "جمهورية كوريا الشعبية الديمقراطية",
         "ru": "Корейская Народно-Демократическая Республика",
         "zh": "朝鲜民主主义人民共和国",
+        "uk": "Корейська Народно-Демократична Республіка",
+        "fa": "جمهوری دموکراتیک خلق کوریا",
+        "ps": "د کوریا دیموکراتیک خلک جمهوریت",
     },
     "KR": {
         "en": "Republic of Korea",
@@ -275,6 +286,9 @@ UN_COUNTRY_NAMES: dict[str, dict[str, str]] = {
         "ar": "جمهورية كوريا",
         "ru": "Республика Корея",
         "zh": "大韩民国",
+        "uk": "Республіка Корея",
+        "fa": "جمهوری کوریا",
+        "ps": "د کوریا جمهوریت",
     },
     "LA": {
         "en": "Lao People’s Democratic Republic",
@@ -293,7 +307,17 @@ UN_COUNTRY_NAMES: dict[str, dict[str, str]] = {
         "ru": "Республика Молдова",
         "zh": "摩尔多瓦共和国",
     },
-    "MM": {"en": "Myanmar", "fr": "Myanmar", "es": "Myanmar", "ar": "ميانمار"},
+    "MM": {
+        "en": "Myanmar",
+        "fr": "Myanmar",
+        "es": "Myanmar",
+        "ar": "ميانمار",
+        "ru": "Мьянма",
+        "zh": "缅甸",
+        "uk": "М’янма",
+        "fa": "میانمار",
+        "ps": "میانمار",
+    },
     "PS": {
         "en": "State of Palestine",
         "fr": "État de Palestine",
@@ -301,6 +325,9 @@ UN_COUNTRY_NAMES: dict[str, dict[str, str]] = {
         "ar": "دولة فلسطين",
         "ru": "Государство Палестина",
         "zh": "巴勒斯坦国",
+        "uk": "Держава Палестина",
+        "fa": "دولت فلسطین",
+        "ps": "د فلسطین دولت",
     },
     "QA": {"es": "Qatar"},
     "RU": {
@@ -350,7 +377,14 @@ UN_COUNTRY_NAMES: dict[str, dict[str, str]] = {
         "ru": "Венесуэла (Боливарианская Республика)",
         "zh": "委内瑞拉（玻利瓦尔共和国）",
     },
-    "VN": {"en": "Viet Nam", "fr": "Viet Nam", "es": "Viet Nam", "ar": "فييت نام"},
+    "VN": {
+        "en": "Viet Nam",
+        "fr": "Viet Nam",
+        "es": "Viet Nam",
+        "ar": "فييت نام",
+        "ru": "Вьетнам",
+        "zh": "越南",
+    },
 }
 
 TRANSLATIONS = Path(__file__).with_name("translations")
