@@ -198,7 +198,8 @@ def all_country_names(code: str) -> list[str]:
 # Simplified names); country_name prefers them, and every other language and every country not
 # here keeps CLDR's. Ukrainian, Dari and Pashto are not the UN's languages: for the few
 # countries whose CLDR name is not the one the UN recognises (Congo - Kinshasa, Palestinian
-# Territories, North Korea, Myanmar (Burma)), the UN's name written in them. Data, not messages: no msgid.
+# Territories, North Korea, Myanmar (Burma)), the UN's name written in them. Data, not
+# messages: no msgid.
 # Left to CLDR on purpose: GB and US, whose UNTERM short names are the full ones ("United
 # Kingdom of Great Britain and Northern Ireland", "United States of America"), while the UN
 # writes "United Kingdom" and "United States" in running text, as CLDR does; North Macedonia,
