@@ -52,6 +52,23 @@ def clean_name(value: str | None, limit: int, field: str = "name") -> str:
 # Bidirectional embeddings and overrides (U+202A to U+202E) and isolates (U+2066 to U+2069),
 # for str.translate: dropped from texts they could make read as other texts. The marks an
 # Arabic or Hebrew text needs (LRM, RLM, ALM) are not among them.
+# Digits as Arabic (٠-٩), Dari and Pashto (۰-۹) and Chinese full-width (０-９) keyboards type
+# them, as the Latin ones a code or a date is checked in.
+_DIGITS = str.maketrans(
+    {
+        **{chr(0x0660 + n): str(n) for n in range(10)},
+        **{chr(0x06F0 + n): str(n) for n in range(10)},
+        **{chr(0xFF10 + n): str(n) for n in range(10)},
+        "\uff0d": "-",  # full-width hyphen-minus, as a Chinese keyboard writes 2026－12
+    }
+)
+
+
+def ascii_digits(value: str) -> str:
+    """The text with Arabic-Indic, Persian and full-width digits written as Latin ones."""
+    return value.translate(_DIGITS)
+
+
 BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 ONE_LINE = _l("Write this on one line, without tabs or invisible control characters.")

@@ -254,3 +254,38 @@ def test_a_messages_numbers_are_persian_digits_and_what_she_typed_is_left(app):
         assert "amira2026@example.org" in mixed
     with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert ngettext("%(num)s account", "%(num)s accounts", 21) == "21 accounts"
+
+
+# --- digits as a Dari, Arabic or Chinese keyboard types them ---------------------------------
+
+
+def test_a_two_step_code_typed_in_persian_arabic_or_full_width_digits_works_once(app, make_user):
+    """The code the app shows, typed on her phone's Dari keyboard (۱۲۳۴۵۶), an Arabic one
+    (١٢٣٤٥٦) or a Chinese full-width one: accepted as the same code, and spent once."""
+    import pyotp
+
+    from ngowg_directory.services import twofactor
+
+    user = make_user("defender", totp=True)
+    now = 1_800_000_000.0
+    code = pyotp.TOTP(user.totp_secret, interval=twofactor.STEP_SECONDS).at(now)
+    for typed in (persian(code), code.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))):
+        assert twofactor.matching_step(user.totp_secret, typed, now) is not None, typed
+    full_width = code.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert twofactor.matching_step(user.totp_secret, full_width, now) is not None
+    assert twofactor.verify_totp(user, persian(code), now)
+    assert not twofactor.verify_totp(user, code, now), "the same code twice"
+    wrong = persian(str((int(code) + 1) % 1_000_000).zfill(6))
+    assert twofactor.matching_step(user.totp_secret, wrong, now) is None
+    assert twofactor.matching_step(user.totp_secret, "۱۲۳۴۵", now) is None
+    assert twofactor.matching_step(user.totp_secret, "²³⁴⁵⁶⁷", now) is None  # digits, not these
+
+
+def test_a_council_date_or_month_typed_in_persian_digits_is_read(app):
+    from ngowg_directory.services import council
+
+    assert council.parse_date("۲۰۲۶-۱۲-۰۴") == date(2026, 12, 4)
+    assert council.parse_date("٢٠٢٦-١٢-٠٤") == date(2026, 12, 4)
+    assert council.parse_month("۲۰۲۶-۱۲") == date(2026, 12, 1)
+    assert council.parse_month("２０２６－１２") == date(2026, 12, 1)
+    assert council.parse_month("۲۰۲۶-۱۳") is None
