@@ -286,6 +286,15 @@ def test_a_council_date_or_month_typed_in_persian_digits_is_read(app):
 
     assert council.parse_date("۲۰۲۶-۱۲-۰۴") == date(2026, 12, 4)
     assert council.parse_date("٢٠٢٦-١٢-٠٤") == date(2026, 12, 4)
-    assert council.parse_month("۲۰۲۶-۱۲") == date(2026, 12, 1)
-    assert council.parse_month("２０２６－１２") == date(2026, 12, 1)
-    assert council.parse_month("۲۰۲۶-۱۳") is None
+    assert council.parse_month("۲۰۲۶-۱۲") is None, "a URL's month is written one way"
+
+
+def test_the_secretariat_saves_a_month_typed_in_persian_digits(app, new_client, make_user, login):
+    from ngowg_directory.extensions import db
+    from ngowg_directory.models import CouncilMonth
+
+    client = new_client()
+    login(client, make_user("admin"))
+    response = client.form("/admin/council", {"month": "۲۰۲۷-۰۳", "presidency": "FR"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/2027-03")
+    assert db.session.query(CouncilMonth).one().month == date(2027, 3, 1)

@@ -39,7 +39,7 @@ ON_THE_PROGRAMME = _l("This meeting is already on the programme (same day, item 
 
 def parse_month(key: str | None) -> date | None:
     """The first day of a YYYY-MM month within the range, else None."""
-    match = _MONTH.match(ascii_digits(key or ""))
+    match = _MONTH.match(key or "")
     if not match:
         return None
     year, month = int(match.group(1)), int(match.group(2))
