@@ -12,7 +12,7 @@ from typing import Any
 from babel import dates as babel_dates
 from babel import lists as babel_lists
 from babel import numbers as babel_numbers
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_app_context, has_request_context, request
 from flask_babel import Domain, force_locale, get_locale, refresh
 from flask_login import current_user
 from jinja2 import pass_context
@@ -208,7 +208,7 @@ def format_day(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = _aware(value).astimezone(UTC).date()
-    language = current_language() if has_request_context() else "en"
+    language = current_language() if has_app_context() else "en"
     if language in solar.LANGUAGES:
         return local_digits(solar.format_day(value, language), language)
     return babel_dates.format_date(value, "medium", locale=get_locale() or "en")
@@ -222,7 +222,7 @@ def format_month(value: date | None) -> str:
         return ""
     locale = get_locale() or "en"
     text = babel_dates.format_skeleton("yMMMM", value, locale=locale)
-    language = current_language() if has_request_context() else "en"
+    language = current_language() if has_app_context() else "en"
     if language in solar.LANGUAGES:
         text = f"{text} ({solar.month_span(value, language)})"
         return local_digits(text, language)
@@ -237,7 +237,7 @@ def format_moment(value: datetime | None, seconds: bool = False) -> str:
         return ""
     locale = get_locale() or babel_dates.Locale("en")
     value = _aware(value).astimezone(UTC)
-    language = current_language() if has_request_context() else "en"
+    language = current_language() if has_app_context() else "en"
     if language in solar.LANGUAGES:
         width = "medium" if seconds else "short"
         time = babel_dates.format_time(value, width, tzinfo=UTC, locale=locale)
@@ -318,7 +318,7 @@ def _local_value(value: Any, language: str) -> Any:
 def _local_variables(variables: dict[str, Any]) -> dict[str, Any]:
     """A message's numbers (int or float values) in the page's digits; text left as it is
     (a name, an address, an already formatted count)."""
-    if not has_request_context():
+    if not has_app_context():
         return variables
     language = current_language()
     if language not in PERSIAN_DIGIT_LANGUAGES:

@@ -298,3 +298,16 @@ def test_the_secretariat_saves_a_month_typed_in_persian_digits(app, new_client, 
     response = client.form("/admin/council", {"month": "۲۰۲۷-۰۳", "presidency": "FR"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/2027-03")
     assert db.session.query(CouncilMonth).one().month == date(2027, 3, 1)
+
+
+def test_an_e_mail_rendered_outside_a_request_speaks_dari_dates_and_digits(app):
+    """A command (the check-in reminders) renders e-mails with no request: in Dari its days
+    and numbers are still Solar Hijri and Persian."""
+    from flask_babel import ngettext
+
+    with app.app_context(), i18n.speaking("fa"):
+        assert i18n.format_day(date(2026, 12, 4)) == "۱۳ قوس ۱۴۰۵"
+        assert "۳" in ngettext("%(num)s account", "%(num)s accounts", 3)
+        assert i18n.format_count(1234) == "۱٬۲۳۴"
+    with app.app_context(), i18n.speaking("en"):
+        assert i18n.format_day(date(2026, 12, 4)) == "Dec 4, 2026"
