@@ -46,6 +46,9 @@ RTL_LANGUAGES = frozenset({"ar", "fa", "ps", "he", "ur"})
 PERSIAN_DIGIT_LANGUAGES = frozenset({"fa", "ps"})
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _PERSIAN_DIGIT_LOCALES = frozenset({"fa_AF", "ps"})
+# The comma between the items of a list the pages print one by one (format_listing joins
+# whole lists, with "and"): the Arabic comma in Arabic script, the enumeration comma in Chinese.
+LIST_SEPARATORS = {"ar": "، ", "fa": "، ", "ps": "، ", "zh": "、"}
 COOKIE_NAME = "ngowg_locale"
 COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 INVITATION_LOCALE = "ngowg_invitation_locale"  # the attribute of flask.g
@@ -303,6 +306,7 @@ def template_helpers() -> dict[str, Any]:
         "current_language_tag": language_tag(language),
         "language_tag": language_tag,
         "direction_of": text_direction,
+        "list_separator": LIST_SEPARATORS.get(language, ", "),
         "text_direction": text_direction(language),
         "language_autonyms": LANGUAGE_AUTONYMS,
         "language_next": next_target,
@@ -370,5 +374,9 @@ def init_app(app: Flask) -> None:
     _local_digit_templates(app)
     app.context_processor(template_helpers)
     app.jinja_env.filters.update(
-        day=format_day, moment=format_moment, count=format_count, listing=format_listing
+        day=format_day,
+        moment=format_moment,
+        count=format_count,
+        listing=format_listing,
+        digits=lambda value: local_digits(str(value)),
     )

@@ -34,8 +34,11 @@ class ValidationError(ValueError):
 
 
 def clean_text(value: str | None, limit: int, field: str) -> str:
-    """Plain text without control characters (newlines kept), within the limit."""
-    text = unicodedata.normalize("NFC", _CONTROL.sub("", value or "")).strip()
+    """Plain text without control characters (newlines kept) nor bidirectional embeddings,
+    overrides and isolates (a bio's "+93 70…" that is stored as another number), within the
+    limit."""
+    text = _CONTROL.sub("", value or "").translate(BIDI_CONTROLS)
+    text = unicodedata.normalize("NFC", text).strip()
     if len(text) > limit:
         raise ValidationError(field, _l("Use at most %(n)s characters.", n=limit))
     return text
@@ -49,9 +52,6 @@ def clean_name(value: str | None, limit: int, field: str = "name") -> str:
     return clean_text(value, limit, field)
 
 
-# Bidirectional embeddings and overrides (U+202A to U+202E) and isolates (U+2066 to U+2069),
-# for str.translate: dropped from texts they could make read as other texts. The marks an
-# Arabic or Hebrew text needs (LRM, RLM, ALM) are not among them.
 # Digits as Arabic (٠-٩), Dari and Pashto (۰-۹) and Chinese full-width (０-９) keyboards type
 # them, as the Latin ones a code or a date is checked in.
 _DIGITS = str.maketrans(
@@ -69,6 +69,9 @@ def ascii_digits(value: str) -> str:
     return value.translate(_DIGITS)
 
 
+# Bidirectional embeddings and overrides (U+202A to U+202E) and isolates (U+2066 to U+2069),
+# for str.translate: dropped from texts they could make read as other texts. The marks an
+# Arabic or Hebrew text needs (LRM, RLM, ALM) are not among them.
 BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 ONE_LINE = _l("Write this on one line, without tabs or invisible control characters.")

@@ -311,3 +311,52 @@ def test_an_e_mail_rendered_outside_a_request_speaks_dari_dates_and_digits(app):
         assert i18n.format_count(1234) == "۱٬۲۳۴"
     with app.app_context(), i18n.speaking("en"):
         assert i18n.format_day(date(2026, 12, 4)) == "Dec 4, 2026"
+
+
+@pytest.mark.parametrize("locale", ["ar", "fa_AF", "ps"])
+def test_a_phone_number_in_a_right_to_left_message_reads_left_to_right(locale):
+    """ "+249 912 345 678" inside Arabic-script text: without a left-to-right mark before it,
+    the browser lays its groups out right to left (678 345 912 249+), and she types it so."""
+    found = 0
+    for message in catalogue(locale):
+        if not message.id:
+            continue  # the header
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in strings:
+            for match in re.finditer(r"\+\d[\d ]+\d", text):
+                found += 1
+                assert text[: match.start()].endswith(("\u200e", "\u2066")), (locale, text)
+    assert found >= 3, locale
+
+
+def test_a_profiles_lists_are_separated_as_each_language_writes_them(
+    app, new_client, make_user, login
+):
+    """Her themes, one after another, in the preview of what each audience sees: "، " in
+    Dari, "、" in Chinese, ", " in Russian."""
+    from html import unescape
+
+    from ngowg_directory import reference
+    from ngowg_directory.extensions import db
+
+    person = make_user("defender", name="List Person")
+    person.profile.set_tags([], ["crsv", "disarmament"], [])
+    db.session.commit()
+    for code, separator in (("fa", "، "), ("zh", "、"), ("ru", ", ")):
+        person.locale = code
+        db.session.commit()
+        client = new_client()
+        login(client, person)
+        html = unescape(client.get("/account/privacy").get_data(as_text=True))
+        compiled = Translations.load(str(TRANSLATIONS), [i18n.babel_locale(code)])
+        first, second = (
+            compiled.gettext(reference.themes()[s].name) for s in ("crsv", "disarmament")
+        )
+        assert f"{first}{separator}{second}" in html or f"{second}{separator}{first}" in html, code
+
+
+def test_an_error_pages_status_is_in_the_pages_digits(client):
+    """A form sent without its CSRF token: the 400 page."""
+    for code, status in (("ps", "(۴۰۰)"), ("fa", "(۴۰۰)"), ("ru", "(400)")):
+        answer = client.post("/language", data={"locale": "ps"}, headers={"Accept-Language": code})
+        assert answer.status_code == 400 and status in answer.get_data(as_text=True), code
