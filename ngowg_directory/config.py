@@ -236,7 +236,6 @@ class Config:
     RATELIMIT_KEY_PREFIX = "ngowg"
     HSTS = False
     BABEL_DEFAULT_LOCALE = "en"
-    LANGUAGES = ("en", "fr", "es", "ar")
     # WTForms' own messages (This field is required.) in the page's language.
     WTF_I18N_ENABLED = True
 

@@ -26,7 +26,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from flask import current_app, render_template
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from . import files, i18n
@@ -230,7 +229,7 @@ def send_template(
 
     `subject` should be a lazy string (`_l`) so that it too is in the recipient's language.
     """
-    with force_locale(locale or "en"):
+    with i18n.speaking(locale):
         message = build_message(to, str(subject), template, **context)
     if connection is None:
         send(message)

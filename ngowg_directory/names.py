@@ -20,6 +20,9 @@ REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 # The two joiners are format characters that spell words: Persian, Dari, Pashto, Urdu and
 # Kurdish names typed on their keyboards hold the zero-width non-joiner, Indic scripts both.
 JOINERS = frozenset({"\u200c", "\u200d"})
+# Invisible though not format characters: the combining grapheme joiner and the Hangul
+# fillers, which make a name look exactly like another.
+INVISIBLE = frozenset({"\u034f", "\u115f", "\u1160", "\u3164", "\uffa0"})
 MESSAGE = _l("A name must be on one line, without tabs or invisible control characters.")
 
 
@@ -31,7 +34,8 @@ def control_characters(text: str) -> list[str]:
     return [
         f"U+{ord(char):04X}"
         for char in text.strip()
-        if unicodedata.category(char) in REFUSED_CATEGORIES and char not in JOINERS
+        if (unicodedata.category(char) in REFUSED_CATEGORIES and char not in JOINERS)
+        or char in INVISIBLE
     ]
 
 

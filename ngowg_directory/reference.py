@@ -13,7 +13,7 @@ from babel import Locale
 from babel.support import NullTranslations, Translations
 from flask_babel import get_locale
 
-from .i18n import LANGUAGES, sorted_by_label
+from .i18n import LANGUAGES, babel_locale, sorted_by_label
 
 ENGLISH = Locale("en")
 
@@ -185,7 +185,7 @@ def situation_choices() -> list[tuple[str, str]]:
 def all_country_names(code: str) -> list[str]:
     """The country's names in each language the directory speaks, the UN's and CLDR's (for
     search: "Democratic Republic of the Congo" and "Congo - Kinshasa" both find CD)."""
-    locales = [Locale(lang) for lang in LANGUAGES]
+    locales = [Locale.parse(babel_locale(lang)) for lang in LANGUAGES]
     names = {country_name(code, locale) for locale in locales}
     names.update(name for locale in locales if (name := locale.territories.get(code)))
     return sorted(names)
@@ -194,8 +194,12 @@ def all_country_names(code: str) -> list[str]:
 # --- names as the UN writes them, and every name of a theme or an agenda item ---------------
 
 # Country names as the United Nations writes them (UNTERM's short names, as in the list of
-# Member States) in the languages where CLDR's differ; country_name prefers them, and every
-# other language (and every country not here) keeps CLDR's. Data, not messages: no msgid.
+# Member States) in the languages where CLDR's differ, among them Russian and Chinese (zh: the
+# Simplified names); country_name prefers them, and every other language and every country not
+# here keeps CLDR's. Ukrainian, Dari and Pashto are not the UN's languages: for the few
+# countries whose CLDR name is not the one the UN recognises (Congo - Kinshasa, Palestinian
+# Territories, North Korea, Myanmar (Burma)), the UN's name written in them. Data, not
+# messages: no msgid.
 # Left to CLDR on purpose: GB and US, whose UNTERM short names are the full ones ("United
 # Kingdom of Great Britain and Northern Ireland", "United States of America"), while the UN
 # writes "United Kingdom" and "United States" in running text, as CLDR does; North Macedonia,
@@ -209,12 +213,16 @@ UN_COUNTRY_NAMES: dict[str, dict[str, str]] = {
         "fr": "Brunéi Darussalam",
         "es": "Brunei Darussalam",
         "ar": "بروني دار السلام",
+        "ru": "Бруней-Даруссалам",
+        "zh": "文莱达鲁萨兰国",
     },
     "BO": {
         "en": "Bolivia (Plurinational State of)",
         "fr": "Bolivie (État plurinational de)",
         "es": "Bolivia (Estado Plurinacional de)",
         "ar": "بوليفيا (دولة - المتعددة القوميات)",
+        "ru": "Боливия (Многонациональное Государство)",
+        "zh": "多民族玻利维亚国",
     },
     "BY": {"fr": "Bélarus", "es": "Belarús"},
     "CD": {
@@ -222,8 +230,23 @@ UN_COUNTRY_NAMES: dict[str, dict[str, str]] = {
         "fr": "République démocratique du Congo",
         "es": "República Democrática del Congo",
         "ar": "جمهورية الكونغو الديمقراطية",
+        "ru": "Демократическая Республика Конго",
+        "zh": "刚果民主共和国",
+        "uk": "Демократична Республіка Конго",
+        "fa": "جمهوری دموکراتیک کنگو",
+        "ps": "د کانګو دیموکراتیک جمهوریت",
     },
-    "CG": {"en": "Congo", "fr": "Congo", "es": "Congo", "ar": "الكونغو"},
+    "CG": {
+        "en": "Congo",
+        "fr": "Congo",
+        "es": "Congo",
+        "ar": "الكونغو",
+        "ru": "Конго",
+        "zh": "刚果",
+        "uk": "Конго",
+        "fa": "کنگو",
+        "ps": "کانګو",
+    },
     "CI": {"ar": "كوت ديفوار"},
     "CV": {"en": "Cabo Verde", "fr": "Cabo Verde", "ar": "كابو فيردي"},
     "CZ": {"ar": "تشيكيا"},
@@ -240,6 +263,8 @@ UN_COUNTRY_NAMES: dict[str, dict[str, str]] = {
         "fr": "Iran (République islamique d’)",
         "es": "Irán (República Islámica del)",
         "ar": "إيران (جمهورية - الإسلامية)",
+        "ru": "Иран (Исламская Республика)",
+        "zh": "伊朗（伊斯兰共和国）",
     },
     "KE": {"es": "Kenya"},
     "KG": {"fr": "Kirghizistan"},
@@ -249,18 +274,30 @@ UN_COUNTRY_NAMES: dict[str, dict[str, str]] = {
         "fr": "République populaire démocratique de Corée",
         "es": "República Popular Democrática de Corea",
         "ar": "جمهورية كوريا الشعبية الديمقراطية",
+        "ru": "Корейская Народно-Демократическая Республика",
+        "zh": "朝鲜民主主义人民共和国",
+        "uk": "Корейська Народно-Демократична Республіка",
+        "fa": "جمهوری دموکراتیک خلق کوریا",
+        "ps": "د کوریا دیموکراتیک خلک جمهوریت",
     },
     "KR": {
         "en": "Republic of Korea",
         "fr": "République de Corée",
         "es": "República de Corea",
         "ar": "جمهورية كوريا",
+        "ru": "Республика Корея",
+        "zh": "大韩民国",
+        "uk": "Республіка Корея",
+        "fa": "جمهوری کوریا",
+        "ps": "د کوریا جمهوریت",
     },
     "LA": {
         "en": "Lao People’s Democratic Republic",
         "fr": "République démocratique populaire lao",
         "es": "República Democrática Popular Lao",
         "ar": "جمهورية لاو الديمقراطية الشعبية",
+        "ru": "Лаосская Народно-Демократическая Республика",
+        "zh": "老挝人民民主共和国",
     },
     "LC": {"en": "Saint Lucia"},
     "MD": {
@@ -268,13 +305,30 @@ UN_COUNTRY_NAMES: dict[str, dict[str, str]] = {
         "fr": "République de Moldova",
         "es": "República de Moldova",
         "ar": "جمهورية مولدوفا",
+        "ru": "Республика Молдова",
+        "zh": "摩尔多瓦共和国",
     },
-    "MM": {"en": "Myanmar", "fr": "Myanmar", "es": "Myanmar", "ar": "ميانمار"},
+    "MM": {
+        "en": "Myanmar",
+        "fr": "Myanmar",
+        "es": "Myanmar",
+        "ar": "ميانمار",
+        "ru": "Мьянма",
+        "zh": "缅甸",
+        "uk": "М’янма",
+        "fa": "میانمار",
+        "ps": "میانمار",
+    },
     "PS": {
         "en": "State of Palestine",
         "fr": "État de Palestine",
         "es": "Estado de Palestina",
         "ar": "دولة فلسطين",
+        "ru": "Государство Палестина",
+        "zh": "巴勒斯坦国",
+        "uk": "Держава Палестина",
+        "fa": "دولت فلسطین",
+        "ps": "د فلسطین دولت",
     },
     "QA": {"es": "Qatar"},
     "RU": {
@@ -282,6 +336,8 @@ UN_COUNTRY_NAMES: dict[str, dict[str, str]] = {
         "fr": "Fédération de Russie",
         "es": "Federación de Rusia",
         "ar": "الاتحاد الروسي",
+        "ru": "Российская Федерация",
+        "zh": "俄罗斯联邦",
     },
     "SA": {"es": "Arabia Saudita"},
     "ST": {"en": "Sao Tome and Principe"},
@@ -290,6 +346,8 @@ UN_COUNTRY_NAMES: dict[str, dict[str, str]] = {
         "fr": "République arabe syrienne",
         "es": "República Árabe Siria",
         "ar": "الجمهورية العربية السورية",
+        "ru": "Сирийская Арабская Республика",
+        "zh": "阿拉伯叙利亚共和国",
     },
     "SZ": {"es": "Eswatini"},
     "TL": {"fr": "Timor-Leste"},
@@ -300,16 +358,34 @@ UN_COUNTRY_NAMES: dict[str, dict[str, str]] = {
         "fr": "République-Unie de Tanzanie",
         "es": "República Unida de Tanzanía",
         "ar": "جمهورية تنزانيا المتحدة",
+        "ru": "Объединенная Республика Танзания",
+        "zh": "坦桑尼亚联合共和国",
     },
-    "VA": {"en": "Holy See", "fr": "Saint-Siège", "es": "Santa Sede", "ar": "الكرسي الرسولي"},
+    "VA": {
+        "en": "Holy See",
+        "fr": "Saint-Siège",
+        "es": "Santa Sede",
+        "ar": "الكرسي الرسولي",
+        "ru": "Святейший Престол",
+        "zh": "教廷",
+    },
     "VC": {"en": "Saint Vincent and the Grenadines"},
     "VE": {
         "en": "Venezuela (Bolivarian Republic of)",
         "fr": "Venezuela (République bolivarienne du)",
         "es": "Venezuela (República Bolivariana de)",
         "ar": "فنزويلا (جمهورية - البوليفارية)",
+        "ru": "Венесуэла (Боливарианская Республика)",
+        "zh": "委内瑞拉（玻利瓦尔共和国）",
     },
-    "VN": {"en": "Viet Nam", "fr": "Viet Nam", "es": "Viet Nam", "ar": "فييت نام"},
+    "VN": {
+        "en": "Viet Nam",
+        "fr": "Viet Nam",
+        "es": "Viet Nam",
+        "ar": "فييت نام",
+        "ru": "Вьетнам",
+        "zh": "越南",
+    },
 }
 
 TRANSLATIONS = Path(__file__).with_name("translations")
@@ -323,7 +399,9 @@ def _catalogue(language: str) -> NullTranslations:
 
 def _in_every_language(english: str) -> list[str]:
     """A message in English and in each catalogue's translation, each name once."""
-    names = [english] + [_catalogue(lang).gettext(english) for lang in LANGUAGES if lang != "en"]
+    names = [english] + [
+        _catalogue(babel_locale(lang)).gettext(english) for lang in LANGUAGES if lang != "en"
+    ]
     return list(dict.fromkeys(name for name in names if name))
 
 
@@ -344,7 +422,9 @@ def situation_names_all(code: str) -> list[str]:
 
     if code in SITUATION_LABELS:
         return _in_every_language(label)
-    names = [label] + [country_name(code, Locale(lang)) for lang in LANGUAGES if lang != "en"]
+    names = [label] + [
+        country_name(code, Locale.parse(babel_locale(lang))) for lang in LANGUAGES if lang != "en"
+    ]
     return list(dict.fromkeys(names))
 
 

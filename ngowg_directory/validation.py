@@ -34,8 +34,11 @@ class ValidationError(ValueError):
 
 
 def clean_text(value: str | None, limit: int, field: str) -> str:
-    """Plain text without control characters (newlines kept), within the limit."""
-    text = unicodedata.normalize("NFC", _CONTROL.sub("", value or "")).strip()
+    """Plain text without control characters (newlines kept) nor bidirectional embeddings,
+    overrides and isolates (a bio's "+93 70…" that is stored as another number), within the
+    limit."""
+    text = _CONTROL.sub("", value or "").translate(BIDI_CONTROLS)
+    text = unicodedata.normalize("NFC", text).strip()
     if len(text) > limit:
         raise ValidationError(field, _l("Use at most %(n)s characters.", n=limit))
     return text
@@ -47,6 +50,23 @@ def clean_name(value: str | None, limit: int, field: str = "name") -> str:
     if names.control_characters(value or ""):
         raise ValidationError(field, names.MESSAGE)
     return clean_text(value, limit, field)
+
+
+# Digits as Arabic (٠-٩), Dari and Pashto (۰-۹) and Chinese full-width (０-９) keyboards type
+# them, as the Latin ones a code or a date is checked in.
+_DIGITS = str.maketrans(
+    {
+        **{chr(0x0660 + n): str(n) for n in range(10)},
+        **{chr(0x06F0 + n): str(n) for n in range(10)},
+        **{chr(0xFF10 + n): str(n) for n in range(10)},
+        "\uff0d": "-",  # full-width hyphen-minus, as a Chinese keyboard writes 2026－12
+    }
+)
+
+
+def ascii_digits(value: str) -> str:
+    """The text with Arabic-Indic, Persian and full-width digits written as Latin ones."""
+    return value.translate(_DIGITS)
 
 
 # Bidirectional embeddings and overrides (U+202A to U+202E) and isolates (U+2066 to U+2069),

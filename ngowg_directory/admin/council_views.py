@@ -14,7 +14,7 @@ from ..forms import ConfirmForm, confirmed
 from ..models import MEETING_KINDS, CouncilMeeting
 from ..permissions import admin_required, fresh_admin_required
 from ..services import council, importer, programme, recommendations
-from ..validation import ValidationError
+from ..validation import ValidationError, ascii_digits
 from . import bp
 
 
@@ -51,7 +51,7 @@ def council_months() -> str:
 def save_council_month() -> Response:
     """Create or update a month's presidency and notes."""
     confirmed(True)
-    key = request.form.get("month", "")
+    key = ascii_digits(request.form.get("month", ""))  # typed on a Dari keyboard too
     month = council.parse_month(key)
     if month is None:
         flash(_("Write the month as YYYY-MM, between 1946 and 2100."), "error")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Response, abort, g, render_template, request
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -100,7 +99,7 @@ def calendar_feed() -> Response:
     if user is None:
         abort(404)
     language = next((x for x in (user.locale, user.last_locale) if i18n.is_supported(x)), "en")
-    with force_locale(language):
+    with i18n.speaking(language):
         body = calendar.ics(
             council.feed_meetings(calendar.feed_start()),
             request.host.split(":")[0] or "ngowg",

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
+from ..i18n import LANGUAGES
 from ._types import UTCDateTime, utcnow
 
 MEETING_KINDS = ("briefing", "consultations", "mandate_renewal", "open_debate", "arria")
@@ -16,7 +17,8 @@ RECOMMENDATION_STATES = ("draft", "published")
 # A credit is offered by the secretariat and shown only once accepted by the person herself
 # (or, for an organisation, by one of its managers); withdrawn hides it again for good.
 CREDIT_STATES = ("offered", "accepted", "declined", "withdrawn")
-RECOMMENDATION_LOCALES = ("en", "fr", "es", "ar")
+# A text per language the directory speaks (its site codes).
+RECOMMENDATION_LOCALES = LANGUAGES
 
 
 class CouncilMonth(Model):

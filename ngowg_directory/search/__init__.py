@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import index
 from .facets import BY_NAME
-from .text import words
+from .text import is_ideograph, words
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
@@ -38,7 +38,7 @@ class Query:
 
     @property
     def words(self) -> list[str]:
-        return [w for w in words(self.text) if len(w) > 1 or w.isdigit()]
+        return [w for w in words(self.text) if len(w) > 1 or w.isdigit() or is_ideograph(w)]
 
     @property
     def tokens(self) -> list[str]:

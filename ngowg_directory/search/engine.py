@@ -51,7 +51,9 @@ from .index import entry_fields
 logger = logging.getLogger(__name__)
 
 # Bumped when the schema below or the meaning of an entry changes: every index is rebuilt.
-SCHEMA_VERSION = 4  # 2: name keys, names in every language, short forms; 3: all, recency; 4: bits
+# 2: name keys, names in every language, short forms; 3: all, recency; 4: bits; 5: nine
+# languages, Persian letters and digits folded (text.normalise)
+SCHEMA_VERSION = 5
 WRITER_HEAP = 50_000_000
 # A few changes at a time: tantivy's smallest heap (allocated at each writer), not the build's.
 CHANGES_HEAP = 15_000_000

@@ -23,7 +23,8 @@ built from a table of our own (no ICU), in this order:
    z = z ز ظ з;  k = k q c ck ق ك ک к (x is k + s, ц is t + s);  j = j dj g gh zh ج غ گ ژ г ґ ж;
    c = sh ch sch tch ش چ ш ч щ;  h = h kh ح خ ه ھ ہ х;  f = f ph ف ф;  l = l ل ڵ л;
    m = m م м;  n = n ن ں н;  r = r ر ڑ ڕ р.
-   Letters of other scripts are ignored.
+   Pashto's letters join these classes: ټ t, ډ d, ړ r, ڼ n, ښ c, ګ and ږ j, ځ z, څ t + s; its
+   ې and ۍ are dropped as yeh is. Letters of other scripts are ignored.
 7. Doubled consonants are collapsed: two letters of one class side by side count once
    (Hassan = حسن, where Arabic writes the doubling with a shadda that normalise removes). Two
    of one class with a vowel letter between them stay two (Hanan = حنان, "hnn", is not Hana).
@@ -103,22 +104,23 @@ _LATIN["x"] = "ks"
 
 _ARABIC = _classes(
     {
-        # alef, waw, yeh (Arabic and Persian), hamza and its seats, ain, Urdu yeh, veh.
-        VOWEL: "اأإآٱوؤيئىیءعےڤ",
+        # alef, waw, yeh (Arabic and Persian), hamza and its seats, ain, Urdu yeh, veh, and
+        # Pashto's yehs (ې ۍ).
+        VOWEL: "اأإآٱوؤيئىیءعےڤېۍ",
         "b": "بپ",
-        "t": "تطثٹ",
-        "d": "دضذڈ",
+        "t": "تطثٹټ",
+        "d": "دضذڈډ",
         "s": "سص",
-        "z": "زظ",
+        "z": "زظځ",
         "k": "قكک",
-        "j": "جغگژ",
-        "c": "شچ",
+        "j": "جغگژګږ",
+        "c": "شچښ",
         "h": "حخهةھہ",
         "f": "ف",
         "l": "لڵ",
         "m": "م",
-        "n": "نں",
-        "r": "رڑڕ",
+        "n": "نںڼ",
+        "r": "رڑڕړ",
     }
 )
 
@@ -142,6 +144,7 @@ _CYRILLIC = _classes(
     }
 )
 _CYRILLIC["ц"] = "ts"
+_ARABIC["څ"] = "ts"  # Pashto ts (Latin "ts" is t + s too)
 
 LETTERS: dict[str, str] = {**_LATIN, **_ARABIC, **_CYRILLIC}
 

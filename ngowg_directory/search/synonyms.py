@@ -36,7 +36,7 @@ from functools import cache
 from babel import Locale
 
 from .. import reference
-from ..i18n import LANGUAGES
+from ..i18n import LANGUAGES, babel_locale
 from .text import normalise
 
 # Short forms that are also ordinary words (normalised): never matched as words in a document,
@@ -597,7 +597,10 @@ def _long_forms(entry: Synonym) -> tuple[tuple[str, ...], ...]:
     language (the UN's first, then CLDR's), its theme's names in every language; each once."""
     phrases = [_phrase(text) for text in entry.long]
     if entry.country:
-        un_first = [reference.country_name(entry.country, Locale(lang)) for lang in LANGUAGES]
+        un_first = [
+            reference.country_name(entry.country, Locale.parse(babel_locale(lang)))
+            for lang in LANGUAGES
+        ]
         phrases += [_phrase(name) for name in un_first]
         phrases += [_phrase(name) for name in reference.all_country_names(entry.country)]
     if entry.theme:

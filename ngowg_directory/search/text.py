@@ -1,7 +1,11 @@
 """Text normalisation shared by the index and the queries, identical on both back ends.
 
 Lower case, accents stripped, Arabic diacritics (harakat) and tatweel removed, alef forms
-unified, so that "Nuñez" finds "Nunez" and "محمد" finds "مُحَمَّد".
+unified, so that "Nuñez" finds "Nunez" and "محمد" finds "مُحَمَّد". The Persian and Pashto
+letters that are Arabic ones written otherwise are the Arabic ones (ی and ي, ک and ك, ۀ and ه),
+so that Dari "علی" finds Arabic "علي", and Eastern Arabic and Persian digits are Latin ones
+(۱۳۲۵ finds 1325). Chinese is written without spaces: each Han character (and kana) is a
+word of its own, so that "裁军" finds "小武器与裁军" (every word of a query must match).
 """
 
 from __future__ import annotations
@@ -18,9 +22,17 @@ _ARABIC_LETTERS = str.maketrans(
         "\u0671": "\u0627",  # ٱ
         "\u0649": "\u064a",  # ى -> ي
         "\u0629": "\u0647",  # ة -> ه
+        "\u06cc": "\u064a",  # Persian ی -> ي
+        "\u06d2": "\u064a",  # ے -> ي
+        "\u06a9": "\u0643",  # Persian ک -> ك
+        "\u06c0": "\u0647",  # ۀ -> ه
+        "\u06be": "\u0647",  # ھ -> ه
+        **{chr(0x0660 + n): str(n) for n in range(10)},  # ٠-٩
+        **{chr(0x06F0 + n): str(n) for n in range(10)},  # ۰-۹
     }
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def normalise(text: str | None) -> str:
@@ -30,7 +42,13 @@ def normalise(text: str | None) -> str:
     text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_WORD.findall(unicodedata.normalize("NFC", stripped))).replace("_", " ")
+    spaced = _CJK.sub(r" \g<0> ", unicodedata.normalize("NFC", stripped))
+    return " ".join(_WORD.findall(spaced)).replace("_", " ")
+
+
+def is_ideograph(word: str) -> bool:
+    """A word that is one Han character (or kana): a word of its own though one letter."""
+    return len(word) == 1 and _CJK.match(word) is not None
 
 
 def words(text: str | None, limit: int = 12) -> list[str]:

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import audit, mail, validation
+from .. import audit, i18n, mail, validation
 from ..extensions import db
 from ..models import ROLES, Organization, User
 from ..models._types import UTCDateTime, utcnow
@@ -282,7 +282,7 @@ def remember_language(user: User, language: str) -> None:
     alone (the request has written nothing yet). One UPDATE of a column the search index does
     not read, so no entry is recomputed. A database too busy to take it costs the page nothing:
     the next page tries again."""
-    if user.last_locale == language or language not in current_app.config["LANGUAGES"]:
+    if user.last_locale == language or not i18n.is_supported(language):
         return
     try:
         db.session.execute(

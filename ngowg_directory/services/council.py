@@ -20,7 +20,13 @@ from .. import audit, reference
 from ..extensions import db
 from ..models import MEETING_KINDS, CouncilMeeting, CouncilMonth, User
 from ..models._types import utcnow
-from ..validation import ValidationError, clean_line, clean_text, starts_like_formula
+from ..validation import (
+    ValidationError,
+    ascii_digits,
+    clean_line,
+    clean_text,
+    starts_like_formula,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +50,7 @@ def parse_month(key: str | None) -> date | None:
 
 def parse_date(value: str | None, field: str = "date") -> date:
     """A YYYY-MM-DD date within the range; ValidationError naming the field otherwise."""
-    match = _DATE.match((value or "").strip())
+    match = _DATE.match(ascii_digits((value or "").strip()))
     message = _l(
         "Write the date as YYYY-MM-DD, between %(first)s and %(last)s.",
         first=FIRST_YEAR,

@@ -11,7 +11,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -266,7 +265,7 @@ def mail_many(
     for item in outgoing:
         key = (item.locale or "en", item.organization)
         if key not in texts:
-            with force_locale(key[0]):
+            with i18n.speaking(key[0]):
                 texts[key] = (
                     str(_l("You are invited to the NGO Working Group directory")),
                     mail.render_body(

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import RecoveryCode, User
 from ..models._types import utcnow
 from ..models.rows import changed
+from ..validation import ascii_digits
 from . import tokens
 
 ISSUER = "NGOWG Directory"
@@ -46,8 +47,8 @@ def qr_svg(uri: str) -> str:
 
 def matching_step(secret: str, code: str, at: float | None = None) -> int | None:
     """The time step a code belongs to, within plus or minus one step, else None."""
-    code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    code = ascii_digits("".join(code.split()))  # typed on a Dari or Arabic keyboard too
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret, interval=STEP_SECONDS)
     now = time.time() if at is None else at
@@ -112,7 +113,7 @@ def disable(user: User, actor: User | None = None) -> None:
 
 
 def _code_digest(code: str) -> str:
-    normalised = "".join(ch for ch in code.lower() if ch.isalnum())
+    normalised = "".join(ch for ch in ascii_digits(code).lower() if ch.isalnum())
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 

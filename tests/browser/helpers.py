@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from playwright.sync_api import CDPSession, Page, expect
 
+from ngowg_directory import i18n
 from ngowg_directory.extensions import db
 from ngowg_directory.models import User
 from ngowg_directory.models._types import utcnow
@@ -288,9 +289,8 @@ def switch_language(page: Page, locale: str) -> None:
     and the SQLite database (with the people of PEOPLE) is shared by the whole session."""
     page.select_option("form.language-switch select[name=locale]", locale)
     page.click("form.language-switch button[type=submit]")
-    expect(page.locator("html")).to_have_attribute("lang", locale)
-    if locale == "ar":
-        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("html")).to_have_attribute("lang", i18n.language_tag(locale))
+    expect(page.locator("html")).to_have_attribute("dir", i18n.text_direction(locale))
 
 
 # --- the network log --------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""axe-core (WCAG 2.1 A and AA, and its best practices) on every main page, in English and
-in Arabic; the keyboard path through the search page.
+"""axe-core (WCAG 2.1 A and AA, and its best practices) on every main page, in each of the
+nine languages; the keyboard path through the search page (English and Arabic).
 
 axe is injected from tests/browser/node_modules (npm ci): the pages' CSP rightly refuses
 inline scripts, so only these tests use a browser context that bypasses it."""
@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from ngowg_directory import i18n
 from ngowg_directory.extensions import db
 from ngowg_directory.services import connections
 
@@ -30,14 +31,29 @@ ANONYMOUS_PAGES = ["/auth/login", "/auth/reset", "/safety", "/no-such-page"]
 
 def check(page: Page, path: str, found: dict, browser: Browser, locale: str) -> None:
     page.goto(path)
-    expect(page.locator("html")).to_have_attribute("lang", locale)
+    expect(page.locator("html")).to_have_attribute("lang", i18n.language_tag(locale))
     violations = axe_violations(page)
     if violations:
         found[path] = violations
-        browser.shot(page, "axe-" + path.strip("/").replace("/", "-").replace("?", "-")[:40])
+        name = path.strip("/").replace("/", "-").replace("?", "-")[:40]
+        browser.shot(page, f"axe-{locale}-{name}")
 
 
-@pytest.mark.parametrize("locale", ["en", "ar"])
+# The people a viewer of each language has to do with, named as people of that language are.
+NAMES = {
+    "en": ("Eva Lindqvist", "Rosa Mwangi", "Noura Fadel"),
+    "fr": ("Claire Dubois", "Aminata Traoré", "Mariam Koné"),
+    "es": ("Lucía Romero", "Paula Herrera", "Camila Ríos"),
+    "ar": ("ريم منصور", "هالة يوسف", "سارة عمر"),
+    "ru": ("Анна Соколова", "Мадина Юсупова", "Ирина Петрова"),
+    "zh": ("王芳", "李娜", "陈静"),
+    "fa": ("مریم رحیمی", "فرشته کریمی", "نرگس احمدی"),
+    "ps": ("ملالۍ اڅکزۍ", "شکیلا وردګ", "زرغونه کاکړ"),
+    "uk": ("Оксана Шевченко", "Ірина Бондар", "Олена Мельник"),
+}
+
+
+@pytest.mark.parametrize("locale", i18n.LANGUAGES)
 def test_main_pages_have_no_axe_violations(
     browser: Browser, make_user, make_org, locale: str
 ) -> None:
@@ -46,10 +62,7 @@ def test_main_pages_have_no_axe_violations(
     person = people[0]
     # A viewer of her own, with a request waiting for her, one she sent, and a connection,
     # so that /connections shows every kind of row.
-    names = {
-        "en": ("Eva Lindqvist", "Rosa Mwangi", "Noura Fadel"),
-        "ar": ("ريم منصور", "هالة يوسف", "سارة عمر"),
-    }[locale]
+    names = NAMES[locale]
     viewer = make_listed(make_user, "policy_maker", names[0], country="US")
     incoming = make_listed(make_user, "defender", names[1])
     connected = make_listed(make_user, "defender", names[2])

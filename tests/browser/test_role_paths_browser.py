@@ -1,5 +1,5 @@
-"""Each role's everyday path in a real browser, on a 390×844 phone, in English and in Arabic,
-and in Arabic with JavaScript turned off:
+"""Each role's everyday path in a real browser, on a 390×844 phone, in English, in Arabic, in
+Dari (right to left, Persian digits) and in Chinese, and in Arabic with JavaScript turned off:
 
 - a defender, from her invitation to a decided request (first run: profile, audiences,
   agreement; then the request, with who sends it and what accepting shows them);
@@ -24,6 +24,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from ngowg_directory import i18n
 from ngowg_directory.extensions import db
 from ngowg_directory.models import AuditEvent, User
 from ngowg_directory.models._types import utcnow
@@ -53,13 +54,15 @@ class Variant:
 
     @property
     def rtl(self) -> bool:
-        return self.locale == "ar"
+        return i18n.text_direction(self.locale) == "rtl"
 
 
 VARIANTS = {
     "en-phone": Variant("en", True),
     "ar-phone": Variant("ar", True),
     "ar-phone-no-javascript": Variant("ar", False),
+    "fa-phone": Variant("fa", True),
+    "zh-phone": Variant("zh", True),
 }
 AXE_RUN = """async (tags) => {
   const result = await axe.run(document, {runOnly: {type: 'tag', values: tags},
@@ -85,7 +88,7 @@ class Walk:
         """The page is in her language and direction, fits the phone, has the heading (when
         given) and, with JavaScript on, no axe-core violation; then its screenshot."""
         html = page.locator("html")
-        expect(html).to_have_attribute("lang", self.variant.locale)
+        expect(html).to_have_attribute("lang", i18n.language_tag(self.variant.locale))
         expect(html).to_have_attribute("dir", "rtl" if self.variant.rtl else "ltr")
         if heading is not None:
             expect(page.locator("main h1")).to_have_text(heading)
@@ -171,13 +174,17 @@ def test_a_defender_from_her_invitation_to_a_decided_request(walk: Walk, make_us
     email = unique(walk, "hawa")
     sent = invitations.invite(email, "defender")
     db.session.commit()
-    asker = make_listed(make_user, "policy_maker", f"Helen Brandt {walk.tag}", country="DE")
+    asker_name = {"fa-phone": "مریم کریمی", "zh-phone": "刘芳"}.get(
+        walk.tag, f"Helen Brandt {walk.tag}"
+    )
+    asker = make_listed(make_user, "policy_maker", asker_name, country="DE")
     asker.verified_at = utcnow()
     asker.profile.title = "Political coordinator, Council team"
     db.session.commit()
 
     page = walk.phone()
-    accept_invitation(walk, page, sent.link, "Hawa Adam")
+    name = {"fa-phone": "زرغونه احمدی", "zh-phone": "张静"}.get(walk.tag, "Hawa Adam")
+    accept_invitation(walk, page, sent.link, name)
     first_run(walk, page, "+249 912 000 222")
 
     # A verified policy-maker asks for contact; the menu counts it, /connections shows who
@@ -188,7 +195,7 @@ def test_a_defender_from_her_invitation_to_a_decided_request(walk: Walk, make_us
     db.session.commit()
     page.goto("/")
     waiting = page.locator("header a[href='/connections']")
-    expect(waiting).to_contain_text("1")
+    expect(waiting).to_contain_text(i18n.local_digits("1", walk.variant.locale))
     waiting.click()
     item = page.locator("li.request").first
     expect(item).to_contain_text(asker.name)
@@ -213,13 +220,23 @@ def test_a_defender_from_her_invitation_to_a_decided_request(walk: Walk, make_us
 
 
 def test_a_policy_maker_from_a_search_to_a_revealed_contact(walk: Walk, make_user) -> None:
-    surname = {"en-phone": "Haroun", "ar-phone": "Kamal", "ar-phone-no-javascript": "Saleh"}
-    asker = make_listed(make_user, "policy_maker", f"Mariam Osei {walk.tag}", country="US")
+    # Her name, the word she searches for and her country.
+    name, query, country = {
+        "en-phone": ("Amal Haroun", "Haroun", "SD"),
+        "ar-phone": ("Amal Kamal", "Kamal", "SD"),
+        "ar-phone-no-javascript": ("Amal Saleh", "Saleh", "SD"),
+        "fa-phone": ("آمنه رحیمی", "رحیمی", "AF"),
+        "zh-phone": ("林晓梅", "晓梅", "MM"),
+    }[walk.tag]
+    asker_name = {"fa-phone": "شکیبا حیدری", "zh-phone": "陈雪"}.get(
+        walk.tag, f"Mariam Osei {walk.tag}"
+    )
+    asker = make_listed(make_user, "policy_maker", asker_name, country="US")
     found = make_listed(
         make_user,
         "defender",
-        f"Amal {surname[walk.tag]}",
-        country="SD",
+        name,
+        country=country,
         email=unique(walk, "amal"),
         phone="+249912000111",
     )
@@ -233,8 +250,8 @@ def test_a_policy_maker_from_a_search_to_a_revealed_contact(walk: Walk, make_use
     page.goto("/directory")
     walk.step(page, "directory")
     open_filters_if_folded(page)
-    page.fill("form[role=search] input[name=q]", surname[walk.tag])
-    page.select_option("form[role=search] select[name=country]", "SD")
+    page.fill("form[role=search] input[name=q]", query)
+    page.select_option("form[role=search] select[name=country]", country)
     page.locator("form[role=search] button[type=submit]").first.click()
     results = page.locator("ol.results > li")
     expect(results.first).to_contain_text(found.name)
@@ -274,11 +291,15 @@ def test_a_manager_from_an_invitation_to_a_completed_profile(
     walk: Walk, make_user, make_org, mailbox
 ) -> None:
     make_org("wilpf", "Women's International League for Peace and Freedom")
-    manager = make_user("manager", unique(walk, "manager"), org="wilpf", name="Grace Achieng")
+    manager_name = {"fa-phone": "نرگس امیری", "zh-phone": "周婷"}.get(walk.tag, "Grace Achieng")
+    manager = make_user("manager", unique(walk, "manager"), org="wilpf", name=manager_name)
     invitee = unique(walk, "colleague")
-    colleague_name = {"en-phone": "Samira Nour", "ar-phone": "سميرة نور"}.get(
-        walk.tag, "Ines Haddad"
-    )
+    colleague_name = {
+        "en-phone": "Samira Nour",
+        "ar-phone": "سميرة نور",
+        "fa-phone": "فرشته صدیقی",
+        "zh-phone": "王丽华",
+    }.get(walk.tag, "Ines Haddad")
 
     page = walk.phone()
     sign_in(page, manager)
@@ -312,11 +333,15 @@ def test_the_secretariat_from_an_import_to_its_audit_entry(
     walk: Walk, make_user, make_org, tmp_path: Path
 ) -> None:
     make_org("wilpf", "Women's International League for Peace and Freedom")
-    admin = make_user("admin", unique(walk, "admin"), name="Sara Okafor", totp=True)
+    admin_name = {"fa-phone": "سارا اکبری", "zh-phone": "孙莉"}.get(walk.tag, "Sara Okafor")
+    admin = make_user("admin", unique(walk, "admin"), name=admin_name, totp=True)
     # Names unlike each other's: the import refuses a name close to one already registered.
-    imported = {"en-phone": "Nadia Imported", "ar-phone": "نادية عثمان"}.get(
-        walk.tag, "Zainab Musa"
-    )
+    imported = {
+        "en-phone": "Nadia Imported",
+        "ar-phone": "نادية عثمان",
+        "fa-phone": "هما سلطانی",
+        "zh-phone": "赵敏",
+    }.get(walk.tag, "Zainab Musa")
     people = tmp_path / "people.csv"
     people.write_text(
         "email,name,role,organization,title,country,city,phone,messaging,"

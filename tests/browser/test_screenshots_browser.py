@@ -1,4 +1,4 @@
-"""The search page and a profile in English and Arabic, on a phone and on a desktop.
+"""The search page and a profile in each of the nine languages, on a phone and on a desktop.
 
 Each screenshot is kept in test-artifacts/browser/ to be looked at; the checks here are the
 layout faults a person would see: anything wider than the window, a mirrored layout that is
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from ngowg_directory import i18n
 
 from .conftest import DOCS_IMG, Browser, update_screenshots
 from .helpers import seed_directory, sign_in, switch_language
@@ -36,11 +38,12 @@ def fits(page: Page) -> None:
 
 
 def mirrored(page: Page, locale: str) -> None:
-    """In Arabic the heading starts at the right edge, in English at the left."""
+    """Right to left (Arabic, Dari, Pashto) the heading starts at the right edge, left to
+    right at the left."""
     box = page.locator("main h1").bounding_box()
     width = page.viewport_size["width"] if page.viewport_size else 0
     assert box is not None
-    if locale == "ar":
+    if i18n.text_direction(locale) == "rtl":
         assert width - (box["x"] + box["width"]) < width / 4, box
     else:
         assert box["x"] < width / 4, box
@@ -63,7 +66,7 @@ def results_first(page: Page, size: str) -> None:
         expect(page.locator("details.filters > summary")).to_be_hidden()
 
 
-@pytest.mark.parametrize("locale", ["en", "ar"])
+@pytest.mark.parametrize("locale", i18n.LANGUAGES)
 def test_search_page_and_profile_on_phone_and_desktop(
     browser: Browser, make_user, make_org, locale: str
 ) -> None:
