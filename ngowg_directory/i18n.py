@@ -45,7 +45,6 @@ RTL_LANGUAGES = frozenset({"ar", "fa", "ps", "he", "ur"})
 # changed after. Arabic keeps Latin digits (CLDR's default for `ar`).
 PERSIAN_DIGIT_LANGUAGES = frozenset({"fa", "ps"})
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-_PERSIAN_DIGIT_LOCALES = frozenset({"fa_AF", "ps"})
 # The comma between the items of a list the pages print one by one (format_listing joins
 # whole lists, with "and"): the Arabic comma in Arabic script, the enumeration comma in Chinese.
 LIST_SEPARATORS = {"ar": "، ", "fa": "، ", "ps": "، ", "zh": "、"}
@@ -62,6 +61,10 @@ def is_supported(code: str | None) -> bool:
 def babel_locale(code: str) -> str:
     """The Babel locale of a site language code (zh -> zh_Hans, fa -> fa_AF)."""
     return BABEL_LOCALES.get(code, code)
+
+
+# The same languages as Babel names them (what _format_count is keyed by).
+_PERSIAN_DIGIT_LOCALES = frozenset(babel_locale(code) for code in PERSIAN_DIGIT_LANGUAGES)
 
 
 def speaking(code: str | None) -> AbstractContextManager[None]:
@@ -177,6 +180,13 @@ def text_direction(language: str | None = None) -> str:
     return "rtl" if (language or current_language()) in RTL_LANGUAGES else "ltr"
 
 
+def _solar_language() -> str | None:
+    """The page's language when it writes days in the Solar Hijri calendar (Dari, Pashto);
+    None otherwise, and outside the app (no locale to ask)."""
+    language = current_language() if has_app_context() else "en"
+    return language if language in solar.LANGUAGES else None
+
+
 def local_digits(text: str, language: str | None = None) -> str:
     """Text whose Latin digits are written as the language writes them (Persian digits for
     Dari and Pashto; unchanged otherwise). Only for what the app formats: never a person's
@@ -211,8 +221,7 @@ def format_day(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = _aware(value).astimezone(UTC).date()
-    language = current_language() if has_app_context() else "en"
-    if language in solar.LANGUAGES:
+    if language := _solar_language():
         return local_digits(solar.format_day(value, language), language)
     return babel_dates.format_date(value, "medium", locale=get_locale() or "en")
 
@@ -225,8 +234,7 @@ def format_month(value: date | None) -> str:
         return ""
     locale = get_locale() or "en"
     text = babel_dates.format_skeleton("yMMMM", value, locale=locale)
-    language = current_language() if has_app_context() else "en"
-    if language in solar.LANGUAGES:
+    if language := _solar_language():
         text = f"{text} ({solar.month_span(value, language)})"
         return local_digits(text, language)
     return text
@@ -240,8 +248,7 @@ def format_moment(value: datetime | None, seconds: bool = False) -> str:
         return ""
     locale = get_locale() or babel_dates.Locale("en")
     value = _aware(value).astimezone(UTC)
-    language = current_language() if has_app_context() else "en"
-    if language in solar.LANGUAGES:
+    if language := _solar_language():
         width = "medium" if seconds else "short"
         time = babel_dates.format_time(value, width, tzinfo=UTC, locale=locale)
         glue = str(babel_dates.get_datetime_format("medium", locale=locale))

@@ -54,13 +54,13 @@ def clean_name(value: str | None, limit: int, field: str = "name") -> str:
 
 # Digits as Arabic (٠-٩), Dari and Pashto (۰-۹) and Chinese full-width (０-９) keyboards type
 # them, as the Latin ones a code or a date is checked in.
+NATIVE_DIGITS = {
+    **{chr(0x0660 + n): str(n) for n in range(10)},
+    **{chr(0x06F0 + n): str(n) for n in range(10)},
+    **{chr(0xFF10 + n): str(n) for n in range(10)},
+}
 _DIGITS = str.maketrans(
-    {
-        **{chr(0x0660 + n): str(n) for n in range(10)},
-        **{chr(0x06F0 + n): str(n) for n in range(10)},
-        **{chr(0xFF10 + n): str(n) for n in range(10)},
-        "\uff0d": "-",  # full-width hyphen-minus, as a Chinese keyboard writes 2026－12
-    }
+    {**NATIVE_DIGITS, "\uff0d": "-"}  # and the full-width hyphen-minus: 2026－12
 )
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..validation import NATIVE_DIGITS
+
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _ARABIC_LETTERS = str.maketrans(
     {
@@ -27,8 +29,7 @@ _ARABIC_LETTERS = str.maketrans(
         "\u06a9": "\u0643",  # Persian ک -> ك
         "\u06c0": "\u0647",  # ۀ -> ه
         "\u06be": "\u0647",  # ھ -> ه
-        **{chr(0x0660 + n): str(n) for n in range(10)},  # ٠-٩
-        **{chr(0x06F0 + n): str(n) for n in range(10)},  # ۰-۹
+        **NATIVE_DIGITS,  # ٠-٩, ۰-۹ (and full-width ones, which NFKD would fold too)
     }
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
